@@ -1,0 +1,20 @@
+// Every function configuration key the product reads (contract §6). The Terraform module's
+// `config` map is tested against this list, so the two cannot drift apart.
+
+export const CONFIG_KEYS = {
+  rules: "REENCRYPT_RULES",
+  allowedBuckets: "REENCRYPT_ALLOWED_BUCKETS",
+  compartmentIds: "REENCRYPT_COMPARTMENT_IDS",
+  stateBucket: "REENCRYPT_STATE_BUCKET",
+  concurrency: "REENCRYPT_CONCURRENCY",
+  maxRps: "REENCRYPT_MAX_RPS",
+  logLevel: "REENCRYPT_LOG_LEVEL",
+  objectStorageEndpoint: "REENCRYPT_OBJECTSTORAGE_ENDPOINT",
+  kmsVaultEndpoint: "REENCRYPT_KMS_VAULT_ENDPOINT",
+  secretsEndpoint: "REENCRYPT_SECRETS_ENDPOINT",
+  functionsEndpoint: "REENCRYPT_FUNCTIONS_ENDPOINT",
+  eventsEndpoint: "REENCRYPT_EVENTS_ENDPOINT",
+} as const;
+
+export type ConfigKey = (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS];
+export const ALL_CONFIG_KEYS: readonly ConfigKey[] = Object.values(CONFIG_KEYS);
