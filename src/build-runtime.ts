@@ -1,0 +1,37 @@
+import { loadConfig } from "./config.js";
+import { ReencryptError } from "./errors.js";
+import { createLogger, type Logger } from "./log.js";
+import { createPrincipal, objectStorageClient, secretsClient } from "./oci/clients.js";
+import { createSdkObjectStore } from "./oci/sdk-object-store.js";
+import { createSecretReader } from "./oci/secret-reader.js";
+import type { Runtime } from "./runtime.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Configuration and clients, once per container. A bad configuration becomes a ReencryptError
+ * that every invocation answers with, rather than a crash loop.
+ */
+export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | ReencryptError> {
+  try {
+    const config = loadConfig(env);
+    const principal = await createPrincipal(env);
+    const os = objectStorageClient(principal, config);
+    let secrets: ReturnType<typeof secretsClient> | undefined;
+    return {
+      config,
+      log: createLogger(config.logLevel),
+      compartmentId: principal.compartmentId,
+      tenancyId: principal.tenancyId,
+      objectStore: (budget) => createSdkObjectStore(os, budget),
+      secrets: (budget) => createSecretReader((secrets ??= secretsClient(principal, config)), budget.notAfter),
+    };
+  } catch (error) {
+    if (error instanceof ReencryptError) {
+      log.error("configuration error", { code: error.code, message: error.message });
+      return error;
+    }
+    log.error("startup failed", { error: error instanceof Error ? error.message : String(error) });
+    return new ReencryptError("ConfigurationError", 500, "the function could not start; see its logs");
+  }
+}

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { CONFIG_KEYS } from "./contract/config-keys.js";
+import { KeyRulesSchema, type KeyRule } from "./contract/rules.js";
+import { CompartmentOcidSchema } from "./contract/ocid.js";
+import { BUCKET_GLOB_PATTERN } from "./glob.js";
+import { configurationError } from "./errors.js";
+import type { LogLevel } from "./log.js";
+
+export interface Config {
+  rules: KeyRule[];
+  /** undefined: no allow-list, IAM is the only limit. */
+  allowedBuckets: string[] | undefined;
+  /** undefined: the function's own compartment (resource principal claim). */
+  compartmentIds: string[] | undefined;
+  stateBucket: { namespace: string | undefined; bucket: string } | undefined;
+  concurrency: number;
+  maxRps: number | undefined;
+  logLevel: LogLevel;
+  endpoints: {
+    objectStorage: string | undefined;
+    kmsVault: string | undefined;
+    secrets: string | undefined;
+    functions: string | undefined;
+    events: string | undefined;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const list = (raw: string): string[] =>
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+function parseWith<T>(key: string, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
+  throw configurationError(key, `${first?.message ?? "invalid value"}${where}`);
+}
+
+function intSetting(env: Env, key: string, min: number, max: number): number | undefined {
+  const raw = env[key]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw configurationError(key, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function endpoint(env: Env, key: string): string | undefined {
+  const raw = env[key]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw configurationError(key, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw configurationError(key, "must be an http(s) URL");
+  return raw.replace(/\/+$/, "");
+}
+
+/** Reads and validates the configuration once; a problem names the key and what is wrong. */
+export function loadConfig(env: Env): Config {
+  const rulesRaw = env[CONFIG_KEYS.rules]?.trim();
+  let rulesJson: unknown = [];
+  if (rulesRaw) {
+    try {
+      rulesJson = JSON.parse(rulesRaw);
+    } catch {
+      throw configurationError(CONFIG_KEYS.rules, "is not valid JSON; expected [{\"bucket\":\"glob\",\"prefix\":\"…\",\"kmsKeyId\":\"ocid1.key…\"}]");
+    }
+  }
+  const rules = parseWith(CONFIG_KEYS.rules, KeyRulesSchema, rulesJson);
+
+  const allowedRaw = env[CONFIG_KEYS.allowedBuckets];
+  const allowedBuckets = allowedRaw === undefined || allowedRaw.trim() === "" ? undefined : list(allowedRaw);
+  for (const glob of allowedBuckets ?? []) {
+    if (!BUCKET_GLOB_PATTERN.test(glob)) {
+      throw configurationError(CONFIG_KEYS.allowedBuckets, `"${glob}" is not a bucket or namespace/bucket glob`);
+    }
+  }
+
+  const compRaw = env[CONFIG_KEYS.compartmentIds];
+  const compartmentIds = compRaw === undefined || compRaw.trim() === "" ? undefined : list(compRaw);
+  if (compartmentIds) parseWith(CONFIG_KEYS.compartmentIds, z.array(CompartmentOcidSchema), compartmentIds);
+
+  const stateRaw = env[CONFIG_KEYS.stateBucket]?.trim();
+  let stateBucket: Config["stateBucket"];
+  if (stateRaw) {
+    const parts = stateRaw.split("/");
+    const valid = /^[A-Za-z0-9_.-]+$/;
+    if (parts.length > 2 || parts.some((p) => !valid.test(p))) {
+      throw configurationError(CONFIG_KEYS.stateBucket, `must be "bucket" or "namespace/bucket", got "${stateRaw}"`);
+    }
+    stateBucket = parts.length === 2 ? { namespace: parts[0], bucket: parts[1] as string } : { namespace: undefined, bucket: parts[0] as string };
+  }
+
+  const levelRaw = (env[CONFIG_KEYS.logLevel]?.trim() || "info").toLowerCase();
+  if (!["debug", "info", "warn", "error"].includes(levelRaw)) {
+    throw configurationError(CONFIG_KEYS.logLevel, `must be one of debug, info, warn, error, got "${levelRaw}"`);
+  }
+
+  const rpsRaw = env[CONFIG_KEYS.maxRps]?.trim();
+  let maxRps: number | undefined;
+  if (rpsRaw) {
+    const n = Number(rpsRaw);
+    if (!Number.isFinite(n) || n <= 0) throw configurationError(CONFIG_KEYS.maxRps, `must be a positive number, got "${rpsRaw}"`);
+    maxRps = n;
+  }
+
+  return {
+    rules,
+    allowedBuckets,
+    compartmentIds,
+    stateBucket,
+    concurrency: intSetting(env, CONFIG_KEYS.concurrency, 1, 256) ?? 16,
+    maxRps,
+    logLevel: levelRaw as LogLevel,
+    endpoints: {
+      objectStorage: endpoint(env, CONFIG_KEYS.objectStorageEndpoint),
+      kmsVault: endpoint(env, CONFIG_KEYS.kmsVaultEndpoint),
+      secrets: endpoint(env, CONFIG_KEYS.secretsEndpoint),
+      functions: endpoint(env, CONFIG_KEYS.functionsEndpoint),
+      events: endpoint(env, CONFIG_KEYS.eventsEndpoint),
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+// ocid1.<type>.<realm>.[region][.future].<unique>; compartments and tenancies have an empty region.
+const OCID_BODY = String.raw`\.[a-z0-9]+\.[a-z0-9-]*(?:\.[a-z0-9-]+)?\.[a-z0-9_-]+$`;
+
+export function ocidSchema(...types: string[]): z.ZodString {
+  const pattern = new RegExp(`^ocid1\\.(?:${types.join("|")})${OCID_BODY}`);
+  return z.string().regex(pattern, { message: `must be an OCID of type ${types.join(" or ")} (ocid1.${types[0]}.oc1..…)` });
+}
+
+export const KeyOcidSchema = ocidSchema("key");
+export const KeyVersionOcidSchema = ocidSchema("keyversion");
+export const SecretOcidSchema = ocidSchema("vaultsecret");
+export const CompartmentOcidSchema = ocidSchema("compartment", "tenancy");
+export const VaultOcidSchema = ocidSchema("vault");

@@ -1,0 +1,17 @@
+/** When to stop starting calls, and when to stop waiting for them, before the invocation's deadline. */
+export interface Deadlines {
+  deadline: number;
+  stopAt: number;
+  hardStopAt: number;
+}
+
+/** Functions default to a 30 s timeout; a call without Fn-Deadline gets that budget. */
+export const DEFAULT_BUDGET_MS = 30_000;
+
+export function deadlinesFor(deadline: Date | null | undefined, now: number): Deadlines {
+  const end = deadline && Number.isFinite(deadline.getTime()) ? deadline.getTime() : now + DEFAULT_BUDGET_MS;
+  const budget = Math.max(0, end - now);
+  // Keep a fifth of the budget (1 s to 10 s) to let calls in flight finish and write the report.
+  const margin = Math.min(10_000, Math.max(1_000, budget * 0.2));
+  return { deadline: end, stopAt: end - margin, hardStopAt: end - margin * 0.4 };
+}
