@@ -69,7 +69,8 @@ export function detailsFor(unit: Unit, job: Job, materials: KeyMaterials): Reenc
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+// setTimeout fires at once for delays past 2^31-1 ms; clamp so "far away" stays far away.
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.min(2 ** 31 - 1, Math.max(0, ms))).unref());
 
 const positionOf = (i: Item): Position => (i.versionId === undefined ? { name: i.name } : { name: i.name, versionId: i.versionId });
 

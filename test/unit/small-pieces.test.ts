@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { classify } from "../../src/classify.js";
+import { httpStatusFor } from "../../src/contract/response.js";
+import { decodeResumeToken, encodeResumeToken } from "../../src/contract/resume-token.js";
+import { findRule } from "../../src/contract/rules.js";
+import { parseResourceId } from "../../src/contract/resource-id.js";
+import { deadlinesFor } from "../../src/deadline.js";
+import { ReencryptError, toErrorBody } from "../../src/errors.js";
+import { matchesBucketGlob } from "../../src/glob.js";
+import { zeroCounts, type Job } from "../../src/jobs/job.js";
+import { sseCKeyFromSecretContent } from "../../src/keys/sse-c-key.js";
+import { createLogger } from "../../src/log.js";
+import { createRateLimiter } from "../../src/oci/rate-limiter.js";
+import { isRetryable, toOciFailure } from "../../src/oci/oci-failure.js";
+import { withRetry } from "../../src/oci/retry.js";
+import { SecretValue } from "../../src/secret-value.js";
+
+const KEY = "ocid1.key.oc1.iad.examplekey";
+
+describe("SSE-C keys", () => {
+  const raw = Buffer.alloc(32, 3);
+  const sha = createHash("sha256").update(raw).digest("base64");
+  it("accepts raw bytes and base64 text, hashing the raw bytes", () => {
+    expect(sseCKeyFromSecretContent(raw)?.keySha256).toBe(sha);
+    expect(sseCKeyFromSecretContent(Buffer.from(raw.toString("base64") + "\n"))?.keySha256).toBe(sha);
+    expect(sseCKeyFromSecretContent(Buffer.from("short"))).toBeUndefined();
+    expect(sseCKeyFromSecretContent(Buffer.alloc(31))).toBeUndefined();
+  });
+  it("cannot be printed", () => {
+    const k = sseCKeyFromSecretContent(raw);
+    const text = raw.toString("base64");
+    expect(JSON.stringify(k)).not.toContain(text);
+    expect(`${k?.key}`).toBe("[redacted]");
+    expect(inspect(k)).not.toContain(text);
+    const lines: string[] = [];
+    createLogger("debug", {}, (l) => lines.push(l)).info("x", { key: new SecretValue(text), k });
+    expect(lines.join()).not.toContain(text);
+  });
+});
+
+describe("resume tokens", () => {
+  const job: Job = {
+    id: "0d2f7a4e-1111-2222-3333-444455556666",
+    origin: "request",
+    units: [{ namespace: "ns", bucket: "b", scope: { kind: "prefix", prefix: "a+b&c#d=", allVersions: true }, key: { type: "sse-c", keySha256: Buffer.alloc(32).toString("base64") } }],
+    dryRun: false,
+    cursor: { unit: 0, after: { name: "a+b&c#d=/x", versionId: "v+/=" }, redo: [{ name: "q", versionId: "w" }] },
+    totals: { ...zeroCounts(), reencrypted: 5 },
+    seq: 2,
+  };
+  it("round-trips a job exactly", () => {
+    expect(decodeResumeToken(encodeResumeToken(job))).toEqual(job);
+  });
+  it.each(["garbage", "r1.AAAA", encodeResumeToken({ ...job, cursor: { unit: 3, redo: [] } })])("rejects %#", (t) => {
+    expect(() => decodeResumeToken(t)).toThrow(ReencryptError);
+  });
+});
+
+describe("globs, rules, resource ids", () => {
+  it.each([
+    ["logs-*", "ns", "logs-2024", true],
+    ["logs-*", "ns", "logs", false],
+    ["ns/logs-?", "ns", "logs-a", true],
+    ["other/*", "ns", "logs-a", false],
+    ["*", "ns", "anything", true],
+    ["a.b", "ns", "axb", false],
+  ])("%s vs %s/%s → %s", (g, ns, b, want) => expect(matchesBucketGlob(g, ns, b)).toBe(want));
+  it("first matching rule wins, by bucket and prefix", () => {
+    const rules = [
+      { bucket: "data-*", prefix: "secret/", kmsKeyId: KEY + "1" },
+      { bucket: "data-*", prefix: "", kmsKeyId: KEY + "2" },
+    ];
+    expect(findRule(rules, "ns", "data-x", "secret/a")?.kmsKeyId).toBe(KEY + "1");
+    expect(findRule(rules, "ns", "data-x", "public/a")?.kmsKeyId).toBe(KEY + "2");
+    expect(findRule(rules, "ns", "logs", "a")).toBeUndefined();
+  });
+  it("decodes resource ids as URL paths", () => {
+    expect(parseResourceId("/n/ns/b/bk/o/a/b%20c%25d%2B")).toEqual({ namespace: "ns", bucket: "bk", object: "a/b c%d+" });
+    expect(parseResourceId("/n/ns/b/bk/o/%E0%A4%A")).toBeUndefined();
+  });
+});
+
+describe("statuses and errors", () => {
+  const f = (status: number) => ({ namespace: "n", bucket: "b", object: "o", status, code: "c", message: "m", hint: "h" });
+  it.each([
+    ["succeeded", [], 200],
+    ["dry-run", [], 200],
+    ["incomplete", [], 202],
+    ["continuing", [], 202],
+    ["partial", [f(404)], 207],
+    ["failed", [f(404), f(404)], 404],
+    ["failed", [f(404), f(400)], 502],
+    ["failed", [f(0)], 502],
+  ] as const)("%s with %j → %i", (status, failures, want) => expect(httpStatusFor({ status, failures: [...failures] })).toBe(want));
+  it("hides internal errors and shows client errors", () => {
+    expect(toErrorBody(new Error("secret detail"), "call-1")).toEqual({ status: 500, body: { error: { code: "InternalError", message: expect.any(String), callId: "call-1" } } });
+    expect(JSON.stringify(toErrorBody(new Error("secret detail"), null))).not.toContain("secret detail");
+    expect(toErrorBody(new ReencryptError("TargetNotAllowed", 403, "no"), null).status).toBe(403);
+  });
+  it("classifies entrances by body", () => {
+    expect(classify('{"eventType":"x","cloudEventsVersion":"0.1"}').kind).toBe("event");
+    expect(classify('{"specversion":"1.0","type":"x"}').kind).toBe("event");
+    expect(classify('{"resume":"r1.x"}').kind).toBe("resume");
+    expect(classify('{"diagnose":true}').kind).toBe("diagnose");
+    expect(classify('{"targets":[]}').kind).toBe("request");
+    expect(() => classify("not json")).toThrow(/JSON object/);
+    expect(() => classify("[1]")).toThrow(/JSON object/);
+    expect(() => classify(" ".repeat(3 * 1024 * 1024))).toThrow(/larger/);
+  });
+});
+
+describe("deadlines, retries, rate limit", () => {
+  it("keeps a margin proportional to the budget", () => {
+    expect(deadlinesFor(new Date(100_000), 0)).toEqual({ deadline: 100_000, stopAt: 90_000, hardStopAt: 96_000 });
+    expect(deadlinesFor(new Date(3_000), 0)).toEqual({ deadline: 3_000, stopAt: 2_000, hardStopAt: 2_600 });
+    expect(deadlinesFor(null, 0).deadline).toBe(30_000);
+  });
+  it("retries what the SDK would, and never sleeps past the deadline", async () => {
+    expect(isRetryable(toOciFailure({ statusCode: 429, serviceCode: "TooManyRequests" }))).toBe(true);
+    expect(isRetryable(toOciFailure({ statusCode: 409, serviceCode: "IncorrectState" }))).toBe(true);
+    expect(isRetryable(toOciFailure({ statusCode: 409, serviceCode: "Conflict" }))).toBe(false);
+    expect(isRetryable(toOciFailure({ statusCode: 404, serviceCode: "ObjectNotFound" }))).toBe(false);
+    expect(isRetryable(toOciFailure({ code: undefined, message: "fetch failed" }))).toBe(true);
+    let n = 0;
+    const ok = await withRetry("Op", async () => (++n < 3 ? Promise.reject({ statusCode: 503, serviceCode: "x" }) : "done"), {
+      policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    expect([ok, n]).toEqual(["done", 3]);
+    n = 0;
+    const started = Date.now();
+    await expect(withRetry("Op", async () => (n++, Promise.reject({ statusCode: 500, serviceCode: "x" })), { notAfter: Date.now() + 50, policy: { maxAttempts: 50, baseDelayMs: 200, maxDelayMs: 200 } })).rejects.toThrow(/500/);
+    expect(n).toBe(1);
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+  it("spaces calls at the configured rate", async () => {
+    let t = 0;
+    const lim = createRateLimiter(10, () => t);
+    const waits: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = lim.take();
+      let done = false;
+      void p.then(() => (done = true));
+      await Promise.resolve();
+      waits.push(!done);
+    }
+    expect(waits).toEqual([false, true, true]);
+  });
+});
