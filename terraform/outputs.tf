@@ -1,0 +1,57 @@
+output "application_id" {
+  description = "OCID of the Functions application."
+  value       = oci_functions_application.this.id
+}
+
+output "function_id" {
+  description = "OCID of the function."
+  value       = oci_functions_function.this.id
+}
+
+output "function_invoke_endpoint" {
+  description = "Invoke endpoint of the function (for `oci fn function invoke` and InvokeFunction)."
+  value       = oci_functions_function.this.invoke_endpoint
+}
+
+output "function_config" {
+  description = "The configuration map given to the function (REENCRYPT_* keys actually set)."
+  value       = local.function_config
+}
+
+output "api_gateway_url" {
+  description = "URL of the POST /reencrypt route, or null when create_api_gateway is false."
+  value       = var.create_api_gateway ? "${oci_apigateway_deployment.this[0].endpoint}${local.api_route_path}" : null
+}
+
+output "dynamic_group_name" {
+  description = "Name of the dynamic group matching the function."
+  value       = oci_identity_dynamic_group.function.name
+}
+
+output "policy_names" {
+  description = "Names of the IAM policies this module created."
+  value       = concat([oci_identity_policy.function.name], [for p in oci_identity_policy.services : p.name])
+}
+
+output "event_rule_ids" {
+  description = "OCIDs of the event rules, by kind and then by compartment OCID: object_created (createobject) and key_rotated (createkeyversion.end, autokeyrotate.end)."
+  value = {
+    object_created = { for c, r in oci_events_rule.object_created : c => r.id }
+    key_rotated    = { for c, r in oci_events_rule.key_rotated : c => r.id }
+  }
+}
+
+output "state_bucket_name" {
+  description = "The state bucket (REENCRYPT_STATE_BUCKET), or null when none is configured."
+  value       = var.create_state_bucket ? oci_objectstorage_bucket.state[0].name : var.state_bucket_name
+}
+
+output "log_group_id" {
+  description = "OCID of the log group holding the invocation log, or null when create_log_group is false."
+  value       = var.create_log_group ? oci_logging_log_group.this[0].id : null
+}
+
+output "invoke_log_id" {
+  description = "OCID of the function invocation log, or null when create_log_group is false."
+  value       = var.create_log_group ? oci_logging_log.invoke[0].id : null
+}

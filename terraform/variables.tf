@@ -1,0 +1,491 @@
+# -----------------------------------------------------------------------------
+# Where it runs
+# -----------------------------------------------------------------------------
+
+variable "tenancy_ocid" {
+  description = "OCID of the tenancy. The dynamic group is created here, and by default the policies too."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.tenancy\\.", var.tenancy_ocid))
+    error_message = "tenancy_ocid must be a tenancy OCID (it starts with \"ocid1.tenancy.\")."
+  }
+}
+
+variable "region" {
+  description = "Region identifier the function runs in, e.g. \"us-ashburn-1\". Used to name the Object Storage service principal (objectstorage-<region>) in the key policy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be a region identifier such as \"us-ashburn-1\" or \"eu-frankfurt-1\", not a short code like \"iad\"."
+  }
+}
+
+variable "compartment_id" {
+  description = "OCID of the compartment for the Functions application, the function, the event rules' function side, the log group and (by default) the state bucket and API Gateway."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.(compartment|tenancy)\\.", var.compartment_id))
+    error_message = "compartment_id must be a compartment OCID (\"ocid1.compartment.…\", or the tenancy OCID for the root compartment)."
+  }
+}
+
+variable "policy_compartment_id" {
+  description = "OCID of the compartment the IAM policies are attached to. It must be a common ancestor of every compartment the statements name. Null = the tenancy (root compartment)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.policy_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.policy_compartment_id))
+    error_message = "policy_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every name this module creates: application, function, dynamic group, policies, event rules, log group, API Gateway."
+  type        = string
+  default     = "reencrypt"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,39}$", var.name_prefix))
+    error_message = "name_prefix must start with a letter and hold only letters, digits and hyphens, at most 40 characters (it ends up in dynamic group and policy names)."
+  }
+}
+
+variable "freeform_tags" {
+  description = "Free-form tags added to every resource this module creates."
+  type        = map(string)
+  default     = {}
+}
+
+# -----------------------------------------------------------------------------
+# Functions application and function
+# -----------------------------------------------------------------------------
+
+variable "subnet_ids" {
+  description = "OCIDs of the subnet(s) of the Functions application. The subnet must reach Object Storage, Vault and Functions (a service gateway or a NAT gateway)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) > 0 && alltrue([for s in var.subnet_ids : can(regex("^ocid1\\.subnet\\.", s))])
+    error_message = "subnet_ids must hold at least one subnet OCID, each starting with \"ocid1.subnet.\"."
+  }
+}
+
+variable "network_security_group_ids" {
+  description = "OCIDs of network security groups for the Functions application. Empty = none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.network_security_group_ids : can(regex("^ocid1\\.networksecuritygroup\\.", n))])
+    error_message = "network_security_group_ids must hold network security group OCIDs, each starting with \"ocid1.networksecuritygroup.\"."
+  }
+}
+
+variable "application_shape" {
+  description = "Processor architecture of the Functions application: GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM. The image must be built for it. Changing it replaces the application."
+  type        = string
+  default     = "GENERIC_X86"
+
+  validation {
+    condition     = contains(["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"], var.application_shape)
+    error_message = "application_shape must be one of GENERIC_X86, GENERIC_ARM, GENERIC_X86_ARM."
+  }
+}
+
+variable "image" {
+  description = "The function's container image in OCI Registry, in the function's region, with a tag or digest, e.g. \"iad.ocir.io/<namespace>/oci-reencrypt:0.1.0\". Build and push it first (see README)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$", var.image))
+    error_message = "image must be a registry path with a tag or digest, e.g. \"iad.ocir.io/mytenancy/oci-reencrypt:0.1.0\"."
+  }
+}
+
+variable "image_digest" {
+  description = "Digest of the image (\"sha256:…\") to pin the exact build. Null = whatever the tag points to when the function is updated."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_digest == null || can(regex("^sha256:[0-9a-f]{64}$", var.image_digest))
+    error_message = "image_digest must be null or \"sha256:\" followed by 64 lowercase hex digits."
+  }
+}
+
+variable "memory_in_mbs" {
+  description = "Memory of the function in MB: one of 128, 256, 512, 1024, 2048, 3072."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([128, 256, 512, 1024, 2048, 3072], var.memory_in_mbs)
+    error_message = "memory_in_mbs must be one of 128, 256, 512, 1024, 2048, 3072 (the values OCI Functions allows)."
+  }
+}
+
+variable "timeout_in_seconds" {
+  description = "Timeout of a synchronous invocation (API Gateway, fn invoke, events), 1 to 300 seconds. A job that does not finish answers `incomplete` with a resume token or continues in detached mode."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.timeout_in_seconds >= 1 && var.timeout_in_seconds <= 300 && floor(var.timeout_in_seconds) == var.timeout_in_seconds
+    error_message = "timeout_in_seconds must be a whole number from 1 to 300 (the OCI Functions maximum for synchronous calls)."
+  }
+}
+
+variable "detached_mode_timeout_in_seconds" {
+  description = "Timeout of a detached invocation (the function continuing a long job by invoking itself), 5 to 3600 seconds."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.detached_mode_timeout_in_seconds >= 5 && var.detached_mode_timeout_in_seconds <= 3600 && floor(var.detached_mode_timeout_in_seconds) == var.detached_mode_timeout_in_seconds
+    error_message = "detached_mode_timeout_in_seconds must be a whole number from 5 to 3600."
+  }
+}
+
+# -----------------------------------------------------------------------------
+# Product configuration (REENCRYPT_* keys, contract §6). Null or empty = the key
+# is not set and the product's default applies.
+# -----------------------------------------------------------------------------
+
+variable "rules" {
+  description = "REENCRYPT_RULES: which key new objects get, first match wins. bucket is a bucket-name glob (`*` only, as OCI Events supports), prefix an object-name prefix (\"\" = every object), kms_key_id the Vault key. Also decides the buckets the createobject event rule listens to and, with kms_key_ids, the keys whose rotation triggers re-encryption."
+  type = list(object({
+    bucket     = string
+    prefix     = optional(string, "")
+    kms_key_id = string
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for r in var.rules : can(regex("^[A-Za-z0-9._*-]{1,256}$", r.bucket)) && r.bucket != "*"])
+    error_message = "Each rule's bucket must be a bucket name or a glob using only letters, digits, '.', '_', '-' and '*' (the only wildcard OCI Events supports), and not \"*\" alone."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.rules : can(regex("^ocid1\\.key\\.", r.kms_key_id))])
+    error_message = "Each rule's kms_key_id must be a Vault key OCID (it starts with \"ocid1.key.\")."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.rules : try(length(r.prefix) <= 1024, false)])
+    error_message = "Each rule's prefix must be a string of at most 1024 characters (use \"\" for every object)."
+  }
+}
+
+variable "allowed_buckets" {
+  description = "REENCRYPT_ALLOWED_BUCKETS: globs over `bucket` or `namespace/bucket`; HTTP and resumed targets outside them are refused with 403. Empty = IAM is the only limit."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for b in var.allowed_buckets : can(regex("^([A-Za-z0-9_*-]{1,64}/)?[A-Za-z0-9._*-]{1,256}$", b))])
+    error_message = "Each allowed_buckets entry must be a bucket glob or namespace/bucket glob using letters, digits, '.', '_', '-' and '*' (no commas or spaces)."
+  }
+}
+
+variable "target_compartment_ids" {
+  description = "REENCRYPT_COMPARTMENT_IDS and IAM scope: compartments whose buckets the function may read and whose objects it may re-encrypt; rotation jobs and rule globs scan them; the createobject event rule is created in each. Empty = the function's compartment (compartment_id)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.target_compartment_ids : can(regex("^ocid1\\.(compartment|tenancy)\\.", c))])
+    error_message = "Each target_compartment_ids entry must be a compartment OCID (\"ocid1.compartment.…\", or the tenancy OCID for the root compartment)."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "REENCRYPT_STATE_BUCKET: `bucket` or `namespace/bucket` for job reports and rotation de-duplication. The function gets write access to this bucket only. Null = no reports, no de-duplication."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name == null || can(regex("^([A-Za-z0-9_-]{1,64}/)?[A-Za-z0-9._-]{1,256}$", var.state_bucket_name))
+    error_message = "state_bucket_name must be null, a bucket name (letters, digits, '.', '_', '-') or namespace/bucket."
+  }
+}
+
+variable "create_state_bucket" {
+  description = "Create the state bucket (private, versioning enabled) named state_bucket_name in state_bucket_compartment_id."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.create_state_bucket || (var.state_bucket_name != null && !can(regex("/", coalesce(var.state_bucket_name, "x"))))
+    error_message = "create_state_bucket = true needs state_bucket_name set to a plain bucket name (no \"namespace/\" part)."
+  }
+}
+
+variable "state_bucket_compartment_id" {
+  description = "OCID of the compartment holding the state bucket (created or existing). Null = compartment_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.state_bucket_compartment_id))
+    error_message = "state_bucket_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "concurrency" {
+  description = "REENCRYPT_CONCURRENCY: ReencryptObject calls in flight, 1 to 256. Null = product default (16)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.concurrency == null || try(var.concurrency >= 1 && var.concurrency <= 256 && floor(var.concurrency) == var.concurrency, false)
+    error_message = "concurrency must be null or a whole number from 1 to 256."
+  }
+}
+
+variable "max_rps" {
+  description = "REENCRYPT_MAX_RPS: upper bound on Object Storage requests per second, >= 0. Null = unlimited (product default)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_rps == null || try(var.max_rps >= 0, false)
+    error_message = "max_rps must be null or a number greater than or equal to 0."
+  }
+}
+
+variable "log_level" {
+  description = "REENCRYPT_LOG_LEVEL: debug, info, warn or error. Null = product default (info)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_level == null || try(contains(["debug", "info", "warn", "error"], var.log_level), false)
+    error_message = "log_level must be null or one of debug, info, warn, error."
+  }
+}
+
+variable "endpoint_overrides" {
+  description = "REENCRYPT_<SERVICE>_ENDPOINT keys, for private endpoints only: map of key name to base URL (https://…). Allowed keys: REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT. Empty = regional endpoints."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for k in keys(var.endpoint_overrides) : contains([
+        "REENCRYPT_OBJECTSTORAGE_ENDPOINT",
+        "REENCRYPT_KMS_VAULT_ENDPOINT",
+        "REENCRYPT_SECRETS_ENDPOINT",
+        "REENCRYPT_FUNCTIONS_ENDPOINT",
+        "REENCRYPT_EVENTS_ENDPOINT",
+      ], k)
+    ])
+    error_message = "endpoint_overrides keys must be among REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.endpoint_overrides) : can(regex("^https?://[^\\s,]+$", v))])
+    error_message = "endpoint_overrides values must be base URLs starting with https:// (or http:// for a local emulator)."
+  }
+}
+
+# -----------------------------------------------------------------------------
+# Keys, secrets and IAM scope
+# -----------------------------------------------------------------------------
+
+variable "kms_key_ids" {
+  description = "Vault key OCIDs the function works with besides those the rules name, typically the keys assigned to target buckets. Their rotation triggers re-encryption, and the key policies are scoped to rules' keys plus these."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for k in var.kms_key_ids : can(regex("^ocid1\\.key\\.", k))])
+    error_message = "Each kms_key_ids entry must be a Vault key OCID (it starts with \"ocid1.key.\")."
+  }
+}
+
+variable "vault_compartment_ids" {
+  description = "OCIDs of the compartments holding the Vault(s), keys and SSE-C secrets. Key and secret statements are written for each, scoped by key/secret id; the key rotation event rule is created in each. Empty = compartment_id."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.vault_compartment_ids : can(regex("^ocid1\\.(compartment|tenancy)\\.", c))])
+    error_message = "Each vault_compartment_ids entry must be a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "sse_c_secret_ids" {
+  description = "OCIDs of the Vault secrets holding SSE-C keys that requests name with `secretId`. The function may read only these secret bundles. Empty = no secret access (inline base64 keys still work)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.sse_c_secret_ids : can(regex("^ocid1\\.vaultsecret\\.", s))])
+    error_message = "Each sse_c_secret_ids entry must be a Vault secret OCID (it starts with \"ocid1.vaultsecret.\")."
+  }
+}
+
+variable "iam_bucket_names" {
+  description = "Optional narrowing of the object rights to these buckets (IAM `target.bucket.name`; a leading and/or trailing `*` makes an IAM pattern). Empty = every bucket of the target compartments. Rotation of a bucket key only works for buckets listed here."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for b in var.iam_bucket_names : can(regex("^\\*?[A-Za-z0-9._-]{1,256}\\*?$", b))])
+    error_message = "Each iam_bucket_names entry must be a bucket name, optionally with '*' at its start and/or end (the only patterns IAM conditions support)."
+  }
+}
+
+variable "grant_objectstorage_service_key_access" {
+  description = "Add `Allow service objectstorage-<region> to use keys … where target.key.id = …` for the keys in use. Object Storage cannot encrypt with a Vault key without it. Set false if your tenancy already grants it."
+  type        = bool
+  default     = true
+}
+
+# -----------------------------------------------------------------------------
+# Events
+# -----------------------------------------------------------------------------
+
+variable "rotation_rule_filter_by_key" {
+  description = "Filter the key rotation event rule on data.resourceId = the keys in use. The key event payload is UNCONFIRMED: if rotations do not reach the function, set false (the rule then matches every rotation in the vault compartments and the function ignores keys it has no rule or bucket for)."
+  type        = bool
+  default     = true
+}
+
+# -----------------------------------------------------------------------------
+# API Gateway (optional)
+# -----------------------------------------------------------------------------
+
+variable "create_api_gateway" {
+  description = "Create an API Gateway and a deployment with `POST <path_prefix>/reencrypt` to the function, authenticated by JWT (jwt_issuers, jwt_audiences, jwt_jwks_uri) or by an authorizer function (authorizer_function_id)."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.create_api_gateway || var.authorizer_function_id != null || (length(var.jwt_issuers) > 0 && length(var.jwt_audiences) > 0 && var.jwt_jwks_uri != null)
+    error_message = "create_api_gateway = true needs an authentication method: set authorizer_function_id, or all of jwt_issuers, jwt_audiences and jwt_jwks_uri. The route is never anonymous."
+  }
+
+  validation {
+    condition     = !var.create_api_gateway || var.api_gateway_subnet_id != null
+    error_message = "create_api_gateway = true needs api_gateway_subnet_id."
+  }
+}
+
+variable "api_gateway_subnet_id" {
+  description = "OCID of the subnet of the API Gateway (a public subnet for endpoint type PUBLIC)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_gateway_subnet_id == null || can(regex("^ocid1\\.subnet\\.", var.api_gateway_subnet_id))
+    error_message = "api_gateway_subnet_id must be null or a subnet OCID (it starts with \"ocid1.subnet.\")."
+  }
+}
+
+variable "api_gateway_endpoint_type" {
+  description = "API Gateway endpoint type: PRIVATE (reachable inside the VCN) or PUBLIC."
+  type        = string
+  default     = "PRIVATE"
+
+  validation {
+    condition     = contains(["PUBLIC", "PRIVATE"], var.api_gateway_endpoint_type)
+    error_message = "api_gateway_endpoint_type must be PUBLIC or PRIVATE."
+  }
+}
+
+variable "api_gateway_compartment_id" {
+  description = "OCID of the compartment of the API Gateway and deployment. Null = compartment_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_gateway_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.api_gateway_compartment_id))
+    error_message = "api_gateway_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "api_path_prefix" {
+  description = "Path prefix of the API deployment; the route is <prefix>/reencrypt."
+  type        = string
+  default     = "/v1"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$", var.api_path_prefix))
+    error_message = "api_path_prefix must start with '/' and hold path segments of letters, digits, '.', '_', '~', '-' (no trailing '/'), e.g. \"/v1\"."
+  }
+}
+
+variable "jwt_issuers" {
+  description = "JWT authentication: accepted token issuers (`iss`), e.g. an identity domain URL."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for i in var.jwt_issuers : length(trimspace(i)) > 0])
+    error_message = "jwt_issuers entries must not be empty."
+  }
+}
+
+variable "jwt_audiences" {
+  description = "JWT authentication: accepted audiences (`aud`)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.jwt_audiences : length(trimspace(a)) > 0])
+    error_message = "jwt_audiences entries must not be empty."
+  }
+}
+
+variable "jwt_jwks_uri" {
+  description = "JWT authentication: URI of the issuer's JSON Web Key Set (REMOTE_JWKS), https only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_jwks_uri == null || can(regex("^https://[^\\s]+$", var.jwt_jwks_uri))
+    error_message = "jwt_jwks_uri must be null or an https:// URL."
+  }
+}
+
+variable "authorizer_function_id" {
+  description = "Authorizer function OCID (CUSTOM_AUTHENTICATION, token in the Authorization header). When set it is used instead of JWT. If it lives outside compartment_id, allow API Gateway to use functions-family there too."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.authorizer_function_id == null || can(regex("^ocid1\\.fnfunc\\.", var.authorizer_function_id))
+    error_message = "authorizer_function_id must be null or a function OCID (it starts with \"ocid1.fnfunc.\")."
+  }
+
+  validation {
+    condition     = var.authorizer_function_id == null || (length(var.jwt_issuers) == 0 && var.jwt_jwks_uri == null)
+    error_message = "Set either authorizer_function_id or the jwt_* variables, not both."
+  }
+}
+
+# -----------------------------------------------------------------------------
+# Logging
+# -----------------------------------------------------------------------------
+
+variable "create_log_group" {
+  description = "Create a log group and a service log holding the application's function invocation logs (functions / invoke)."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the invocation log in days: 30, 60, 90, 120, 150 or 180."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([30, 60, 90, 120, 150, 180], var.log_retention_days)
+    error_message = "log_retention_days must be one of 30, 60, 90, 120, 150, 180 (OCI Logging allows 30-day steps up to 180)."
+  }
+}
