@@ -4,6 +4,9 @@ import { createLogger, type Logger } from "./log.js";
 import { createPrincipal, objectStorageClient, secretsClient } from "./oci/clients.js";
 import { createSdkObjectStore } from "./oci/sdk-object-store.js";
 import { createSecretReader } from "./oci/secret-reader.js";
+import { createKeyManagement } from "./oci/key-management.js";
+import { createSelfInvoker, type SelfInvoker } from "./oci/self-invoker.js";
+import { createEventRules } from "./oci/event-rules.js";
 import type { Runtime } from "./runtime.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -18,13 +21,25 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
     const principal = await createPrincipal(env);
     const os = objectStorageClient(principal, config);
     let secrets: ReturnType<typeof secretsClient> | undefined;
+    const functionId = env["FN_FN_ID"]?.startsWith("ocid1.fnfunc.") ? env["FN_FN_ID"] : undefined;
+    let invoker: SelfInvoker | undefined;
+    let deadlineForInvoker: () => number | undefined = () => undefined;
     return {
       config,
       log: createLogger(config.logLevel),
       compartmentId: principal.compartmentId,
       tenancyId: principal.tenancyId,
+      functionId,
       objectStore: (budget) => createSdkObjectStore(os, budget),
       secrets: (budget) => createSecretReader((secrets ??= secretsClient(principal, config)), budget.notAfter),
+      keyManagement: (budget) => createKeyManagement(principal.provider, config.endpoints.kmsVault, budget.notAfter),
+      selfInvoker: (budget) => {
+        if (!functionId) return undefined;
+        // One invoker per container (it caches the invoke endpoint); the budget is per invocation.
+        deadlineForInvoker = budget.notAfter;
+        return (invoker ??= createSelfInvoker(principal.provider, functionId, config.endpoints.functions, () => deadlineForInvoker()));
+      },
+      eventRules: (budget) => createEventRules(principal.provider, config.endpoints.events, budget.notAfter),
     };
   } catch (error) {
     if (error instanceof ReencryptError) {

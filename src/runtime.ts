@@ -3,6 +3,9 @@ import type { Logger } from "./log.js";
 import type { ObjectStore } from "./oci/object-store.js";
 import type { RateLimiter } from "./oci/rate-limiter.js";
 import type { SecretReader } from "./keys/resolve-keys.js";
+import type { KeyManagement } from "./oci/key-management.js";
+import type { SelfInvoker } from "./oci/self-invoker.js";
+import type { EventRules } from "./oci/event-rules.js";
 
 /** Calls that must not outlive the invocation: retries stop before `notAfter` (epoch ms). */
 export interface CallBudget {
@@ -17,6 +20,12 @@ export interface Runtime {
   /** The function's own compartment and tenancy, from the resource principal. */
   compartmentId: string | undefined;
   tenancyId: string | undefined;
+  /** FN_FN_ID: this function's OCID, for self-continuation and diagnose. */
+  functionId: string | undefined;
   objectStore(budget: CallBudget): ObjectStore;
   secrets(budget: CallBudget): SecretReader;
+  keyManagement(budget: CallBudget): KeyManagement;
+  /** undefined when the function does not know its own OCID (not running in OCI Functions). */
+  selfInvoker(budget: CallBudget): SelfInvoker | undefined;
+  eventRules(budget: CallBudget): EventRules;
 }

@@ -35,7 +35,7 @@ export const JobSchema = z
           bucket: BucketNameSchema,
           scope: z.union([
             z.strictObject({ kind: z.literal("object"), object: z.string().min(1), versionId: z.string().min(1).optional() }),
-            z.strictObject({ kind: z.literal("prefix"), prefix: z.string(), allVersions: z.boolean() }),
+            z.strictObject({ kind: z.literal("prefix"), prefix: z.string(), allVersions: z.boolean(), exclude: z.array(z.string()).optional() }),
           ]),
           key: JobKeySchema,
         }),

@@ -14,16 +14,25 @@ export interface Item {
  * the one name the cursor sits in).
  */
 export async function* listScope(store: ObjectStore, unit: Unit, after: Position | undefined, pageSize = 1000): AsyncGenerator<Item> {
-  const { namespace, bucket, scope } = unit;
+  const { scope } = unit;
   if (scope.kind === "object") {
     if (after === undefined) yield { name: scope.object, versionId: scope.versionId, isDeleteMarker: false };
     return;
   }
-  if (!scope.allVersions) {
+  // Names under an excluded prefix belong to another scope (an earlier rule): not ours to touch.
+  const exclude = scope.exclude ?? [];
+  for await (const item of listPrefix(store, unit, scope.prefix, scope.allVersions, after, pageSize)) {
+    if (!exclude.some((p) => item.name.startsWith(p))) yield item;
+  }
+}
+
+async function* listPrefix(store: ObjectStore, unit: Unit, prefix: string, allVersions: boolean, after: Position | undefined, pageSize: number): AsyncGenerator<Item> {
+  const { namespace, bucket } = unit;
+  if (!allVersions) {
     let start = after?.name;
     let first = true;
     for (;;) {
-      const page = await store.listObjects(namespace, bucket, { prefix: scope.prefix, start, limit: pageSize });
+      const page = await store.listObjects(namespace, bucket, { prefix, start, limit: pageSize });
       for (const name of page.items) {
         // `start` is inclusive: the cursor's own object was already done.
         if (first && after !== undefined && name === after.name) continue;
@@ -34,7 +43,7 @@ export async function* listScope(store: ObjectStore, unit: Unit, after: Position
       start = page.next;
     }
   }
-  yield* listVersions(store, unit, scope.prefix, after, pageSize);
+  yield* listVersions(store, unit, prefix, after, pageSize);
 }
 
 async function* listVersions(store: ObjectStore, unit: Unit, prefix: string, after: Position | undefined, pageSize: number): AsyncGenerator<Item> {

@@ -12,7 +12,7 @@ export type JobSourceKey = { secretId: string } | { keySha256: string };
 
 export type UnitScope =
   | { kind: "object"; object: string; versionId?: string }
-  | { kind: "prefix"; prefix: string; allVersions: boolean };
+  | { kind: "prefix"; prefix: string; allVersions: boolean; exclude?: string[] };
 
 /** One scope in one bucket, re-encrypted with one key. */
 export interface Unit {

@@ -1,0 +1,52 @@
+import { EventsClient } from "oci-events";
+import type * as common from "oci-common";
+import { clientConfiguration } from "./clients.js";
+import { withRetry } from "./retry.js";
+
+export interface RuleInfo {
+  id: string;
+  displayName: string;
+  compartmentId: string;
+  isEnabled: boolean;
+  lifecycleState: string;
+  condition: string;
+  actions: { actionType: string; functionId: string | undefined; isEnabled: boolean }[];
+}
+
+export interface EventRules {
+  listRules(compartmentId: string): Promise<RuleInfo[]>;
+}
+
+export function createEventRules(provider: common.AuthenticationDetailsProvider, endpoint: string | undefined, notAfter: () => number | undefined): EventRules {
+  const client = new EventsClient({ authenticationDetailsProvider: provider }, clientConfiguration());
+  if (endpoint) client.endpoint = endpoint;
+  return {
+    async listRules(compartmentId) {
+      const ids: string[] = [];
+      let page: string | undefined;
+      do {
+        const r = await withRetry("ListRules", () => client.listRules({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
+          notAfter: notAfter(),
+        });
+        ids.push(...r.items.map((i) => i.id));
+        page = r.opcNextPage || undefined;
+      } while (page);
+      // The summary has no condition or actions: GetRule each.
+      const rules: RuleInfo[] = [];
+      for (const ruleId of ids) {
+        const r = (await withRetry("GetRule", () => client.getRule({ ruleId }), { notAfter: notAfter() })).rule;
+        const actions = (r.actions?.actions ?? []) as { actionType?: string; functionId?: string; isEnabled?: boolean }[];
+        rules.push({
+          id: r.id,
+          displayName: r.displayName,
+          compartmentId: r.compartmentId,
+          isEnabled: r.isEnabled,
+          lifecycleState: String(r.lifecycleState),
+          condition: r.condition,
+          actions: actions.map((a) => ({ actionType: String(a.actionType ?? ""), functionId: a.functionId, isEnabled: a.isEnabled !== false })),
+        });
+      }
+      return rules;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { KmsManagementClient, KmsVaultClient } from "oci-keymanagement";
+import type * as common from "oci-common";
+import { clientConfiguration } from "./clients.js";
+import { withRetry } from "./retry.js";
+import { OciCallError } from "./oci-failure.js";
+
+export interface VaultInfo {
+  id: string;
+  compartmentId: string;
+  managementEndpoint: string;
+  lifecycleState: string;
+}
+
+export interface KeyInfo {
+  id: string;
+  vaultId: string;
+  compartmentId: string;
+  currentKeyVersion: string;
+  lifecycleState: string;
+  /** autoKeyRotationDetails.lastRotationStatus, when the key has a rotation schedule. */
+  lastRotationStatus: string | undefined;
+}
+
+/** The Key Management reads a rotation job needs. */
+export interface KeyManagement {
+  getVault(vaultId: string): Promise<VaultInfo>;
+  listVaults(compartmentId: string): Promise<VaultInfo[]>;
+  /** undefined when this vault does not hold the key (404). */
+  getKey(managementEndpoint: string, keyId: string): Promise<KeyInfo | undefined>;
+}
+
+export function createKeyManagement(
+  provider: common.AuthenticationDetailsProvider,
+  vaultEndpoint: string | undefined,
+  notAfter: () => number | undefined,
+): KeyManagement {
+  const vaults = new KmsVaultClient({ authenticationDetailsProvider: provider }, clientConfiguration());
+  if (vaultEndpoint) vaults.endpoint = vaultEndpoint;
+  // The management endpoint differs per vault and always comes from GetVault.
+  const managers = new Map<string, KmsManagementClient>();
+  const manager = (endpoint: string): KmsManagementClient => {
+    let c = managers.get(endpoint);
+    if (!c) {
+      c = new KmsManagementClient({ authenticationDetailsProvider: provider }, clientConfiguration());
+      c.endpoint = endpoint;
+      managers.set(endpoint, c);
+    }
+    return c;
+  };
+  const toVault = (v: { id: string; compartmentId: string; managementEndpoint: string; lifecycleState: string }): VaultInfo => ({
+    id: v.id,
+    compartmentId: v.compartmentId,
+    managementEndpoint: v.managementEndpoint,
+    lifecycleState: String(v.lifecycleState),
+  });
+  return {
+    async getVault(vaultId) {
+      const r = await withRetry("GetVault", () => vaults.getVault({ vaultId }), { notAfter: notAfter() });
+      return toVault(r.vault);
+    },
+    async listVaults(compartmentId) {
+      const out: VaultInfo[] = [];
+      let page: string | undefined;
+      do {
+        const r = await withRetry("ListVaults", () => vaults.listVaults({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
+          notAfter: notAfter(),
+        });
+        out.push(...r.items.map(toVault));
+        page = r.opcNextPage || undefined;
+      } while (page);
+      return out;
+    },
+    async getKey(managementEndpoint, keyId) {
+      try {
+        const r = await withRetry("GetKey", () => manager(managementEndpoint).getKey({ keyId }), { notAfter: notAfter() });
+        const k = r.key;
+        return {
+          id: k.id,
+          vaultId: k.vaultId,
+          compartmentId: k.compartmentId,
+          currentKeyVersion: k.currentKeyVersion,
+          lifecycleState: String(k.lifecycleState),
+          lastRotationStatus: k.autoKeyRotationDetails?.lastRotationStatus === undefined ? undefined : String(k.autoKeyRotationDetails.lastRotationStatus),
+        };
+      } catch (error) {
+        if (error instanceof OciCallError && error.failure.status === 404) return undefined;
+        throw error;
+      }
+    },
+  };
+}
