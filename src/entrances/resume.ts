@@ -4,6 +4,7 @@ import { decodeResumeToken } from "../contract/resume-token.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../deadline.js";
 import { executeJob, type Execution } from "../execute-job.js";
+import { continueJob } from "../continue-job.js";
 import { inlineKey } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
 import type { SseCKey } from "../oci/object-store.js";
@@ -22,5 +23,8 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
     if (k) inline.set(k.keySha256, k);
   }
   log.info("job resumed", { jobId: job.id, seq: job.seq, unit: job.cursor.unit });
-  return executeJob(job, inline, rt, dl, log.child({ jobId: job.id }));
+  const exec = await executeJob(job, inline, rt, dl, log.child({ jobId: job.id }));
+  // Jobs started by events have no caller waiting for a token: they continue themselves.
+  if (job.origin !== "request" && exec.remaining) return { ...exec, response: await continueJob(exec, rt, log) };
+  return exec;
 }
