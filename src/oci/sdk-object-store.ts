@@ -1,7 +1,7 @@
 import type { ObjectStorageClient } from "oci-objectstorage";
 import { models } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
-import { toOciFailure } from "./oci-failure.js";
+import { OciCallError, toOciFailure } from "./oci-failure.js";
 import { withRetry } from "./retry.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
@@ -120,7 +120,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         );
         return true;
       } catch (error) {
-        const f = toOciFailure((error as { failure?: unknown }).failure ?? error);
+        const f = error instanceof OciCallError ? error.failure : toOciFailure(error);
         if (o.ifNoneMatch && (f.status === 412 || f.status === 409)) return false;
         throw error;
       }
@@ -132,8 +132,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         if (typeof v === "string") return v;
         return await new Response(v as ReadableStream).text();
       } catch (error) {
-        const f = (error as { failure?: { status: number } }).failure;
-        if (f?.status === 404) return undefined;
+        if (error instanceof OciCallError && error.failure.status === 404) return undefined;
         throw error;
       }
     },
