@@ -49,5 +49,4 @@ export interface ObjectStore {
   reencryptObject(r: { namespace: string; bucket: string; object: string; versionId?: string | undefined; details: ReencryptDetails }): Promise<{ opcRequestId: string | undefined }>;
   /** Returns false when `ifNoneMatch` is set and the object exists (412). */
   putObject(namespace: string, bucket: string, object: string, body: string, o?: { ifNoneMatch?: boolean }): Promise<boolean>;
-  getObjectText(namespace: string, bucket: string, object: string): Promise<string | undefined>;
 }

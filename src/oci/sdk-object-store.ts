@@ -125,16 +125,5 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         throw error;
       }
     },
-    async getObjectText(namespace, bucket, object) {
-      try {
-        const r = await call("GetObject", () => client.getObject({ namespaceName: namespace, bucketName: bucket, objectName: object }));
-        const v = r.value as unknown;
-        if (typeof v === "string") return v;
-        return await new Response(v as ReadableStream).text();
-      } catch (error) {
-        if (error instanceof OciCallError && error.failure.status === 404) return undefined;
-        throw error;
-      }
-    },
   };
 }

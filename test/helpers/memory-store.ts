@@ -47,7 +47,4 @@ export class MemoryStore implements ObjectStore {
   async putObject() {
     return true;
   }
-  async getObjectText() {
-    return undefined;
-  }
 }
