@@ -1,40 +1,51 @@
 import type { JobResponse } from "./contract/response.js";
 import { encodeResumeToken } from "./contract/resume-token.js";
+import type { Deadlines } from "./deadline.js";
 import type { Execution } from "./execute-job.js";
 import type { Logger } from "./log.js";
 import { createRateLimiter } from "./oci/rate-limiter.js";
 import type { Runtime } from "./runtime.js";
 
-const ATTEMPTS = 3;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * An event has no caller to resume it: when work remains, the function invokes itself (detached)
- * with the resume token and answers "continuing". If that cannot start after retries, the answer
- * is "incomplete" with the token, and the log says so loudly: nothing is silently dropped.
+ * with the resume token and answers "continuing". InvokeFunction is retried (429, 5xx, transport)
+ * until just before this invocation's deadline. If it cannot start, the answer is "incomplete"
+ * with the token, the log says so, and with a state bucket the token is kept there too.
  */
-export async function continueJob(exec: Execution, rt: Runtime, log: Logger): Promise<JobResponse> {
+export async function continueJob(exec: Execution, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const { response, remaining } = exec;
   if (!remaining) return response;
   const token = encodeResumeToken(remaining);
-  const invoker = rt.selfInvoker({ notAfter: () => Date.now() + 10_000, limiter: createRateLimiter(undefined) });
+  const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
+  let problem: string;
   if (!invoker) {
-    log.error("job incomplete and no function id to continue it (FN_FN_ID); resume it by hand", { jobId: remaining.id });
-    return { ...response, status: "incomplete", resume: token, message: "could not continue automatically: FN_FN_ID is not a function OCID" };
-  }
-  let lastError = "";
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    problem = "FN_FN_ID is not a function OCID, so the job cannot continue itself";
+  } else {
     try {
       await invoker.invokeDetached(JSON.stringify({ resume: token }));
-      log.info("job continues in a detached invocation", { jobId: remaining.id, seq: remaining.seq, attempt });
+      log.info("job continues in a detached invocation", { jobId: remaining.id, seq: remaining.seq });
       const { resume: _omit, ...rest } = response;
       return { ...rest, status: "continuing" };
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-      log.warn("continuation did not start", { jobId: remaining.id, attempt, error: lastError });
-      if (attempt < ATTEMPTS) await sleep(250 * 2 ** attempt);
+      problem = `its continuation could not be started: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
-  log.error("job incomplete: its continuation could not be started; resume it with the token in this response", { jobId: remaining.id, error: lastError });
-  return { ...response, status: "incomplete", resume: token, message: `continuation could not be started: ${lastError}` };
+  log.error("job incomplete: resume it with the token in the response (or in the state bucket)", { jobId: remaining.id, problem });
+  const kept = await keepToken(remaining.id, remaining.seq, token, problem, rt, log);
+  return { ...response, status: "incomplete", resume: token, message: `${problem}${kept ? `; token kept at ${kept}` : ""}` };
+}
+
+async function keepToken(jobId: string, seq: number, token: string, problem: string, rt: Runtime, log: Logger): Promise<string | undefined> {
+  const state = rt.config.stateBucket;
+  if (!state) return undefined;
+  const store = rt.objectStore({ notAfter: () => Date.now() + 3_000, limiter: createRateLimiter(undefined) });
+  const name = `reports/${jobId}.incomplete.json`;
+  try {
+    const namespace = state.namespace ?? (await store.getNamespace());
+    await store.putObject(namespace, state.bucket, name, JSON.stringify({ jobId, seq, problem, resume: token, at: new Date().toISOString() }));
+    return `/n/${namespace}/b/${state.bucket}/o/${name}`;
+  } catch (error) {
+    log.error("the resume token could not be kept in the state bucket", { jobId, error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { matchesBucketGlob } from "../glob.js";
 import type { Logger } from "../log.js";
 import type { RuleInfo } from "../oci/event-rules.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
+import { collectPages } from "../oci/paging.js";
 import type { Runtime } from "../runtime.js";
 import { namespaceOf } from "./namespace.js";
 
@@ -66,12 +67,9 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const names = new Set(rules.filter((r) => r.eventTypes.includes(OBJECT_CREATED_EVENT)).flatMap((r) => r.buckets.filter((b) => !b.includes("*"))));
   if (rt.config.rules.length > 0) {
     for (const c of compartments) {
-      let page: string | undefined;
-      do {
-        const r = await store.listBuckets(namespace, c, page);
-        for (const b of r.items) if (rt.config.rules.some((rule) => matchesBucketGlob(rule.bucket, namespace, b))) names.add(b);
-        page = r.next;
-      } while (page);
+      for (const b of await collectPages((page) => store.listBuckets(namespace, c, page))) {
+        if (rt.config.rules.some((rule) => matchesBucketGlob(rule.bucket, namespace, b))) names.add(b);
+      }
     }
   }
   const buckets: DiagnoseReport["buckets"] = [];

@@ -32,7 +32,7 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
       return answer("skipped", decision.skip);
     }
     const exec = await executeJob(decision.job, new Map(), rt, dl, elog.child({ jobId: decision.job.id }));
-    return continueJob(exec, rt, elog);
+    return continueJob(exec, rt, dl, elog);
   }
 
   if ((KEY_ROTATION_EVENTS as readonly string[]).includes(ev.eventType)) {
@@ -76,7 +76,7 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
     }
     elog.info("rotation job", { jobId: job.id, keyId: key.id, keyVersion: key.currentKeyVersion, units: job.units.length });
     const exec = await executeJob(job, new Map(), rt, dl, elog.child({ jobId: job.id }));
-    return continueJob(exec, rt, elog);
+    return continueJob(exec, rt, dl, elog);
   }
 
   elog.info("event ignored");

@@ -25,6 +25,6 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
   log.info("job resumed", { jobId: job.id, seq: job.seq, unit: job.cursor.unit });
   const exec = await executeJob(job, inline, rt, dl, log.child({ jobId: job.id }));
   // Jobs started by events have no caller waiting for a token: they continue themselves.
-  if (job.origin !== "request" && exec.remaining) return { ...exec, response: await continueJob(exec, rt, log) };
+  if (job.origin !== "request" && exec.remaining) return { ...exec, response: await continueJob(exec, rt, dl, log) };
   return exec;
 }

@@ -5,6 +5,7 @@ import { matchesBucketGlob } from "../glob.js";
 import type { Logger } from "../log.js";
 import type { KeyInfo, KeyManagement, VaultInfo } from "../oci/key-management.js";
 import type { BucketInfo, ObjectStore } from "../oci/object-store.js";
+import { collectPages } from "../oci/paging.js";
 import { newJobId } from "./from-request.js";
 import { zeroCounts, type Job, type Unit } from "./job.js";
 
@@ -61,13 +62,8 @@ async function locateKey(kms: KeyManagement, keyId: string, vaultId: string | un
 async function discoverBuckets(store: ObjectStore, namespace: string, compartments: string[]): Promise<BucketInfo[]> {
   const out: BucketInfo[] = [];
   for (const compartmentId of compartments) {
-    let page: string | undefined;
-    do {
-      const r = await store.listBuckets(namespace, compartmentId, page);
-      const infos = await mapLimit(r.items, 8, (name) => store.getBucket(namespace, name));
-      out.push(...infos);
-      page = r.next;
-    } while (page);
+    const names = await collectPages((page) => store.listBuckets(namespace, compartmentId, page));
+    out.push(...(await mapLimit(names, 8, (name) => store.getBucket(namespace, name))));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { EventsClient } from "oci-events";
 import type * as common from "oci-common";
 import { clientConfiguration } from "./clients.js";
 import { withRetry } from "./retry.js";
+import { collectPages } from "./paging.js";
 
 export interface RuleInfo {
   id: string;
@@ -22,15 +23,12 @@ export function createEventRules(provider: common.AuthenticationDetailsProvider,
   if (endpoint) client.endpoint = endpoint;
   return {
     async listRules(compartmentId) {
-      const ids: string[] = [];
-      let page: string | undefined;
-      do {
+      const ids = await collectPages(async (page) => {
         const r = await withRetry("ListRules", () => client.listRules({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
           notAfter: notAfter(),
         });
-        ids.push(...r.items.map((i) => i.id));
-        page = r.opcNextPage || undefined;
-      } while (page);
+        return { items: r.items.map((i) => i.id), next: r.opcNextPage || undefined };
+      });
       // The summary has no condition or actions: GetRule each.
       const rules: RuleInfo[] = [];
       for (const ruleId of ids) {

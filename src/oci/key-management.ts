@@ -3,6 +3,7 @@ import type * as common from "oci-common";
 import { clientConfiguration } from "./clients.js";
 import { withRetry } from "./retry.js";
 import { OciCallError } from "./oci-failure.js";
+import { collectPages } from "./paging.js";
 
 export interface VaultInfo {
   id: string;
@@ -59,16 +60,12 @@ export function createKeyManagement(
       return toVault(r.vault);
     },
     async listVaults(compartmentId) {
-      const out: VaultInfo[] = [];
-      let page: string | undefined;
-      do {
+      return collectPages(async (page) => {
         const r = await withRetry("ListVaults", () => vaults.listVaults({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
           notAfter: notAfter(),
         });
-        out.push(...r.items.map(toVault));
-        page = r.opcNextPage || undefined;
-      } while (page);
-      return out;
+        return { items: r.items.map(toVault), next: r.opcNextPage || undefined };
+      });
     },
     async getKey(managementEndpoint, keyId) {
       try {

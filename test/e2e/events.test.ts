@@ -175,6 +175,28 @@ describe("events, end to end", () => {
     expect(twice).toBeLessThanOrEqual(16 * outcomes.length);
   });
 
+  it("keeps the token when a continuation cannot start, and the job resumes from it by hand", async () => {
+    const s = await start({ perBucket: 400, timeoutSeconds: 2 });
+    const em = s.emulator;
+    em.faults.setBaseLatency(2);
+    em.faults.add({ operation: "InvokeFunction", status: 500, code: "InternalServerError" });
+    const { event, versionId } = rotation(s);
+    const r = await s.deliverEvent(event);
+    expect(r.httpStatus).toBe(202);
+    expect(r.data.status).toBe("incomplete");
+    expect(r.data.message).toMatch(/continuation could not be started.*token kept at \/n\/evns\/b\/state\/o\/reports\//);
+    const kept = JSON.parse(em.state.findVersion("state", `reports/${r.data.jobId}.incomplete.json`)?.content.toString("utf8") ?? "{}");
+    expect(kept.resume).toBe(r.data.resume);
+    expect(em.requests.filter((q) => q.operation === "InvokeFunction").length).toBeGreaterThan(1);
+    em.faults.clear();
+    em.faults.setBaseLatency(0);
+    const done = await s.invoke({ resume: kept.resume }, { deadline: new Date(Date.now() + 60_000) });
+    await em.functions.idle();
+    expect(done.data.status).toBe("succeeded");
+    const all = [...em.state.objectVersions("b1"), ...em.state.objectVersions("b2")].filter((v) => !v.isDeleteMarker);
+    expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
+  });
+
   it("diagnoses a disabled rule, a missing event type and a bucket that emits no object events", async () => {
     const s = await start();
     const em = s.emulator;
