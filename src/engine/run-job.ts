@@ -140,11 +140,19 @@ export async function runJob(job: Job, deps: RunJobDeps): Promise<JobRun> {
       inflight.set(id, { pos, done });
     };
 
+    /** Waits for the calls in flight, but not past the hard stop; true when all settled. */
+    const drain = async (): Promise<boolean> => {
+      if (inflight.size === 0) return true;
+      const pending = Promise.all([...inflight.values()].map((f) => f.done)).then(() => true);
+      return Promise.race([pending, sleep(deps.hardStopAt - now()).then(() => inflight.size === 0)]);
+    };
+
     const stopHere = async (): Promise<JobRun> => {
-      const pending = Promise.all([...inflight.values()].map((f) => f.done));
-      await Promise.race([pending, sleep(deps.hardStopAt - now())]);
+      await drain();
       abandoned = true;
       const unknown = [...inflight.values()].map((f) => f.pos);
+      // They are counted again when they are redone.
+      counts.matched -= unknown.length;
       const cursor: Cursor = { unit: u, redo: [...unknown, ...redo], ...(after !== undefined ? { after } : {}) };
       deps.log.info("job stopped before its deadline", { jobId: job.id, unit: u, inFlightUnknown: unknown.length });
       return { counts, failures, objects, report, cursor };
@@ -179,7 +187,8 @@ export async function runJob(job: Job, deps: RunJobDeps): Promise<JobRun> {
       const f = error instanceof OciCallError ? error.failure : toOciFailure(error);
       fail({ namespace: unit.namespace, bucket: unit.bucket, object: unit.scope.kind === "prefix" ? unit.scope.prefix : unit.scope.object }, f);
     }
-    await Promise.all([...inflight.values()].map((f) => f.done));
+    // A call that outlives the invocation has an unknown outcome: it is redone on resume.
+    if (!(await drain())) return stopHere();
   }
   return { counts, failures, objects, report, cursor: undefined };
 }

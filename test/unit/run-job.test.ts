@@ -95,6 +95,32 @@ describe("runJob", () => {
     expect(rounds).toBeGreaterThan(5);
   });
 
+  it("hands calls still in flight at the hard stop back as redo, and redoes them first", async () => {
+    const store = new MemoryStore(names(6));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const orig = store.reencryptObject.bind(store);
+    let started = 0;
+    store.reencryptObject = async (r) => {
+      started++;
+      if (r.object === "o-0001") await gate; // this call outlives the invocation
+      return orig(r);
+    };
+    // The listing finishes at once; o-0001 is still in flight when the hard stop (20 ms) comes.
+    const u = [unit({ kind: "prefix", prefix: "", allVersions: false })];
+    const start = Date.now();
+    const run = await runJob(job(u), deps(store, { stopAt: start + 10_000, hardStopAt: start + 20, concurrency: 2 }));
+    expect(run.cursor).toEqual({ unit: 0, after: { name: "o-0005" }, redo: [{ name: "o-0001" }] });
+    expect(run.counts).toMatchObject({ matched: 5, reencrypted: 5 });
+    release();
+    await new Promise((r) => setTimeout(r, 5));
+    const resumed = await runJob(job(u, { cursor: run.cursor as NonNullable<typeof run.cursor> }), deps(store));
+    expect(resumed.cursor).toBeUndefined();
+    expect(resumed.counts).toMatchObject({ matched: 1, reencrypted: 1 });
+    expect(store.calls.map((c) => c.object).sort()).toEqual(["o-0000", "o-0001", "o-0001", "o-0002", "o-0003", "o-0004", "o-0005"]);
+    expect(started).toBe(7);
+  });
+
   it("dry-run lists and changes nothing, and reports a missing object target", async () => {
     const store = new MemoryStore(names(3));
     const run = await runJob(
