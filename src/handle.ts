@@ -39,7 +39,7 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
         break;
       }
       case "event": {
-        const response = await handleEvent(inv.body, runtime, dl, log, ctx);
+        const response = await handleEvent(inv.body, runtime, dl, log);
         answer = { status: httpStatusFor(response), body: response };
         break;
       }

@@ -5,7 +5,6 @@ import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { continueJob } from "../continue-job.js";
 import type { Deadlines } from "../deadline.js";
 import { executeJob } from "../execute-job.js";
-import type { InvocationContext } from "../handle.js";
 import { newJobId } from "../jobs/from-request.js";
 import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
 import { jobFromObjectEvent } from "../jobs/from-object-event.js";
@@ -18,7 +17,7 @@ import { namespaceOf } from "./namespace.js";
 const answer = (status: JobResponse["status"], message: string, jobId = newJobId()): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 
 /** OCI Events: object created → the rules decide; key rotated → a rotation job; anything else ignored. */
-export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, _ctx: InvocationContext): Promise<JobResponse> {
+export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const ev = normalizeEvent(body);
   if (!("eventType" in ev)) throw zodToInvalidPayload(ev, "event");
   const elog = log.child({ eventType: ev.eventType, eventId: ev.eventId });

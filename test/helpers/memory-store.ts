@@ -1,4 +1,4 @@
-import type { ObjectStore, ObjectVersionEntry, ReencryptDetails } from "../../src/oci/object-store.js";
+import type { ObjectStore, ObjectVersionEntry, Page, ReencryptDetails } from "../../src/oci/object-store.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 
 /** An in-memory ObjectStore port for engine unit tests (the SDK itself is exercised against the emulator). */
@@ -19,7 +19,7 @@ export class MemoryStore implements ObjectStore {
   async getBucket(namespace: string, bucket: string) {
     return { namespace, name: bucket, compartmentId: "c", kmsKeyId: undefined, versioning: "Enabled", objectEventsEnabled: false };
   }
-  async listBuckets() {
+  async listBuckets(): Promise<Page<string>> {
     return { items: [], next: undefined };
   }
   async listObjects(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; limit?: number }) {
