@@ -1,4 +1,4 @@
-import type { ObjectStore, ObjectVersionEntry, Page, ReencryptDetails } from "../../src/oci/object-store.js";
+import type { BucketInfo, ObjectStore, ObjectVersionEntry, Page, ReencryptDetails } from "../../src/oci/object-store.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 
 /** An in-memory ObjectStore port for engine unit tests (the SDK itself is exercised against the emulator). */
@@ -16,7 +16,7 @@ export class MemoryStore implements ObjectStore {
   async getNamespace(): Promise<string> {
     return "ns";
   }
-  async getBucket(namespace: string, bucket: string) {
+  async getBucket(namespace: string, bucket: string): Promise<BucketInfo> {
     return { namespace, name: bucket, compartmentId: "c", kmsKeyId: undefined, versioning: "Enabled", objectEventsEnabled: false };
   }
   async listBuckets(): Promise<Page<string>> {
