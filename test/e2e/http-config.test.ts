@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Seed } from "../../src/local/emulator/index.js";
 import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
-import { expectAllSigned, gateway, mutations } from "./helpers.js";
+import { expectAllSigned, expectNoKeyMaterial, gateway, mutations } from "./helpers.js";
 
 const INLINE = Buffer.alloc(32, 0x33).toString("base64");
 const seed = (count: number): Seed => ({
@@ -17,7 +17,10 @@ const seed = (count: number): Seed => ({
 describe("HTTP entrance: configuration-dependent behaviour", () => {
   let stack: LocalStack | undefined;
   afterEach(async () => {
-    if (stack) expectAllSigned(stack.emulator);
+    if (stack) {
+      expectAllSigned(stack.emulator);
+      expectNoKeyMaterial(stack, [INLINE], []);
+    }
     await stack?.stop();
     stack = undefined;
   });
