@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { ObjectStorageClient } from "oci-objectstorage";
 import { models } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
@@ -106,14 +107,18 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       return { opcRequestId: r.opcRequestId || undefined };
     },
     async putObject(namespace, bucket, object, body, o = {}) {
+      const bytes = Buffer.from(body, "utf8");
       try {
         await call("PutObject", () =>
           client.putObject({
             namespaceName: namespace,
             bucketName: bucket,
             objectName: object,
-            putObjectBody: body,
-            contentLength: Buffer.byteLength(body),
+            // A stream, not a string: the SDK inspects a string body with Object.keys, one key
+            // per character, which costs seconds and hundreds of MB for a large report. A new
+            // stream per attempt, so a retry sends the whole body again.
+            putObjectBody: Readable.from([bytes]),
+            contentLength: bytes.length,
             contentType: "application/x-ndjson",
             ...(o.ifNoneMatch ? { ifNoneMatch: "*" } : {}),
           }),

@@ -116,6 +116,15 @@ describe("OCI layer against the emulator", () => {
     expect(em.state.findVersion("other", "m/x.json")?.content.toString("utf8")).toBe('{"a":1}');
   });
 
+  it("writes a large report intact, multi-byte characters included", async () => {
+    const line = JSON.stringify({ namespace: "intns", bucket: "b", object: "ünï/cødé ☃", outcome: "reencrypted" });
+    const body = Array.from({ length: 30_000 }, () => line).join("\n") + "\n";
+    await rt.objectStore(budget).putObject("intns", "other", "reports/big.jsonl", body);
+    const stored = em.state.findVersion("other", "reports/big.jsonl")?.content;
+    expect(stored?.length).toBe(Buffer.byteLength(body));
+    expect(stored?.toString("utf8")).toBe(body);
+  });
+
   it("reads a secret bundle, finds a key through its vault, lists buckets", async () => {
     const content = await rt.secrets(budget).readSecret(em.seedIds.secrets["s"] as string);
     expect(content.toString("base64")).toBe(em.seedIds.sseCKeys["s"]);

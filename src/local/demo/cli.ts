@@ -24,7 +24,8 @@ export function readOptions(argv: string[], env: Readonly<Record<string, string 
   } catch (error) {
     return `${error instanceof Error ? error.message : String(error)}\n${USAGE}`;
   }
-  const raw = values.port ?? env["PORT"] ?? "8080";
+  // An empty PORT (e.g. `PORT= npm start`) means unset, not port "".
+  const raw = values.port ?? (env["PORT"]?.trim() || undefined) ?? "8080";
   const port = Number(raw);
   if (raw.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
     return `invalid port "${raw}": expected a whole number from 0 to 65535\n${USAGE}`;

@@ -3,15 +3,6 @@ import { wrappingLabel, type EmulatorState, type Wrapping } from "../emulator/in
 export const ORACLE = "Oracle-managed";
 export const SSE_C = "SSE-C";
 
-/** Every (non-delete-marker) object version's wrapping, by "bucket\0name\0versionId". */
-export function snapshotWrappings(state: EmulatorState): Map<string, Wrapping> {
-  const out = new Map<string, Wrapping>();
-  for (const v of state.objectVersions()) {
-    if (!v.isDeleteMarker) out.set(`${v.bucket}\0${v.name}\0${v.versionId}`, v.wrapping);
-  }
-  return out;
-}
-
 /** "finance-key v2" for a Vault key version, else "Oracle-managed" / "SSE-C". */
 export function columnOf(state: EmulatorState, w: Wrapping): string {
   if (w.kind === "oracle") return ORACLE;
