@@ -10,8 +10,6 @@ export function toFieldIssues(error: z.ZodError, prefix: readonly PropertyKey[] 
     const path = [...prefix, ...issue.path];
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ path: joinPath([...path, key]), message: "unknown field" });
-    } else if (issue.code === "invalid_union" && issue.errors.length > 0 && !issue.message.startsWith("must")) {
-      out.push({ path: joinPath(path), message: issue.message });
     } else {
       out.push({ path: joinPath(path), message: issue.message });
     }
