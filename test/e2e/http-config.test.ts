@@ -43,6 +43,11 @@ describe("HTTP entrance: configuration-dependent behaviour", () => {
       const before = mutations(em);
       const refused = await stack.invoke({ resume: r.data.resume }, { gateway });
       expect(refused.httpStatus).toBe(400);
+      // ...and so is one with a different key, or a key of another type.
+      const other = await stack.invoke({ resume: r.data.resume, key: { type: "sse-c", base64Key: Buffer.alloc(32, 1).toString("base64") } }, { gateway });
+      expect(other.data.error.issues[0].path).toBe("key");
+      const kms = await stack.invoke({ resume: r.data.resume, key: { type: "kms", kmsKeyId: keyId } }, { gateway });
+      expect(kms.httpStatus).toBe(400);
       expect(mutations(em)).toBe(before);
       r = await stack.invoke({ resume: r.data.resume, key: { type: "sse-c", base64Key: INLINE } }, { deadline: deadline(), gateway });
       expect(rounds.length).toBeLessThan(60);
