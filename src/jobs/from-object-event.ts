@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { ObjectStorageObjectEventData } from "../contract/events.js";
 import { findRule } from "../contract/rules.js";
+import { matchesBucketGlob } from "../glob.js";
 import { newJobId } from "./from-request.js";
 import { zeroCounts, type Job } from "./job.js";
 
@@ -15,6 +16,9 @@ export function jobFromObjectEvent(data: ObjectStorageObjectEventData, config: C
   const state = config.stateBucket;
   if (state && state.bucket === bucket && (state.namespace ?? stateNamespace ?? namespace) === namespace) {
     return { skip: "the object is in the state bucket, which events never re-encrypt" };
+  }
+  if (config.allowedBuckets !== undefined && !config.allowedBuckets.some((g) => matchesBucketGlob(g, namespace, bucket))) {
+    return { skip: `bucket ${namespace}/${bucket} is outside REENCRYPT_ALLOWED_BUCKETS` };
   }
   const rule = findRule(config.rules, namespace, bucket, object);
   if (!rule) return { skip: `no rule in REENCRYPT_RULES matches ${bucket}/${object}` };

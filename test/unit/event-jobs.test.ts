@@ -34,6 +34,11 @@ describe("object-created jobs", () => {
     const d = jobFromObjectEvent(data("up-1", "in/a b"), config, undefined);
     expect("job" in d && d.job.units).toEqual([{ namespace: "ns", bucket: "up-1", scope: { kind: "object", object: "in/a b" }, key: { type: "kms", kmsKeyId: K } }]);
   });
+  it("leaves buckets outside REENCRYPT_ALLOWED_BUCKETS alone", () => {
+    const limited = { ...config, allowedBuckets: ["up-2"] };
+    expect(jobFromObjectEvent(data("up-1", "in/a"), limited, undefined)).toEqual({ skip: "bucket ns/up-1 is outside REENCRYPT_ALLOWED_BUCKETS" });
+    expect("job" in jobFromObjectEvent(data("up-2", "in/a"), limited, undefined)).toBe(true);
+  });
   it.each([
     ["up-1", "out/x"],
     ["down", "in/x"],
