@@ -80,18 +80,6 @@ export interface Emulator {
 
 const ROUTES: readonly Route[] = [...objectStorageRoutes, ...kmsRoutes, ...secretsRoutes, ...functionsRoutes, ...eventsRoutes];
 
-const EMPTY_IDS: SeedIds = {
-  compartments: {},
-  vaults: {},
-  keys: {},
-  keyVersions: {},
-  secrets: {},
-  sseCKeys: {},
-  buckets: {},
-  functions: {},
-  rules: {},
-};
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
   // Fail on a bad seed before spending time on keys and a port.
@@ -120,7 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   server.on("request", createRequestHandler({ state, issuer, faults, requests, routes: ROUTES }));
 
-  let seedIds = EMPTY_IDS;
+  let seedIds = emptySeedIds();
   try {
     if (options.seed) seedIds = loadSeed(state, options.seed);
   } catch (error) {

@@ -173,19 +173,21 @@ export interface SeedIds {
 }
 
 /** Creates everything a seed describes in `state`; throws on an unknown name or an invalid seed. */
+export const emptySeedIds = (): SeedIds => ({
+  compartments: {},
+  vaults: {},
+  keys: {},
+  keyVersions: {},
+  secrets: {},
+  sseCKeys: {},
+  buckets: {},
+  functions: {},
+  rules: {},
+});
+
 export function loadSeed(state: EmulatorState, input: Seed): SeedIds {
   const seed = SeedSchema.parse(input);
-  const ids: SeedIds = {
-    compartments: {},
-    vaults: {},
-    keys: {},
-    keyVersions: {},
-    secrets: {},
-    sseCKeys: {},
-    buckets: {},
-    functions: {},
-    rules: {},
-  };
+  const ids = emptySeedIds();
   const compartment = (ref: string | undefined): string => {
     if (ref === undefined) return state.defaultCompartmentId;
     if (ref.startsWith("ocid1.")) return ref;
