@@ -11,7 +11,7 @@ import { FaultInjector } from "./fault-injector.js";
 import type { FunctionInvokers } from "./function-invokers.js";
 import { functionsRoutes } from "./functions-routes.js";
 import { kmsRoutes } from "./kms-routes.js";
-import { loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
+import { emptySeedIds, loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
 import { objectStorageRoutes } from "./object-storage-routes.js";
 import { createRequestHandler, type RequestRecord } from "./request-handler.js";
 import type { Route } from "./router.js";
