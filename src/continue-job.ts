@@ -4,6 +4,7 @@ import type { Deadlines } from "./deadline.js";
 import type { Execution } from "./execute-job.js";
 import type { Logger } from "./log.js";
 import { createRateLimiter } from "./oci/rate-limiter.js";
+import { stateBucketOf } from "./namespace.js";
 import type { Runtime } from "./runtime.js";
 
 /**
@@ -36,14 +37,14 @@ export async function continueJob(exec: Execution, rt: Runtime, dl: Deadlines, l
 }
 
 async function keepToken(jobId: string, seq: number, token: string, problem: string, rt: Runtime, log: Logger): Promise<string | undefined> {
-  const state = rt.config.stateBucket;
-  if (!state) return undefined;
+  if (!rt.config.stateBucket) return undefined;
   const store = rt.objectStore({ notAfter: () => Date.now() + 3_000, limiter: createRateLimiter(undefined) });
   const name = `reports/${jobId}.incomplete.json`;
   try {
-    const namespace = state.namespace ?? (await store.getNamespace());
-    await store.putObject(namespace, state.bucket, name, JSON.stringify({ jobId, seq, problem, resume: token, at: new Date().toISOString() }));
-    return `/n/${namespace}/b/${state.bucket}/o/${name}`;
+    const state = await stateBucketOf(rt, Date.now() + 3_000);
+    if (!state) return undefined;
+    await store.putObject(state.namespace, state.bucket, name, JSON.stringify({ jobId, seq, problem, resume: token, at: new Date().toISOString() }));
+    return `/n/${state.namespace}/b/${state.bucket}/o/${name}`;
   } catch (error) {
     log.error("the resume token could not be kept in the state bucket", { jobId, error: error instanceof Error ? error.message : String(error) });
     return undefined;

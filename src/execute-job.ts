@@ -7,6 +7,7 @@ import { addCounts, type Job } from "./jobs/job.js";
 import { resolveKeyMaterials, type InlineKeys } from "./keys/resolve-keys.js";
 import type { Logger } from "./log.js";
 import { createRateLimiter } from "./oci/rate-limiter.js";
+import { stateBucketOf } from "./namespace.js";
 import type { Runtime } from "./runtime.js";
 
 export interface Execution {
@@ -47,16 +48,16 @@ export async function executeJob(job: Job, inline: InlineKeys, rt: Runtime, dl: 
 }
 
 async function writeReport(job: Job, run: JobRun, rt: Runtime, log: Logger): Promise<string | undefined> {
-  const state = rt.config.stateBucket;
-  if (!state || run.report.length === 0) return undefined;
+  if (!rt.config.stateBucket || run.report.length === 0) return undefined;
   // The report is written after the job's own calls, with a fresh budget of its own: losing it
   // to the deadline would hide what was done.
   const store = rt.objectStore({ notAfter: () => Date.now() + 5_000, limiter: createRateLimiter(undefined) });
   const name = reportObjectName(job.id, job.seq);
   try {
-    const namespace = state.namespace ?? job.units[0]?.namespace ?? (await store.getNamespace());
-    await store.putObject(namespace, state.bucket, name, run.report.map((l) => JSON.stringify(l)).join("\n") + "\n");
-    return `/n/${namespace}/b/${state.bucket}/o/${name}`;
+    const state = await stateBucketOf(rt, Date.now() + 5_000);
+    if (!state) return undefined;
+    await store.putObject(state.namespace, state.bucket, name, run.report.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    return `/n/${state.namespace}/b/${state.bucket}/o/${name}`;
   } catch (error) {
     log.warn("report could not be written", { jobId: job.id, report: name, error: error instanceof Error ? error.message : String(error) });
     return undefined;

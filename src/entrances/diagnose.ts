@@ -8,7 +8,7 @@ import type { RuleInfo } from "../oci/event-rules.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { collectPages } from "../oci/paging.js";
 import type { Runtime } from "../runtime.js";
-import { namespaceOf } from "./namespace.js";
+import { namespaceOf } from "../namespace.js";
 
 export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true) });
 
@@ -63,7 +63,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   // Buckets that should emit createobject events: those the rules' conditions name, and those
   // REENCRYPT_RULES covers in the scanned compartments.
   const store = rt.objectStore(budget);
-  const namespace = await namespaceOf(rt, dl);
+  const namespace = await namespaceOf(rt, dl.hardStopAt);
   const names = new Set(rules.filter((r) => r.eventTypes.includes(OBJECT_CREATED_EVENT)).flatMap((r) => r.buckets.filter((b) => !b.includes("*"))));
   if (rt.config.rules.length > 0) {
     for (const c of compartments) {

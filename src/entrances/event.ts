@@ -12,7 +12,7 @@ import { zeroCounts } from "../jobs/job.js";
 import type { Logger } from "../log.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { Runtime } from "../runtime.js";
-import { namespaceOf } from "./namespace.js";
+import { namespaceOf, stateBucketOf } from "../namespace.js";
 
 const answer = (status: JobResponse["status"], message: string, jobId = newJobId()): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 
@@ -25,7 +25,7 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
   if (ev.eventType === OBJECT_CREATED_EVENT) {
     const parsed = ObjectStorageObjectEventDataSchema.safeParse(ev.data);
     if (!parsed.success) throw zodToInvalidPayload(parsed.error, "createobject event data");
-    const decision = jobFromObjectEvent(parsed.data, rt.config, undefined);
+    const decision = jobFromObjectEvent(parsed.data, rt.config);
     if ("skip" in decision) {
       elog.info("object event skipped", { reason: decision.skip });
       return answer("skipped", decision.skip);
@@ -39,7 +39,7 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
     if (!parsed.success) throw zodToInvalidPayload(parsed.error, "key rotation event data");
     const budget = { notAfter: () => dl.hardStopAt, limiter: createRateLimiter(rt.config.maxRps) };
     const store = rt.objectStore(budget);
-    const namespace = await namespaceOf(rt, dl);
+    const namespace = await namespaceOf(rt, dl.hardStopAt);
     const compartmentIds = rt.config.compartmentIds ?? (rt.compartmentId ? [rt.compartmentId] : []);
     const decision = await jobFromKeyRotation(ev.eventType, parsed.data, {
       config: rt.config,
@@ -60,12 +60,12 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
       return answer("skipped", decision.skip);
     }
     const { job, key } = decision;
-    const state = rt.config.stateBucket;
+    const state = await stateBucketOf(rt, dl.hardStopAt);
     if (state) {
       // Manual and automatic events, and redeliveries, announce the same rotation: the first
       // to create this marker runs it, atomically (if-none-match: *).
       const marker = `rotations/${key.id}/${key.currentKeyVersion}.json`;
-      const first = await store.putObject(state.namespace ?? namespace, state.bucket, marker, JSON.stringify({ jobId: job.id, eventType: ev.eventType, eventId: ev.eventId, at: new Date().toISOString() }), {
+      const first = await store.putObject(state.namespace, state.bucket, marker, JSON.stringify({ jobId: job.id, eventType: ev.eventType, eventId: ev.eventId, at: new Date().toISOString() }), {
         ifNoneMatch: true,
       });
       if (!first) {

@@ -6,7 +6,7 @@ import { executeJob, type Execution } from "../execute-job.js";
 import { jobFromRequest } from "../jobs/from-request.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtime.js";
-import { namespaceOf } from "./namespace.js";
+import { namespaceOf } from "../namespace.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   const shorthand = isShorthand(body);
@@ -19,7 +19,7 @@ export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
 export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Execution> {
   const req = parseRequest(body);
   const needsLookup = req.targets.some((t) => t.namespace === undefined);
-  const namespace = needsLookup ? await namespaceOf(rt, dl) : "";
+  const namespace = needsLookup ? await namespaceOf(rt, dl.hardStopAt) : "";
   const { job, inline } = jobFromRequest(req, namespace);
   assertAllowed(rt.config.allowedBuckets, job.units);
   log.info("job accepted", { jobId: job.id, origin: job.origin, units: job.units.length, key: job.units[0]?.key.type, dryRun: job.dryRun });

@@ -8,13 +8,13 @@ import { zeroCounts, type Job } from "./job.js";
 export type ObjectEventDecision = { job: Job } | { skip: string };
 
 /** createobject + REENCRYPT_RULES: the first matching rule's key, or nothing to do. */
-export function jobFromObjectEvent(data: ObjectStorageObjectEventData, config: Config, stateNamespace: string | undefined): ObjectEventDecision {
+export function jobFromObjectEvent(data: ObjectStorageObjectEventData, config: Config): ObjectEventDecision {
   const namespace = data.additionalDetails.namespace;
   const bucket = data.additionalDetails.bucketName;
   // The object name comes from resourceName as sent; whether OCI %-encodes it there is UNCONFIRMED.
   const object = data.resourceName;
   const state = config.stateBucket;
-  if (state && state.bucket === bucket && (state.namespace ?? stateNamespace ?? namespace) === namespace) {
+  if (state && state.bucket === bucket && (state.namespace ?? namespace) === namespace) {
     return { skip: "the object is in the state bucket, which events never re-encrypt" };
   }
   if (config.allowedBuckets !== undefined && !config.allowedBuckets.some((g) => matchesBucketGlob(g, namespace, bucket))) {

@@ -86,6 +86,10 @@ describe("HTTP entrance: configuration-dependent behaviour", () => {
     expect(lines.filter((l) => l.outcome === "reencrypted")).toHaveLength(6);
     expect(lines.find((l) => l.outcome === "failed")).toMatchObject({ bucket: "big", object: "missing", status: 404, code: "ObjectNotFound" });
     expect(lines.every((l) => l.namespace === "cfgns")).toBe(true);
+    // A second job: the state bucket's namespace is looked up once per container, not per report.
+    const again = await stack.invoke({ targets: [{ bucket: "big", object: "o/000001" }] }, { gateway });
+    expect(again.data.report).toBe(`/n/cfgns/b/state/o/reports/${again.data.jobId}.jsonl`);
+    expect(stack.emulator.requests.filter((q) => q.operation === "GetNamespace")).toHaveLength(1);
   });
 
   it("keeps Object Storage calls under REENCRYPT_MAX_RPS", async () => {

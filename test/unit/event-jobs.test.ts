@@ -31,19 +31,19 @@ describe("object-created jobs", () => {
   });
   const data = (bucket: string, name: string) => ({ resourceName: name, additionalDetails: { namespace: "ns", bucketName: bucket } });
   it("applies the first matching rule with kmsKeyId", () => {
-    const d = jobFromObjectEvent(data("up-1", "in/a b"), config, undefined);
+    const d = jobFromObjectEvent(data("up-1", "in/a b"), config);
     expect("job" in d && d.job.units).toEqual([{ namespace: "ns", bucket: "up-1", scope: { kind: "object", object: "in/a b" }, key: { type: "kms", kmsKeyId: K } }]);
   });
   it("leaves buckets outside REENCRYPT_ALLOWED_BUCKETS alone", () => {
     const limited = { ...config, allowedBuckets: ["up-2"] };
-    expect(jobFromObjectEvent(data("up-1", "in/a"), limited, undefined)).toEqual({ skip: "bucket ns/up-1 is outside REENCRYPT_ALLOWED_BUCKETS" });
-    expect("job" in jobFromObjectEvent(data("up-2", "in/a"), limited, undefined)).toBe(true);
+    expect(jobFromObjectEvent(data("up-1", "in/a"), limited)).toEqual({ skip: "bucket ns/up-1 is outside REENCRYPT_ALLOWED_BUCKETS" });
+    expect("job" in jobFromObjectEvent(data("up-2", "in/a"), limited)).toBe(true);
   });
   it.each([
     ["up-1", "out/x"],
     ["down", "in/x"],
     ["state", "in/x"],
-  ])("skips %s/%s", (b, n) => expect("skip" in jobFromObjectEvent(data(b, n), config, undefined)).toBe(true));
+  ])("skips %s/%s", (b, n) => expect("skip" in jobFromObjectEvent(data(b, n), config)).toBe(true));
 });
 
 describe("rotation jobs", () => {
