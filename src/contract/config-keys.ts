@@ -3,6 +3,11 @@
 
 export const CONFIG_KEYS = {
   rules: "REENCRYPT_RULES",
+  allowedKeys: "REENCRYPT_ALLOWED_KEYS",
+  allowInlineKeys: "REENCRYPT_ALLOW_INLINE_KEYS",
+  maxParallel: "REENCRYPT_MAX_PARALLEL",
+  rotationMethod: "REENCRYPT_ROTATION_METHOD",
+  checkpointSeconds: "REENCRYPT_CHECKPOINT_SECONDS",
   allowedBuckets: "REENCRYPT_ALLOWED_BUCKETS",
   compartmentIds: "REENCRYPT_COMPARTMENT_IDS",
   stateBucket: "REENCRYPT_STATE_BUCKET",
