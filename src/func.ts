@@ -1,6 +1,6 @@
 import * as fdk from "@fnproject/fdk";
-import { buildRuntime } from "./build-runtime.js";
-import { handle } from "./handle.js";
+import { buildRuntime } from "./invocation/build-runtime.js";
+import { handle } from "./invocation/handle.js";
 import { createLogger } from "./log.js";
 
 // The FDK edge only. Configuration is read once per container from process.env (never from

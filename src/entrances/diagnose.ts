@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { HANDLED_EVENT_TYPES, OBJECT_CREATED_EVENT } from "../contract/event-types.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import type { Deadlines } from "../deadline.js";
+import type { Deadlines } from "../invocation/deadline.js";
 import { matchesBucketGlob } from "../glob.js";
 import type { Logger } from "../log.js";
 import type { RuleInfo } from "../oci/event-rules.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { collectPages } from "../oci/paging.js";
-import type { Runtime } from "../runtime.js";
-import { namespaceOf } from "../namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { namespaceOf } from "../invocation/namespace.js";
 
 export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true) });
 

@@ -2,17 +2,17 @@ import { KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT } from "../contract/event-typ
 import { KeyManagementRotationEventDataSchema, normalizeEvent, ObjectStorageObjectEventDataSchema } from "../contract/events.js";
 import type { JobResponse } from "../contract/response.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import { continueJob } from "../continue-job.js";
-import type { Deadlines } from "../deadline.js";
-import { executeJob } from "../execute-job.js";
+import { continueJob } from "../jobs/continue-job.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import { executeJob } from "../jobs/execute-job.js";
 import { newJobId } from "../jobs/from-request.js";
 import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
 import { jobFromObjectEvent } from "../jobs/from-object-event.js";
 import { zeroCounts } from "../jobs/job.js";
 import type { Logger } from "../log.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
-import type { Runtime } from "../runtime.js";
-import { namespaceOf, stateBucketOf } from "../namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { namespaceOf, stateBucketOf } from "../invocation/namespace.js";
 
 const answer = (status: JobResponse["status"], message: string, jobId = newJobId()): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 

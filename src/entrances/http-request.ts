@@ -1,12 +1,12 @@
-import { assertAllowed } from "../allow-list.js";
+import { assertAllowed } from "../access/allow-list.js";
 import { isShorthand, ReencryptRequestSchema, ShorthandRequestSchema, type ReencryptRequest } from "../contract/request.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import type { Deadlines } from "../deadline.js";
-import { executeJob, type Execution } from "../execute-job.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import { executeJob, type Execution } from "../jobs/execute-job.js";
 import { jobFromRequest } from "../jobs/from-request.js";
 import type { Logger } from "../log.js";
-import type { Runtime } from "../runtime.js";
-import { namespaceOf } from "../namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { namespaceOf } from "../invocation/namespace.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   const shorthand = isShorthand(body);

@@ -1,15 +1,15 @@
-import { assertAllowed } from "../allow-list.js";
+import { assertAllowed } from "../access/allow-list.js";
 import { ResumeRequestSchema } from "../contract/request.js";
 import { decodeResumeToken } from "../contract/resume-token.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import type { Deadlines } from "../deadline.js";
-import { executeJob, type Execution } from "../execute-job.js";
-import { continueJob } from "../continue-job.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import { executeJob, type Execution } from "../jobs/execute-job.js";
+import { continueJob } from "../jobs/continue-job.js";
 import { inlineKey } from "../keys/resolve-keys.js";
 import { invalidPayload } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SseCKey } from "../oci/object-store.js";
-import type { Runtime } from "../runtime.js";
+import type { Runtime } from "../invocation/runtime.js";
 
 /** `{"resume": token}` continues a job exactly where it stopped; inline keys must be given again. */
 export async function handleResume(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Execution> {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRuntime } from "../../src/build-runtime.js";
+import { buildRuntime } from "../../src/invocation/build-runtime.js";
 import { ReencryptError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 import { createRateLimiter } from "../../src/oci/rate-limiter.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/invocation/runtime.js";
 import { startEmulator, type Emulator } from "../../src/local/emulator/index.js";
 
 // The product's own OCI layer (real SDK clients, built exactly as the function builds them)

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { classify } from "../../src/classify.js";
+import { classify } from "../../src/invocation/classify.js";
 import { httpStatusFor } from "../../src/contract/response.js";
 import { decodeResumeToken, encodeResumeToken } from "../../src/contract/resume-token.js";
 import { findRule } from "../../src/contract/rules.js";
 import { parseResourceId } from "../../src/contract/resource-id.js";
-import { deadlinesFor } from "../../src/deadline.js";
+import { deadlinesFor } from "../../src/invocation/deadline.js";
 import { ReencryptError, toErrorBody } from "../../src/errors.js";
 import { matchesBucketGlob } from "../../src/glob.js";
 import { zeroCounts, type Job } from "../../src/jobs/job.js";

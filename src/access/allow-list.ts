@@ -1,5 +1,5 @@
-import { targetNotAllowed } from "./errors.js";
-import { matchesBucketGlob } from "./glob.js";
+import { targetNotAllowed } from "../errors.js";
+import { matchesBucketGlob } from "../glob.js";
 
 /** REENCRYPT_ALLOWED_BUCKETS: undefined means IAM is the only limit. Throws 403 naming the first outsider. */
 export function assertAllowed(allowed: readonly string[] | undefined, targets: Iterable<{ namespace: string; bucket: string }>): void {

@@ -1,4 +1,4 @@
-import { createRateLimiter } from "./oci/rate-limiter.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { Runtime } from "./runtime.js";
 
 // The tenancy's namespace never changes: one GetNamespace per container, shared by targets

@@ -1,11 +1,11 @@
-import type { JobResponse } from "./contract/response.js";
-import { encodeResumeToken } from "./contract/resume-token.js";
-import type { Deadlines } from "./deadline.js";
+import type { JobResponse } from "../contract/response.js";
+import { encodeResumeToken } from "../contract/resume-token.js";
+import type { Deadlines } from "../invocation/deadline.js";
 import type { Execution } from "./execute-job.js";
-import type { Logger } from "./log.js";
-import { createRateLimiter } from "./oci/rate-limiter.js";
-import { stateBucketOf } from "./namespace.js";
-import type { Runtime } from "./runtime.js";
+import type { Logger } from "../log.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
+import { stateBucketOf } from "../invocation/namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
 
 /**
  * An event has no caller to resume it: when work remains, the function invokes itself (detached)

@@ -1,4 +1,4 @@
-import { invalidPayload, payloadTooLarge } from "./errors.js";
+import { invalidPayload, payloadTooLarge } from "../errors.js";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 

@@ -1,12 +1,12 @@
 import { classify } from "./classify.js";
-import { httpStatusFor, type JobResponse } from "./contract/response.js";
+import { httpStatusFor, type JobResponse } from "../contract/response.js";
 import { deadlinesFor } from "./deadline.js";
-import { handleRequest } from "./entrances/http-request.js";
-import { handleResume } from "./entrances/resume.js";
-import { handleEvent } from "./entrances/event.js";
-import { handleDiagnose } from "./entrances/diagnose.js";
-import { ReencryptError, toErrorBody, type ErrorBody } from "./errors.js";
-import type { Logger } from "./log.js";
+import { handleRequest } from "../entrances/http-request.js";
+import { handleResume } from "../entrances/resume.js";
+import { handleEvent } from "../entrances/event.js";
+import { handleDiagnose } from "../entrances/diagnose.js";
+import { ReencryptError, toErrorBody, type ErrorBody } from "../errors.js";
+import type { Logger } from "../log.js";
 import type { Runtime } from "./runtime.js";
 
 export interface InvocationContext {

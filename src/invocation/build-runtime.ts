@@ -1,12 +1,12 @@
-import { loadConfig } from "./config.js";
-import { ReencryptError } from "./errors.js";
-import { createLogger, type Logger } from "./log.js";
-import { createPrincipal, objectStorageClient, secretsClient } from "./oci/clients.js";
-import { createSdkObjectStore } from "./oci/sdk-object-store.js";
-import { createSecretReader } from "./oci/secret-reader.js";
-import { createKeyManagement } from "./oci/key-management.js";
-import { createSelfInvoker, type SelfInvoker } from "./oci/self-invoker.js";
-import { createEventRules } from "./oci/event-rules.js";
+import { loadConfig } from "../config.js";
+import { ReencryptError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { createPrincipal, objectStorageClient, secretsClient } from "../oci/clients.js";
+import { createSdkObjectStore } from "../oci/sdk-object-store.js";
+import { createSecretReader } from "../oci/secret-reader.js";
+import { createKeyManagement } from "../oci/key-management.js";
+import { createSelfInvoker, type SelfInvoker } from "../oci/self-invoker.js";
+import { createEventRules } from "../oci/event-rules.js";
 import type { Runtime } from "./runtime.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

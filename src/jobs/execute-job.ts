@@ -1,14 +1,14 @@
-import { encodeResumeToken } from "./contract/resume-token.js";
-import { finalStatus, type JobResponse } from "./contract/response.js";
-import type { Deadlines } from "./deadline.js";
-import { runJob, type JobRun } from "./engine/run-job.js";
-import { reportObjectName } from "./engine/report.js";
-import { addCounts, type Job } from "./jobs/job.js";
-import { resolveKeyMaterials, type InlineKeys } from "./keys/resolve-keys.js";
-import type { Logger } from "./log.js";
-import { createRateLimiter } from "./oci/rate-limiter.js";
-import { stateBucketOf } from "./namespace.js";
-import type { Runtime } from "./runtime.js";
+import { encodeResumeToken } from "../contract/resume-token.js";
+import { finalStatus, type JobResponse } from "../contract/response.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import { runJob, type JobRun } from "../engine/run-job.js";
+import { reportObjectName } from "../engine/report.js";
+import { addCounts, type Job } from "./job.js";
+import { resolveKeyMaterials, type InlineKeys } from "../keys/resolve-keys.js";
+import type { Logger } from "../log.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
+import { stateBucketOf } from "../invocation/namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
 
 export interface Execution {
   response: JobResponse;
