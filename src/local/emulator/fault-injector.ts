@@ -26,6 +26,17 @@ export interface FaultSpec {
   reset?: boolean | undefined;
   /** How many matching requests this fault applies to; default unlimited. */
   times?: number | undefined;
+  /**
+   * 0..1: the fault applies to each matching request with this probability (soak tests), drawn from
+   * the injector's random source (seedable: `new FaultInjector({ seed })`, `faults.setSeed(n)`).
+   * Default 1. Requests it passes over do not count towards `times` or `hits`.
+   */
+  probability?: number | undefined;
+}
+
+export interface FaultInjectorOptions {
+  /** Seed of the random source for `probability`: the same seed and request sequence give the same faults. */
+  seed?: number | undefined;
 }
 
 export interface FaultHandle {
@@ -57,12 +68,39 @@ interface Fault {
   hits: number;
 }
 
-/** Failures and slowness on demand, matched per request, in the order they were added. */
+/** mulberry32: a small, fast, seedable PRNG; uniform in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Failures and slowness on demand, matched per request, in the order they were added. A fault that
+ * answers (status) or resets does so before the request reaches its handler: it never changes state.
+ */
 export class FaultInjector {
   private faults: Fault[] = [];
   private baseLatencyMs = 0;
+  private random: () => number;
+
+  constructor(options: FaultInjectorOptions = {}) {
+    this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
+  }
+
+  /** Makes `probability` draws deterministic from now on. */
+  setSeed(seed: number): void {
+    this.random = seededRandom(seed);
+  }
 
   add(spec: FaultSpec): FaultHandle {
+    const p = spec.probability;
+    if (p !== undefined && !(p >= 0 && p <= 1)) throw new Error(`fault probability must be within 0..1, got ${p}`);
     const fault: Fault = { spec, hits: 0 };
     this.faults.push(fault);
     return {
@@ -98,6 +136,7 @@ export class FaultInjector {
       if (fault.hits >= (spec.times ?? Infinity)) continue;
       if (spec.operation !== undefined && spec.operation !== req.operation) continue;
       if (spec.when && !spec.when(req)) continue;
+      if (spec.probability !== undefined && !(this.random() < spec.probability)) continue;
       fault.hits++;
       if (fault.hits >= (spec.times ?? Infinity)) this.faults = this.faults.filter((f) => f !== fault);
       if (spec.latencyMs) await sleep(spec.latencyMs);
