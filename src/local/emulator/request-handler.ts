@@ -6,6 +6,8 @@ import type { FaultInjector, FaultRequest } from "./fault-injector.js";
 import { randomRequestId } from "./random-ids.js";
 import { redactBody } from "./redact-body.js";
 import { decodeSegments, matchRoute, type Reply, type Route } from "./router.js";
+import type { ApiKeyRegistry } from "./api-keys.js";
+import type { RequestStats } from "./request-stats.js";
 import type { TokenIssuer } from "./token-issuer.js";
 import { verifySignature } from "./verify-signature.js";
 
@@ -20,8 +22,15 @@ export interface RequestRecord {
   signatureValid: boolean;
   /** Why the signature was rejected. */
   signatureError?: string;
-  /** The `res_compartment` claim of the caller's token. */
+  /**
+   * Who signed: a resource principal's compartment (its token's `res_compartment`), or the user
+   * OCID of an API key or session token. See `principalType`.
+   */
   principal?: string;
+  /** "resource" (resource principal RPST), "user" (API key, keyId tenancy/user/fingerprint) or "session" (user session token). */
+  principalType?: "resource" | "user" | "session";
+  /** The `jti` of the security token that signed (resource principal or session), e.g. to tell rotated tokens apart. */
+  tokenId?: string;
   /** Response status; 0 while in flight or when a fault reset the connection. */
   status: number;
   /** Error code of a non-2xx answer. */
@@ -37,6 +46,8 @@ export interface RequestHandlerDeps {
   faults: FaultInjector;
   requests: RequestRecord[];
   routes: readonly Route[];
+  stats?: RequestStats | undefined;
+  apiKeys?: ApiKeyRegistry | undefined;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -66,15 +77,7 @@ async function handle(deps: RequestHandlerDeps, req: IncomingMessage, res: Serve
   const record: RequestRecord = { method, path, query: rawQuery, operation: "Unknown", signatureValid: false, status: 0, at: Date.now() };
   deps.requests.push(record);
 
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    send(req, res, record, { status: error.status, json: { code: error.code, message: error.message } });
-    req.socket.destroy();
-    return;
-  }
+  // The route first: the operation is known on arrival, so in-flight counts cover the whole request.
   let segments: string[] | undefined;
   let decodeError: ApiError | undefined;
   try {
@@ -84,16 +87,34 @@ async function handle(deps: RequestHandlerDeps, req: IncomingMessage, res: Serve
   }
   const match = segments ? matchRoute(deps.routes, method, segments) : undefined;
   if (match) record.operation = match.route.operation;
+  if (deps.stats) {
+    // "close" follows the end of the response, and a reset connection too.
+    res.once("close", deps.stats.begin(record.operation));
+  }
+
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    send(req, res, record, { status: error.status, json: { code: error.code, message: error.message } });
+    req.socket.destroy();
+    return;
+  }
   const bodyUnsigned = match?.route.bodyUnsigned ?? false;
   if (body.length > 0 && !bodyUnsigned) {
     const parsed = tryParseJson(body);
     if (parsed !== undefined) record.body = redactBody(record.operation, parsed);
   }
 
-  const check = verifySignature({ method, rawTarget: raw, headers: req.headers, body, bodyUnsigned }, deps.issuer);
+  const check = verifySignature({ method, rawTarget: raw, headers: req.headers, body, bodyUnsigned }, deps.issuer, Date.now(), deps.apiKeys);
   record.signatureValid = check.ok;
-  if (check.ok) record.principal = check.claims.res_compartment;
-  else record.signatureError = check.reason;
+  if (check.ok) {
+    const c = check.caller;
+    record.principalType = c.type;
+    record.principal = c.type === "resource" ? c.compartmentId : c.userId;
+    if (c.type !== "user") record.tokenId = c.claims.jti;
+  } else record.signatureError = check.reason;
 
   if (deps.faults.baseLatency > 0) await sleep(deps.faults.baseLatency);
   const reply = (r: Reply): void => send(req, res, record, r);
@@ -133,7 +154,7 @@ async function handle(deps: RequestHandlerDeps, req: IncomingMessage, res: Serve
         query,
         headers: req.headers,
         body,
-        principal: check.claims,
+        caller: check.caller,
       }),
     );
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { ApiError } from "./api-error.js";
 import type { EmulatorState } from "./emulator-state.js";
-import type { RpstClaims } from "./token-issuer.js";
+import type { Caller } from "./verify-signature.js";
 
 export interface RouteContext {
   state: EmulatorState;
@@ -11,7 +11,8 @@ export interface RouteContext {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
-  principal: RpstClaims;
+  /** Who signed the request. */
+  caller: Caller;
 }
 
 export interface Reply {

@@ -1,6 +1,7 @@
-import { createHash, verify } from "node:crypto";
+import { createHash, verify, type KeyObject } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { RpstClaims, TokenIssuer } from "./token-issuer.js";
+import type { ApiKeyRegistry } from "./api-keys.js";
+import type { RpstClaims, SessionTokenClaims, TokenIssuer } from "./token-issuer.js";
 
 export interface SignedRequest {
   method: string;
@@ -12,7 +13,16 @@ export interface SignedRequest {
   bodyUnsigned: boolean;
 }
 
-export type SignatureCheck = { ok: true; claims: RpstClaims } | { ok: false; reason: string };
+/** Who signed a request. */
+export type Caller =
+  /** A resource principal (OCI Functions): keyId "ST$<RPST>". */
+  | { type: "resource"; tenancyId: string; compartmentId: string; claims: RpstClaims }
+  /** An API signing key from a config file: keyId "<tenancy>/<user>/<fingerprint>". */
+  | { type: "user"; tenancyId: string; userId: string; fingerprint: string }
+  /** A user session token (`oci session authenticate`): keyId "ST$<token>". */
+  | { type: "session"; tenancyId: string; userId: string; claims: SessionTokenClaims };
+
+export type SignatureCheck = { ok: true; caller: Caller } | { ok: false; reason: string };
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -20,10 +30,16 @@ const BODY_HEADERS = ["content-type", "content-length", "x-content-sha256"] as c
 
 /**
  * Checks an OCI HTTP signature (draft-cavage, as oci-common's DefaultRequestSigner writes it) made
- * with a resource principal session key: the RPST must be this emulator's and unexpired, and the
- * signature must cover the request line, host, date and, for bodies, their length and SHA-256.
+ * with a resource principal or session key (the token must be this emulator's and unexpired) or
+ * with a user's API key (the keyId must name a key issued by `apiKeys`), covering the request line,
+ * host, date and, for bodies, their length and SHA-256.
  */
-export function verifySignature(req: SignedRequest, issuer: TokenIssuer, nowMs: number = Date.now()): SignatureCheck {
+export function verifySignature(
+  req: SignedRequest,
+  issuer: TokenIssuer,
+  nowMs: number = Date.now(),
+  apiKeys?: ApiKeyRegistry,
+): SignatureCheck {
   const authorization = header(req.headers, "authorization");
   if (!authorization) return fail("the request has no Authorization header");
   if (!authorization.startsWith("Signature ")) return fail("the Authorization header is not an OCI signature");
@@ -35,11 +51,26 @@ export function verifySignature(req: SignedRequest, issuer: TokenIssuer, nowMs: 
   if (params.get("algorithm") !== "rsa-sha256") return fail("the signature algorithm is not rsa-sha256");
   const keyId = params.get("keyid") ?? "";
   const signature = params.get("signature");
-  if (!keyId.startsWith("ST$")) return fail("the keyId is not a security token (ST$...)");
   if (!signature) return fail("the signature is missing");
 
-  const token = issuer.check(keyId.slice(3), nowMs);
-  if (!token.ok) return fail(token.reason);
+  let caller: Caller;
+  let publicKey: KeyObject;
+  if (keyId.startsWith("ST$")) {
+    const token = issuer.check(keyId.slice(3), nowMs);
+    if (!token.ok) return fail(token.reason);
+    publicKey = token.sessionKey;
+    const c = token.claims;
+    caller =
+      c.ptype === "resource"
+        ? { type: "resource", tenancyId: c.res_tenant, compartmentId: c.res_compartment, claims: c }
+        : { type: "session", tenancyId: c.tenant, userId: c.sub, claims: c };
+  } else {
+    if (!apiKeys) return fail("the keyId is not a security token (ST$...)");
+    const found = apiKeys.lookup(keyId);
+    if (!found.ok) return fail(found.reason);
+    publicKey = found.entry.publicKey;
+    caller = { type: "user", tenancyId: found.entry.tenancyId, userId: found.entry.userId, fingerprint: found.entry.fingerprint };
+  }
 
   // The SDK keeps the capitalisation of Content-Type and Content-Length in the list; header names are case-insensitive.
   const signed = (params.get("headers") ?? "date").split(" ").filter(Boolean).map((h) => h.toLowerCase());
@@ -73,8 +104,8 @@ export function verifySignature(req: SignedRequest, issuer: TokenIssuer, nowMs: 
     if (value === undefined) return fail(`the signed header ${name} is missing`);
     lines.push(`${name}: ${value}`);
   }
-  const valid = verify("sha256", Buffer.from(lines.join("\n"), "utf8"), token.sessionKey, Buffer.from(signature, "base64"));
-  return valid ? { ok: true, claims: token.claims } : fail("the signature does not match the request");
+  const valid = verify("sha256", Buffer.from(lines.join("\n"), "utf8"), publicKey, Buffer.from(signature, "base64"));
+  return valid ? { ok: true, caller } : fail("the signature does not match the request");
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
