@@ -20,6 +20,7 @@ import type {
 } from "./model.js";
 import { randomAlnum, randomEtag, randomOcid, randomVersionId } from "./random-ids.js";
 import { sseCKeyProblem, sseCKeySha256 } from "./sse-c.js";
+import { WorkRequests, type OtherKeyPolicy } from "./work-requests.js";
 
 export interface EmulatorStateOptions {
   /** Base URL of the emulator's server; vault and function endpoints are built from it. */
@@ -92,6 +93,8 @@ export class EmulatorState {
   readonly rules = new Map<string, Rule>();
   /** Where function invocations are delivered. */
   readonly functions = new FunctionInvokers();
+  /** ReencryptBucket work requests (`workRequests.records`, `await workRequests.idle()`). */
+  readonly workRequests: WorkRequests = new WorkRequests(this);
 
   // bucket → object name → versions, newest first
   private readonly objects = new Map<string, Map<string, ObjectVersion[]>>();
@@ -426,6 +429,29 @@ export class EmulatorState {
     version.reencryptCount++;
   }
 
+  /** The live object versions (delete markers left out) of a bucket in listing order: the records themselves, not views. */
+  liveVersionRecords(bucketName: string): ObjectVersion[] {
+    const map = this.objectMap(bucketName);
+    const out: ObjectVersion[] = [];
+    for (const name of this.sortedNames(bucketName)) {
+      for (const v of map.get(name) ?? []) if (!v.isDeleteMarker) out.push(v);
+    }
+    return out;
+  }
+
+  /** ReencryptBucket work requests re-wrap this many object versions per second in the background (default 2000; 0 pauses, Infinity is one tick). */
+  setWorkRequestRate(versionsPerSecond: number): void {
+    this.workRequests.setRate(versionsPerSecond);
+  }
+
+  /**
+   * What ReencryptBucket does to versions wrapped by another Vault key or Oracle-managed: "leave"
+   * (default, conservative) or "rewrap" under the bucket's key. Real OCI is UNCONFIRMED.
+   */
+  setReencryptBucketOtherKeyPolicy(policy: OtherKeyPolicy): void {
+    this.workRequests.setOtherKeyPolicy(policy);
+  }
+
   /** All object versions (or a bucket's), sorted by bucket, name, then newest first. */
   objectVersions(bucketName?: string, prefix = ""): ObjectVersionView[] {
     const buckets = bucketName === undefined ? [...this.buckets.keys()].sort(compareNames) : [bucketName];
@@ -559,6 +585,7 @@ export class EmulatorState {
       applications: [...this.applications.values()],
       functions: [...this.functionRecords.values()],
       rules: [...this.rules.values()],
+      workRequests: [...this.workRequests.records.values()],
     };
   }
 }

@@ -16,6 +16,17 @@ export interface InvokeResult {
 
 export type Invoker = (req: InvokeRequest) => Promise<InvokeResult>;
 
+/**
+ * Asked right before an invocation is handed to the invoker: false means no capacity (all
+ * containers busy at the concurrency limit), and InvokeFunction answers 429 TooManyRequests at once
+ * without calling the invoker. The invoker is then called synchronously, in the same tick.
+ */
+export type Admit = (req: InvokeRequest) => boolean;
+
+export interface InvokerOptions {
+  admit?: Admit | undefined;
+}
+
 export interface DetachedOutcome {
   functionId: string;
   at: number;
@@ -29,13 +40,22 @@ export interface DetachedOutcome {
  */
 export class FunctionInvokers {
   private readonly invokers = new Map<string, Invoker>();
+  private readonly admits = new Map<string, Admit>();
   private readonly pending = new Set<Promise<void>>();
   /** Every finished detached invocation, in completion order. */
   readonly detached: DetachedOutcome[] = [];
 
-  setInvoker(functionId: string, invoker: Invoker | undefined): void {
+  setInvoker(functionId: string, invoker: Invoker | undefined, options: InvokerOptions = {}): void {
     if (invoker) this.invokers.set(functionId, invoker);
     else this.invokers.delete(functionId);
+    if (invoker && options.admit) this.admits.set(functionId, options.admit);
+    else this.admits.delete(functionId);
+  }
+
+  /** Whether the function can take `req` now (true without an admission check). */
+  admit(functionId: string, req: InvokeRequest): boolean {
+    const admit = this.admits.get(functionId);
+    return admit ? admit(req) : true;
   }
 
   getInvoker(functionId: string): Invoker | undefined {

@@ -81,6 +81,9 @@ async function invokeFunction(ctx: RouteContext): Promise<Reply> {
     functionId: fn.id,
     timeoutSeconds: detached ? fn.detachedModeTimeoutInSeconds : fn.timeoutInSeconds,
   };
+  if (!ctx.state.functions.admit(fn.id, req)) {
+    throw new ApiError(429, "TooManyRequests", `Too many concurrent invocations of function ${fn.id}: every container is busy at the limit`);
+  }
   if (detached) {
     ctx.state.functions.runDetached(fn.id, invoker, req);
     return { status: 202 };

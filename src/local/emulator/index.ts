@@ -1,10 +1,11 @@
 // The local OCI emulator: one loopback HTTP server that speaks the REST paths of Object Storage,
 // KMS (vault + per-vault management endpoints), Secrets, Functions and Events as the real OCI
-// TypeScript SDK sends them, verifies every request's resource-principal signature, and keeps a
-// ground-truth model of how each object version's data key is wrapped.
+// TypeScript SDK sends them, verifies every request's signature (resource principal, API key or
+// session token), and keeps a ground-truth model of how each object version's data key is wrapped.
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ApiKeyRegistry, type ApiKeyOptions, type IssuedApiKey } from "./api-keys.js";
 import { EmulatorState } from "./emulator-state.js";
 import { eventsRoutes } from "./events-routes.js";
 import { FaultInjector } from "./fault-injector.js";
@@ -14,26 +15,48 @@ import { kmsRoutes } from "./kms-routes.js";
 import { emptySeedIds, loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
 import { objectStorageRoutes } from "./object-storage-routes.js";
 import { createRequestHandler, type RequestRecord } from "./request-handler.js";
+import { RequestStats } from "./request-stats.js";
 import type { Route } from "./router.js";
 import { secretsRoutes } from "./secrets-routes.js";
-import { TokenIssuer, type IssuedResourcePrincipal, type ResourcePrincipalOptions } from "./token-issuer.js";
+import {
+  TokenIssuer,
+  type IssuedResourcePrincipal,
+  type IssuedSessionToken,
+  type ResourcePrincipalOptions,
+  type SessionTokenOptions,
+} from "./token-issuer.js";
+import { workRequestRoutes } from "./work-request-routes.js";
 
 export { ApiError } from "./api-error.js";
+export { ApiKeyRegistry } from "./api-keys.js";
+export type { ApiKeyEntry, ApiKeyOptions, IssuedApiKey } from "./api-keys.js";
 export { EmulatorState, wrappingLabel } from "./emulator-state.js";
 export type { EmulatorStateOptions, PutObjectOptions, RuleActionInput, RuleInput } from "./emulator-state.js";
 export { FaultInjector } from "./fault-injector.js";
-export type { FaultAction, FaultHandle, FaultRequest, FaultSpec } from "./fault-injector.js";
+export type { FaultAction, FaultHandle, FaultInjectorOptions, FaultRequest, FaultSpec } from "./fault-injector.js";
 export { FunctionInvokers } from "./function-invokers.js";
-export type { DetachedOutcome, InvokeRequest, InvokeResult, Invoker } from "./function-invokers.js";
+export type { Admit, DetachedOutcome, InvokeRequest, InvokeResult, Invoker, InvokerOptions } from "./function-invokers.js";
 export { loadSeed, SeedSchema } from "./load-seed.js";
 export type { Seed, SeedIds, SeedObject, SeedObjectBatch } from "./load-seed.js";
 export type * from "./model.js";
 export { randomOcid, randomVersionId } from "./random-ids.js";
 export { BOTH_KEYS_MESSAGE } from "./reencrypt-object.js";
 export type { RequestRecord } from "./request-handler.js";
+export { RequestStats } from "./request-stats.js";
 export { sseCKeyDetails, sseCKeySha256 } from "./sse-c.js";
 export type { SseCKeyDetails } from "./sse-c.js";
-export type { IssuedResourcePrincipal, ResourcePrincipalOptions, RpstClaims } from "./token-issuer.js";
+export { keyFingerprint } from "./token-issuer.js";
+export type {
+  IssuedResourcePrincipal,
+  IssuedSessionToken,
+  ResourcePrincipalOptions,
+  RpstClaims,
+  SessionTokenClaims,
+  SessionTokenOptions,
+} from "./token-issuer.js";
+export type { Caller } from "./verify-signature.js";
+export { WorkRequests, percentComplete } from "./work-requests.js";
+export type { OtherKeyPolicy } from "./work-requests.js";
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -46,6 +69,8 @@ export interface EmulatorOptions {
   tenancyId?: string | undefined;
   /** Delay added to every request (same as faults.setBaseLatency). */
   latencyMs?: number | undefined;
+  /** Seed for faults with a `probability` (same as faults.setSeed). Default: Math.random. */
+  faultSeed?: number | undefined;
 }
 
 /** Base URLs to assign to each SDK client's `endpoint`. */
@@ -69,25 +94,45 @@ export interface Emulator {
   faults: FaultInjector;
   /** Every request received, in arrival order. */
   requests: RequestRecord[];
+  /** Requests in flight per operation, and the most at once: `stats.inFlight(op)`, `stats.maxInFlight(op)`, `stats.reset()`. */
+  stats: RequestStats;
   /** Same object as `state.functions`: `setInvoker(fnId, invoker)`, `idle()`. */
   functions: FunctionInvokers;
   /** The OCIDs the seed created, by seed name (empty maps without a seed). */
   seedIds: SeedIds;
   /** The OCI_RESOURCE_PRINCIPAL_* env vars of a fake function whose token this emulator accepts. */
   issueResourcePrincipal(o: ResourcePrincipalOptions): Promise<IssuedResourcePrincipal>;
+  /**
+   * An API signing key for a user of this tenancy, with the PEM and an OCI config file ([DEFAULT]:
+   * user, fingerprint, tenancy, region, key_file) written to a temp dir. Requests signed by
+   * ConfigFileAuthenticationDetailsProvider with it (keyId "<tenancy>/<user>/<fingerprint>") verify.
+   */
+  issueApiKey(o?: ApiKeyOptions): Promise<IssuedApiKey>;
+  /** A user session token and its key, with a config file for SessionAuthDetailProvider (keyId "ST$<token>"). */
+  issueSessionToken(o?: SessionTokenOptions): Promise<IssuedSessionToken>;
+  /** The API keys this emulator accepts (`revoke(fingerprint)` makes a key's requests fail with 401). */
+  apiKeys: ApiKeyRegistry;
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...objectStorageRoutes, ...kmsRoutes, ...secretsRoutes, ...functionsRoutes, ...eventsRoutes];
+const ROUTES: readonly Route[] = [
+  ...objectStorageRoutes,
+  ...workRequestRoutes,
+  ...kmsRoutes,
+  ...secretsRoutes,
+  ...functionsRoutes,
+  ...eventsRoutes,
+];
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
   // Fail on a bad seed before spending time on keys and a port.
   if (options.seed) SeedSchema.parse(options.seed);
   const issuer = await TokenIssuer.create();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector({ seed: options.faultSeed });
   if (options.latencyMs !== undefined) faults.setBaseLatency(options.latencyMs);
   const requests: RequestRecord[] = [];
+  const stats = new RequestStats();
 
   // The state needs the server's URL (vault and function endpoints), so the handler is attached after listen.
   const server: Server = createServer();
@@ -106,7 +151,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     namespace: options.namespace ?? options.seed?.namespace,
     tenancyId: options.tenancyId ?? options.seed?.tenancyId,
   });
-  server.on("request", createRequestHandler({ state, issuer, faults, requests, routes: ROUTES }));
+  const apiKeys = new ApiKeyRegistry(issuer, () => state.tenancyId);
+  server.on("request", createRequestHandler({ state, issuer, faults, requests, routes: ROUTES, stats, apiKeys }));
 
   let seedIds = emptySeedIds();
   try {
@@ -122,10 +168,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     faults,
     requests,
+    stats,
     functions: state.functions,
     seedIds,
     issueResourcePrincipal: (o) => issuer.issue(o, state.tenancyId),
+    issueApiKey: (o) => apiKeys.issue(o),
+    issueSessionToken: (o = {}) => issuer.issueSessionToken(o, state.tenancyId),
+    apiKeys,
     close: async () => {
+      state.workRequests.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets of SDK clients would hold close() open.

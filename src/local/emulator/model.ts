@@ -149,3 +149,32 @@ export interface Rule {
   actions: RuleAction[];
   timeCreated: string;
 }
+
+export type WorkRequestStatus = "ACCEPTED" | "IN_PROGRESS" | "FAILED" | "COMPLETED" | "CANCELING" | "CANCELED";
+
+/** A ReencryptBucket work request and what it did, version by version, so far. */
+export interface WorkRequestRecord {
+  id: string;
+  operationType: "REENCRYPT";
+  status: WorkRequestStatus;
+  /** The bucket's compartment. */
+  compartmentId: string;
+  namespace: string;
+  bucketName: string;
+  bucketId: string;
+  /** `isReencryptBucketKeyOnly=true`: the emulator has no bucket keys, so nothing is re-wrapped. */
+  bucketKeyOnly: boolean;
+  timeAccepted: string;
+  timeStarted?: string;
+  timeFinished?: string;
+  /** Object versions (not delete markers) that existed at the call. */
+  total: number;
+  /** Versions looked at so far (re-wrapped or skipped). */
+  processed: number;
+  /** Versions re-wrapped under the bucket key's current version. */
+  rewrapped: number;
+  /** Left unchanged: SSE-C, wrapped by another key (or Oracle-managed), deleted since the call. */
+  skipped: { sseC: number; otherKey: number; gone: number };
+  errors: { code: string; message: string; timestamp: string }[];
+  logs: { message: string; timestamp: string }[];
+}
