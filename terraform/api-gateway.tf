@@ -1,6 +1,11 @@
-# Optional HTTP entrance: POST <api_path_prefix>/reencrypt. Never anonymous:
-# JWT authentication, or an authorizer function when authorizer_function_id is
-# set (variables.tf refuses create_api_gateway with neither).
+# Optional HTTP entrance (contract §7), never anonymous and never "any valid
+# token": JWT authentication, or an authorizer function when
+# authorizer_function_id is set (variables.tf refuses create_api_gateway with
+# neither), and on each route an authorization policy requiring that route's
+# scope:
+#   POST <api_path_prefix>/reencrypt               requests and resumes   api_scope_reencrypt
+#   GET  <api_path_prefix>/reencrypt/jobs/{jobId}  job status             api_scope_status
+# No other method or path is routed (API Gateway answers those itself).
 
 resource "oci_apigateway_gateway" "this" {
   count = var.create_api_gateway ? 1 : 0
@@ -50,6 +55,7 @@ resource "oci_apigateway_deployment" "this" {
       }
     }
 
+    # POST /reencrypt: re-encrypt requests and resumes.
     routes {
       path    = local.api_route_path
       methods = ["POST"]
@@ -60,9 +66,31 @@ resource "oci_apigateway_deployment" "this" {
       }
 
       request_policies {
-        # Only authenticated callers reach the function.
+        # Authenticated callers whose token holds api_scope_reencrypt (the JWT
+        # `scope` claim, or the scopes the authorizer function returns).
         authorization {
-          type = "AUTHENTICATION_ONLY"
+          type          = "ANY_OF"
+          allowed_scope = [var.api_scope_reencrypt]
+        }
+      }
+    }
+
+    # GET /reencrypt/jobs/{jobId}: a job's status (the function answers it like
+    # {"job": "<jobId>"}).
+    routes {
+      path    = local.api_status_path
+      methods = ["GET"]
+
+      backend {
+        type        = "ORACLE_FUNCTIONS_BACKEND"
+        function_id = oci_functions_function.this.id
+      }
+
+      request_policies {
+        # Authenticated callers whose token holds api_scope_status.
+        authorization {
+          type          = "ANY_OF"
+          allowed_scope = [var.api_scope_status]
         }
       }
     }

@@ -15,7 +15,8 @@ resource "oci_functions_function" "this" {
   memory_in_mbs  = tostring(var.memory_in_mbs)
 
   timeout_in_seconds = var.timeout_in_seconds
-  # Long jobs continue by invoking the function itself with fn-invoke-type: detached.
+  # Long jobs continue, and run their parallel shards, by invoking the function
+  # itself with fn-invoke-type: detached; the sweep resumes stalled ones the same way.
   detached_mode_timeout_in_seconds = var.detached_mode_timeout_in_seconds
 
   # REENCRYPT_* keys only (see locals.tf); keys left out fall back to the product's defaults.

@@ -24,6 +24,7 @@ locals {
   api_gateway_name    = "${var.name_prefix}-gw"
   api_deployment_name = "${var.name_prefix}-api"
   api_route_path      = "/reencrypt"
+  api_status_path     = "/reencrypt/jobs/{jobId}"
 
   # ---------------------------------------------------------------------------
   # Compartments
@@ -46,6 +47,54 @@ locals {
   # Bucket globs whose createobject events the object rule lets through.
   rule_bucket_globs = distinct([for r in var.rules : r.bucket])
 
+  # REENCRYPT_ALLOWED_KEYS: what a request may name as its target key. Null
+  # variable = the keys in use (the rules' keys are always allowed by the
+  # function; kms_key_ids are added). [] = none besides the rules' keys.
+  allowed_keys = var.allowed_keys == null ? local.key_ids : distinct(var.allowed_keys)
+  # Keys and secrets the IAM must cover: a target key a request may name must be
+  # usable (key-delegate, Object Storage service) and its secret readable.
+  iam_key_ids    = distinct(concat(local.key_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.key.")]))
+  iam_secret_ids = distinct(concat(var.sse_c_secret_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.vaultsecret.")]))
+
+  # ---------------------------------------------------------------------------
+  # Buckets the object rights are limited to (IAM target.bucket.name), in this
+  # order: iam_bucket_names; else allowed_buckets (the function refuses every
+  # other bucket, contract §3/§5); else the rules' buckets when nothing else can
+  # name a bucket (no API Gateway, no bucket key in kms_key_ids whose buckets are
+  # found by scanning); else none, i.e. every bucket of the target compartments.
+  # A "*" anywhere in the chosen list also means every bucket.
+  # ---------------------------------------------------------------------------
+  iam_bucket_globs = (
+    length(var.iam_bucket_names) > 0 ? var.iam_bucket_names :
+    length(var.allowed_buckets) > 0 ? [for b in var.allowed_buckets : element(split("/", b), length(split("/", b)) - 1)] :
+    length(var.rules) > 0 && length(var.kms_key_ids) == 0 && !var.create_api_gateway ? local.rule_bucket_globs :
+    []
+  )
+  iam_buckets_narrowed = length(local.iam_bucket_globs) > 0 && alltrue([for g in local.iam_bucket_globs : trim(g, "*") != ""])
+  # A glob becomes an IAM value: a plain name is quoted, a glob with '*' only at
+  # its ends is an IAM pattern as it is, any other glob is widened to the pattern
+  # of its first (or last, or first inner) literal part: a superset, never less.
+  iam_bucket_values = !local.iam_buckets_narrowed ? [] : distinct([
+    for g in local.iam_bucket_globs : (
+      !strcontains(g, "*") ? "'${g}'" :
+      can(regex("^\\*?[^*]+\\*?$", g)) ? "/${g}/" :
+      split("*", g)[0] != "" ? "/${split("*", g)[0]}*/" :
+      element(split("*", g), length(split("*", g)) - 1) != "" ? "/*${element(split("*", g), length(split("*", g)) - 1)}/" :
+      "/*${[for part in split("*", g) : part if part != ""][0]}*/"
+    )
+  ])
+  # "any {target.bucket.name = 'a', target.bucket.name = /b*/}", or null when not narrowed.
+  iam_bucket_any = local.iam_buckets_narrowed ? "any {${join(", ", [for v in local.iam_bucket_values : "target.bucket.name = ${v}"])}}" : null
+
+  # ReencryptBucket (contract §9): for rotation jobs with rotation_method =
+  # "bucket", or for requests with "method": "bucket" when allow_bucket_method.
+  bucket_method_enabled = var.rotation_method == "bucket" || var.allow_bucket_method
+
+  # The sweep (contract §8) needs job records, i.e. a state bucket.
+  sweep_enabled         = var.enable_sweep && var.state_bucket_name != null
+  sweep_recurrence_type = startswith(var.sweep_schedule, "FREQ=") ? "ICAL" : "CRON"
+  sweep_body            = jsonencode({ sweep = true })
+
   # The state bucket: `bucket` or `namespace/bucket`; IAM needs the bucket part.
   state_bucket_value = var.state_bucket_name
   state_bucket_only  = var.state_bucket_name == null ? null : element(split("/", var.state_bucket_name), length(split("/", var.state_bucket_name)) - 1)
@@ -59,12 +108,17 @@ locals {
     REENCRYPT_RULES = length(var.rules) == 0 ? null : jsonencode([
       for r in var.rules : { bucket = r.bucket, prefix = r.prefix, kmsKeyId = r.kms_key_id }
     ])
-    REENCRYPT_ALLOWED_BUCKETS = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
-    REENCRYPT_COMPARTMENT_IDS = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
-    REENCRYPT_STATE_BUCKET    = local.state_bucket_value
-    REENCRYPT_CONCURRENCY     = var.concurrency == null ? null : tostring(var.concurrency)
-    REENCRYPT_MAX_RPS         = var.max_rps == null ? null : tostring(var.max_rps)
-    REENCRYPT_LOG_LEVEL       = var.log_level
+    REENCRYPT_ALLOWED_KEYS       = length(local.allowed_keys) == 0 ? null : join(",", local.allowed_keys)
+    REENCRYPT_ALLOW_INLINE_KEYS  = var.allow_inline_keys ? "true" : null
+    REENCRYPT_MAX_PARALLEL       = tostring(var.max_parallel)
+    REENCRYPT_ROTATION_METHOD    = var.rotation_method
+    REENCRYPT_CHECKPOINT_SECONDS = tostring(var.checkpoint_seconds)
+    REENCRYPT_ALLOWED_BUCKETS    = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
+    REENCRYPT_COMPARTMENT_IDS    = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
+    REENCRYPT_STATE_BUCKET       = local.state_bucket_value
+    REENCRYPT_CONCURRENCY        = var.concurrency == null ? null : tostring(var.concurrency)
+    REENCRYPT_MAX_RPS            = var.max_rps == null ? null : tostring(var.max_rps)
+    REENCRYPT_LOG_LEVEL          = var.log_level
   }
 
   # The REENCRYPT_*_ENDPOINT keys are set only through var.endpoint_overrides
@@ -81,4 +135,6 @@ locals {
   # otherwise JWT (issuer, audiences, remote JWKS).
   # ---------------------------------------------------------------------------
   api_uses_authorizer = var.authorizer_function_id != null
+
+  authorizer_function_compartment_id = coalesce(var.authorizer_function_compartment_id, var.compartment_id)
 }

@@ -19,8 +19,13 @@ output "function_config" {
 }
 
 output "api_gateway_url" {
-  description = "URL of the POST /reencrypt route, or null when create_api_gateway is false."
+  description = "URL of the POST /reencrypt route (scope api_scope_reencrypt), or null when create_api_gateway is false."
   value       = var.create_api_gateway ? "${oci_apigateway_deployment.this[0].endpoint}${local.api_route_path}" : null
+}
+
+output "api_status_url" {
+  description = "URL template of the GET /reencrypt/jobs/{jobId} route (scope api_scope_status; replace {jobId}), or null when create_api_gateway is false."
+  value       = var.create_api_gateway ? "${oci_apigateway_deployment.this[0].endpoint}${local.api_status_path}" : null
 }
 
 output "dynamic_group_name" {
@@ -54,4 +59,9 @@ output "log_group_id" {
 output "invoke_log_id" {
   description = "OCID of the function invocation log, or null when create_log_group is false."
   value       = var.create_log_group ? oci_logging_log.invoke[0].id : null
+}
+
+output "sweep_schedule_id" {
+  description = "OCID of the Resource Scheduler schedule invoking the function with {\"sweep\": true}, or null when the sweep is off (enable_sweep false or no state bucket)."
+  value       = one(oci_resource_scheduler_schedule.sweep[*].id)
 }

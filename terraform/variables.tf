@@ -140,7 +140,7 @@ variable "timeout_in_seconds" {
 }
 
 variable "detached_mode_timeout_in_seconds" {
-  description = "Timeout of a detached invocation (the function continuing a long job by invoking itself), 5 to 3600 seconds."
+  description = "Timeout of a detached invocation (a job's continuations and parallel shards, and the sweep's resumptions), 5 to 3600 seconds. A shard stops starting work with a safety margin before it and checkpoints."
   type        = number
   default     = 3600
 
@@ -292,6 +292,74 @@ variable "endpoint_overrides" {
   }
 }
 
+# Contract v2 settings (§6, §8–§10).
+
+variable "allowed_keys" {
+  description = "REENCRYPT_ALLOWED_KEYS: Vault key OCIDs (ocid1.key.…) and Vault secret OCIDs (ocid1.vaultsecret.…) that a request or resume may name as its target key (`kmsKeyId`, `secretId` of `key`). Keys named by the rules are always allowed. Null = the rules' keys plus kms_key_ids; [] = none besides the rules' keys (only `{\"type\":\"bucket\"}` targets). Listed keys also get the key IAM (key-delegate, Object Storage service use), listed secrets the secret-bundle read."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.allowed_keys == null || alltrue([for k in coalesce(var.allowed_keys, []) : can(regex("^ocid1\\.(key|vaultsecret)\\.[A-Za-z0-9._-]+$", k))])
+    error_message = "Each allowed_keys entry must be a Vault key OCID (\"ocid1.key.…\") or a Vault secret OCID (\"ocid1.vaultsecret.…\"), without commas or spaces."
+  }
+}
+
+variable "allow_inline_keys" {
+  description = "REENCRYPT_ALLOW_INLINE_KEYS: true lets requests give a target SSE-C key inline (`base64Key`); an inline source key is always accepted. Default false: target SSE-C keys must be Vault secrets listed in allowed_keys."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.allow_inline_keys != null
+    error_message = "allow_inline_keys must be true or false, not null."
+  }
+}
+
+variable "max_parallel" {
+  description = "REENCRYPT_MAX_PARALLEL: shards of one job running at once as parallel detached invocations, 1 to 64. Each shard is one invocation: mind the region's Functions concurrency (429 past it)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = try(var.max_parallel >= 1 && var.max_parallel <= 64 && floor(var.max_parallel) == var.max_parallel, false)
+    error_message = "max_parallel must be a whole number from 1 to 64."
+  }
+}
+
+variable "rotation_method" {
+  description = "REENCRYPT_ROTATION_METHOD: how rotation jobs re-encrypt the buckets whose own key rotated: \"objects\" (list and ReencryptObject every version) or \"bucket\" (one ReencryptBucket per bucket, polled as a work request). \"bucket\" adds the bucket-update IAM (see allow_bucket_method)."
+  type        = string
+  default     = "objects"
+
+  validation {
+    condition     = try(contains(["objects", "bucket"], var.rotation_method), false)
+    error_message = "rotation_method must be \"objects\" or \"bucket\"."
+  }
+}
+
+variable "allow_bucket_method" {
+  description = "Grant the IAM for ReencryptBucket and its work requests (BUCKET_UPDATE on the target buckets, work request reads) so that requests may use \"method\": \"bucket\". Implied by rotation_method = \"bucket\". Default false: without it a request with \"method\": \"bucket\" is refused by IAM."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.allow_bucket_method != null
+    error_message = "allow_bucket_method must be true or false, not null."
+  }
+}
+
+variable "checkpoint_seconds" {
+  description = "REENCRYPT_CHECKPOINT_SECONDS: how often a running shard writes its checkpoint to its job record, 1 to 600 seconds; its lease is 3 times this. Only matters with a state bucket."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = try(var.checkpoint_seconds >= 1 && var.checkpoint_seconds <= 600 && floor(var.checkpoint_seconds) == var.checkpoint_seconds, false)
+    error_message = "checkpoint_seconds must be a whole number from 1 to 600."
+  }
+}
+
 # -----------------------------------------------------------------------------
 # Keys, secrets and IAM scope
 # -----------------------------------------------------------------------------
@@ -318,6 +386,17 @@ variable "vault_compartment_ids" {
   }
 }
 
+variable "vault_ids" {
+  description = "OCIDs of the Vaults holding the keys in use. When given, `read vaults` (GetVault, for the key management endpoint) is limited to them with `target.vault.id`; empty = every vault of vault_compartment_ids."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.vault_ids : can(regex("^ocid1\\.vault\\.", v))])
+    error_message = "Each vault_ids entry must be a Vault OCID (it starts with \"ocid1.vault.\")."
+  }
+}
+
 variable "sse_c_secret_ids" {
   description = "OCIDs of the Vault secrets holding SSE-C keys that requests name with `secretId`. The function may read only these secret bundles. Empty = no secret access (inline base64 keys still work)."
   type        = list(string)
@@ -330,13 +409,13 @@ variable "sse_c_secret_ids" {
 }
 
 variable "iam_bucket_names" {
-  description = "Optional narrowing of the object rights to these buckets (IAM `target.bucket.name`; a leading and/or trailing `*` makes an IAM pattern). Empty = every bucket of the target compartments. Rotation of a bucket key only works for buckets listed here."
+  description = "Buckets the object rights are limited to (IAM `target.bucket.name`; a leading and/or trailing `*` makes an IAM pattern). Empty = derived: allowed_buckets, else the rules' buckets when there is neither an API Gateway nor a bucket key in kms_key_ids (both need buckets no rule names), else every bucket of the target compartments. [\"*\"] = every bucket of the target compartments, explicitly. Rotation of a bucket key reaches only the buckets allowed here."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for b in var.iam_bucket_names : can(regex("^\\*?[A-Za-z0-9._-]{1,256}\\*?$", b))])
-    error_message = "Each iam_bucket_names entry must be a bucket name, optionally with '*' at its start and/or end (the only patterns IAM conditions support)."
+    condition     = alltrue([for b in var.iam_bucket_names : can(regex("^(\\*|\\*?[A-Za-z0-9._-]{1,256}\\*?)$", b))])
+    error_message = "Each iam_bucket_names entry must be a bucket name, optionally with '*' at its start and/or end (the only patterns IAM conditions support), or \"*\" alone for every bucket."
   }
 }
 
@@ -361,7 +440,7 @@ variable "rotation_rule_filter_by_key" {
 # -----------------------------------------------------------------------------
 
 variable "create_api_gateway" {
-  description = "Create an API Gateway and a deployment with `POST <path_prefix>/reencrypt` to the function, authenticated by JWT (jwt_issuers, jwt_audiences, jwt_jwks_uri) or by an authorizer function (authorizer_function_id)."
+  description = "Create an API Gateway and a deployment with two routes to the function: `POST <path_prefix>/reencrypt` (scope api_scope_reencrypt) and `GET <path_prefix>/reencrypt/jobs/{jobId}` (scope api_scope_status), authenticated by JWT (jwt_issuers, jwt_audiences, jwt_jwks_uri) or by an authorizer function (authorizer_function_id). Other methods and paths are not routed."
   type        = bool
   default     = false
 
@@ -373,6 +452,33 @@ variable "create_api_gateway" {
   validation {
     condition     = !var.create_api_gateway || var.api_gateway_subnet_id != null
     error_message = "create_api_gateway = true needs api_gateway_subnet_id."
+  }
+}
+
+variable "api_scope_reencrypt" {
+  description = "Scope a caller's token must hold for `POST <api_path_prefix>/reencrypt` (re-encrypt requests and resumes): the JWT `scope` claim, or the scope an authorizer function returns. Case-sensitive."
+  type        = string
+  default     = "reencrypt:write"
+
+  validation {
+    condition     = can(regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$", var.api_scope_reencrypt))
+    error_message = "api_scope_reencrypt must be 1 to 128 printable ASCII characters without spaces, quotes or backslashes (an OAuth scope token)."
+  }
+}
+
+variable "api_scope_status" {
+  description = "Scope a caller's token must hold for `GET <api_path_prefix>/reencrypt/jobs/{jobId}` (job status). Must differ from api_scope_reencrypt, so a read-only token cannot start jobs. Case-sensitive."
+  type        = string
+  default     = "reencrypt:read"
+
+  validation {
+    condition     = can(regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$", var.api_scope_status))
+    error_message = "api_scope_status must be 1 to 128 printable ASCII characters without spaces, quotes or backslashes (an OAuth scope token)."
+  }
+
+  validation {
+    condition     = var.api_scope_status != var.api_scope_reencrypt
+    error_message = "api_scope_status must differ from api_scope_reencrypt: each route has its own scope."
   }
 }
 
@@ -410,7 +516,7 @@ variable "api_gateway_compartment_id" {
 }
 
 variable "api_path_prefix" {
-  description = "Path prefix of the API deployment; the route is <prefix>/reencrypt."
+  description = "Path prefix of the API deployment; the routes are <prefix>/reencrypt and <prefix>/reencrypt/jobs/{jobId}."
   type        = string
   default     = "/v1"
 
@@ -454,7 +560,7 @@ variable "jwt_jwks_uri" {
 }
 
 variable "authorizer_function_id" {
-  description = "Authorizer function OCID (CUSTOM_AUTHENTICATION, token in the Authorization header). When set it is used instead of JWT. If it lives outside compartment_id, allow API Gateway to use functions-family there too."
+  description = "Authorizer function OCID (CUSTOM_AUTHENTICATION, token in the Authorization header). When set it is used instead of JWT; it must return the caller's scopes, which the routes check against api_scope_reencrypt / api_scope_status. Set authorizer_function_compartment_id if it lives outside compartment_id."
   type        = string
   default     = null
 
@@ -466,6 +572,43 @@ variable "authorizer_function_id" {
   validation {
     condition     = var.authorizer_function_id == null || (length(var.jwt_issuers) == 0 && var.jwt_jwks_uri == null)
     error_message = "Set either authorizer_function_id or the jwt_* variables, not both."
+  }
+}
+
+variable "authorizer_function_compartment_id" {
+  description = "OCID of the compartment of the authorizer function, for the policy letting API Gateway invoke it (that function only). Null = compartment_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.authorizer_function_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.authorizer_function_compartment_id))
+    error_message = "authorizer_function_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+# -----------------------------------------------------------------------------
+# Durable jobs: the sweep (contract §8)
+# -----------------------------------------------------------------------------
+
+variable "enable_sweep" {
+  description = "Schedule `{\"sweep\": true}` with OCI Resource Scheduler, which resumes every job whose lease expired with work remaining (crashed or timed-out invocations). Takes effect only when a state bucket is configured (state_bucket_name); without one there are no job records to sweep."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = var.enable_sweep != null
+    error_message = "enable_sweep must be true or false, not null."
+  }
+}
+
+variable "sweep_schedule" {
+  description = "When the sweep runs: a 5-field UNIX cron expression (recurrence type CRON), e.g. \"*/10 * * * *\" = every 10 minutes, or an RFC 5545 recurrence rule starting with \"FREQ=\" (recurrence type ICAL), e.g. \"FREQ=HOURLY;INTERVAL=1\"."
+  type        = string
+  default     = "*/10 * * * *"
+
+  validation {
+    condition     = can(regex("^([0-9*/,-]+ ){4}[0-9A-Za-z*/,?-]+$", var.sweep_schedule)) || can(regex("^FREQ=(MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Za-z0-9,+-]+)*$", var.sweep_schedule))
+    error_message = "sweep_schedule must be a 5-field cron expression such as \"*/10 * * * *\", or an RFC 5545 rule such as \"FREQ=MINUTELY;INTERVAL=10\"."
   }
 }
 
