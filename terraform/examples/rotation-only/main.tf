@@ -1,6 +1,6 @@
-# Basic use of the oci-reencrypt module: the function, its least-privilege
-# policies, a createobject rule for the buckets of the rules, a key rotation rule
-# for their keys, a private state bucket and the invocation log.
+# oci-reencrypt, rotation only: rotating a Vault key re-encrypts every object
+# version in the buckets that key protects. No HTTP entrance, no createobject
+# rule. Jobs are durable (state bucket, sweep every 10 minutes).
 #
 #   cp terraform.tfvars.example terraform.tfvars   # then edit it
 #   terraform init && terraform apply
@@ -30,14 +30,26 @@ module "reencrypt" {
   subnet_ids     = [var.subnet_id]
   image          = var.image
 
-  rules                  = var.rules
+  # The bucket keys whose rotation re-encrypts; no rules, so no createobject rule.
   kms_key_ids            = var.kms_key_ids
+  vault_ids              = var.vault_ids
   target_compartment_ids = var.target_compartment_ids
   vault_compartment_ids  = var.vault_compartment_ids
-  allowed_buckets        = var.allowed_buckets
 
-  create_state_bucket = var.state_bucket_name != null
+  # Rotation jobs find their buckets by scanning the target compartments, so the
+  # module cannot derive bucket names: name them to narrow the object rights.
+  iam_bucket_names = var.bucket_names
+  allowed_buckets  = var.bucket_names
+
+  # Requests cannot name any other target key than the bucket's own.
+  allowed_keys = []
+
+  create_state_bucket = true
   state_bucket_name   = var.state_bucket_name
+  enable_sweep        = true
+
+  rotation_method = var.rotation_method
+  max_parallel    = var.max_parallel
 
   log_level = var.log_level
 }

@@ -3,14 +3,14 @@ output "function_id" {
   value       = module.reencrypt.function_id
 }
 
-output "function_invoke_endpoint" {
-  description = "Invoke endpoint of the function."
-  value       = module.reencrypt.function_invoke_endpoint
+output "event_rule_ids" {
+  description = "OCIDs of the key rotation event rules, by vault compartment."
+  value       = module.reencrypt.event_rule_ids.key_rotated
 }
 
-output "event_rule_ids" {
-  description = "OCIDs of the event rules."
-  value       = module.reencrypt.event_rule_ids
+output "sweep_schedule_id" {
+  description = "OCID of the schedule that resumes stalled jobs."
+  value       = module.reencrypt.sweep_schedule_id
 }
 
 output "policy_names" {
