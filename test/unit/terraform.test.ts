@@ -2,7 +2,9 @@
 // the event types the handler acts on, the function's config map sets only contract keys (and can
 // set every one), every variable is typed, described and validated where a value can be wrong,
 // and the IAM policies stay least-privilege. The .tf files are parsed with HashiCorp's HCL parser
-// (WASM); no provider, registry or network is needed.
+// (WASM); no provider, registry or network is needed. With a `terraform` binary on the PATH, the
+// policy statements and the function config are also evaluated for several configurations
+// (`terraform console` on a copy of the module's variables and locals, resources left out).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -14,7 +16,8 @@ import { HANDLED_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_EVENTS } from "../../s
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const moduleDir = join(root, "terraform");
-const exampleDir = join(moduleDir, "examples", "basic");
+const EXAMPLES = ["rotation-only", "http-only", "both"] as const;
+const exampleDirs = EXAMPLES.map((e) => join(moduleDir, "examples", e));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Obj = { [key: string]: Json };
@@ -198,12 +201,12 @@ function terraformOnPath(): boolean {
 const hasTerraform = terraformOnPath();
 
 let mod: ParsedModule;
-let example: ParsedModule;
+const examples = new Map<string, ParsedModule>();
 let statements: string[];
 
 beforeAll(async () => {
   mod = await parseModule(moduleDir);
-  example = await parseModule(exampleDir);
+  for (const [i, name] of EXAMPLES.entries()) examples.set(name, await parseModule(exampleDirs[i] ?? ""));
   statements = (await policyTemplates(mod)).filter((t) => POLICY_SHAPED.test(t) || /^\s*allow\b/i.test(t));
 });
 
@@ -219,10 +222,12 @@ describe("terraform module layout", () => {
       "events.tf",
       "api-gateway.tf",
       "state-bucket.tf",
+      "sweep.tf",
       "logging.tf",
       "README.md",
-      "examples/basic/main.tf",
-      "examples/basic/terraform.tfvars.example",
+      ...EXAMPLES.flatMap((e) =>
+        ["main.tf", "variables.tf", "outputs.tf", "terraform.tfvars.example", "README.md"].map((f) => `examples/${e}/${f}`),
+      ),
     ]) {
       expect(existsSync(join(moduleDir, f)), f).toBe(true);
     }
@@ -338,7 +343,7 @@ describe("function configuration matches the contract (src/contract/config-keys.
   });
 
   it("no REENCRYPT_* name anywhere in the module is outside the contract", () => {
-    for (const file of [...tfFiles(moduleDir), ...tfFiles(exampleDir)]) {
+    for (const file of [...tfFiles(moduleDir), ...exampleDirs.flatMap(tfFiles)]) {
       const names = readFileSync(file, "utf8").match(/REENCRYPT_[A-Z0-9_]+/g) ?? [];
       for (const n of names) expect(ALL_CONFIG_KEYS, `${relative(root, file)}: ${n}`).toContain(n);
     }
@@ -348,7 +353,7 @@ describe("function configuration matches the contract (src/contract/config-keys.
 describe("variables", () => {
   it("every variable has a description and a type", () => {
     expect(mod.variables.size).toBeGreaterThan(10);
-    for (const [name, v] of [...mod.variables, ...example.variables]) {
+    for (const [name, v] of [...mod.variables, ...[...examples.values()].flatMap((e) => [...e.variables])]) {
       expect(typeof v["description"] === "string" && v["description"].trim().length > 10, `${name}: description`).toBe(true);
       expect(typeof v["type"] === "string" && v["type"].length > 0, `${name}: type`).toBe(true);
     }
@@ -386,6 +391,19 @@ describe("variables", () => {
       "api_path_prefix",
       "jwt_jwks_uri",
       "log_retention_days",
+      // contract v2
+      "allowed_keys",
+      "allow_inline_keys",
+      "max_parallel",
+      "rotation_method",
+      "allow_bucket_method",
+      "checkpoint_seconds",
+      "enable_sweep",
+      "sweep_schedule",
+      "api_scope_reencrypt",
+      "api_scope_status",
+      "vault_ids",
+      "authorizer_function_compartment_id",
     ]) {
       expect(blocks(mod.variables.get(name), "validation").length, name).toBeGreaterThan(0);
     }
@@ -404,6 +422,49 @@ describe("variables", () => {
     expect(cond("detached_mode_timeout_in_seconds")).toMatch(/>= 5\b[\s\S]*<= 3600\b/);
     expect(cond("concurrency")).toMatch(/>= 1\b[\s\S]*<= 256\b/);
     expect(cond("max_rps")).toMatch(/>= 0\b/);
+    expect(cond("max_parallel")).toMatch(/>= 1\b[\s\S]*<= 64\b/);
+    expect(cond("checkpoint_seconds")).toMatch(/>= 1\b[\s\S]*<= 600\b/);
+    expect(cond("rotation_method")).toContain('["objects", "bucket"]');
+    expect(cond("allowed_keys")).toContain("(key|vaultsecret)");
+    expect(cond("api_scope_status")).toContain("var.api_scope_status != var.api_scope_reencrypt");
+  });
+
+  it("the contract v2 variables are described, typed and default as the contract says", () => {
+    const expected: Record<string, { type: string; default: Json }> = {
+      allowed_keys: { type: "${list(string)}", default: null },
+      allow_inline_keys: { type: "bool", default: false },
+      max_parallel: { type: "number", default: 8 },
+      rotation_method: { type: "string", default: "objects" },
+      allow_bucket_method: { type: "bool", default: false },
+      checkpoint_seconds: { type: "number", default: 30 },
+      enable_sweep: { type: "bool", default: true },
+      sweep_schedule: { type: "string", default: "*/10 * * * *" },
+      api_scope_reencrypt: { type: "string", default: "reencrypt:write" },
+      api_scope_status: { type: "string", default: "reencrypt:read" },
+      detached_mode_timeout_in_seconds: { type: "number", default: 3600 },
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      const v = mod.variables.get(name);
+      if (!v) throw new Error(`variable ${name} missing`);
+      expect(String(v["type"]).replace(/^\$\{(.*)\}$/, "$1"), name).toBe(want.type.replace(/^\$\{(.*)\}$/, "$1"));
+      expect(v["default"], name).toEqual(want.default);
+      expect(String(v["description"]).length, name).toBeGreaterThan(40);
+    }
+  });
+
+  it("the v2 config keys are built from their variables", () => {
+    const config = mod.locals.get("contract_config");
+    if (!isObj(config)) throw new Error("local.contract_config must be a map with literal keys");
+    for (const [key, ref] of [
+      ["REENCRYPT_ALLOWED_KEYS", "local.allowed_keys"],
+      ["REENCRYPT_ALLOW_INLINE_KEYS", "var.allow_inline_keys"],
+      ["REENCRYPT_MAX_PARALLEL", "var.max_parallel"],
+      ["REENCRYPT_ROTATION_METHOD", "var.rotation_method"],
+      ["REENCRYPT_CHECKPOINT_SECONDS", "var.checkpoint_seconds"],
+    ] as const) {
+      expect(String(config[key]), key).toContain(ref);
+    }
+    expect(String(mod.locals.get("allowed_keys"))).toMatch(/var\.allowed_keys == null \? local\.key_ids/);
   });
 
   it("create_api_gateway is refused without an authentication method", () => {
@@ -440,10 +501,43 @@ describe("IAM", () => {
     }
   });
 
-  it("manage is used for the state bucket only", () => {
-    for (const s of statements.filter((x) => /\bto manage\b/i.test(x))) {
-      expect(s, s).toMatch(/^Allow \$\{local\.dg\} to manage objects in compartment id \$\{[^}]+\} where target\.bucket\.name = '\$\{[^}]+\}'$/);
-    }
+  it("manage is only ever granted cut down to named permissions (request.permission)", () => {
+    const manage = statements.filter((x) => /\bto manage\b/i.test(x));
+    expect(manage.length).toBeGreaterThan(0);
+    for (const s of manage) expect(s, s).toMatch(/ where all \{request\.permission = '[A-Z_]+'|, any \{request\.permission = /);
+  });
+
+  it("the state bucket gets only what the function does there: no manage objects, no delete", () => {
+    const state = statements.filter((x) => x.includes("${local.state_bucket_only}"));
+    expect(state).toEqual([
+      "Allow ${local.dg} to manage objects in compartment id ${local.state_bucket_compartment_id} where all {target.bucket.name = '${local.state_bucket_only}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}",
+    ]);
+    expect(statements.join("\n")).not.toMatch(/OBJECT_DELETE|BUCKET_DELETE/);
+  });
+
+  it("object and bucket rights carry the bucket condition, built from the bucket names", () => {
+    for (const s of statements.filter((x) => /to (read buckets|use objects) /.test(x))) expect(s, s).toMatch(/\$\{local\.bucket_where\}$/);
+    expect(String(mod.locals.get("bucket_where"))).toContain("local.iam_bucket_any");
+    expect(String(mod.locals.get("iam_bucket_any"))).toContain("target.bucket.name = ${v}");
+    const globs = String(mod.locals.get("iam_bucket_globs"));
+    for (const v of ["var.iam_bucket_names", "var.allowed_buckets", "local.rule_bucket_globs", "var.create_api_gateway", "var.kms_key_ids"]) expect(globs).toContain(v);
+  });
+
+  it("invocation grants name this function (target.function.id), never the whole compartment", () => {
+    expect(mod.locals.get("this_function")).toBe("target.function.id = '${oci_functions_function.this.id}'");
+    const invoke = statements.filter((x) => /\b(fn-invocation|fn-function|functions-family)\b/.test(x));
+    expect(invoke.length).toBeGreaterThanOrEqual(6);
+    for (const s of invoke) expect(s, s).toMatch(/\$\{local\.this_function\}|target\.function\.id = '\$\{var\.authorizer_function_id\}'/);
+    for (const s of statements.filter((x) => /^Allow (any-user|service cloudEvents) /.test(x))) expect(s, s).toMatch(/ where /);
+  });
+
+  it("the bucket method's IAM exists only when rotation_method = bucket or allow_bucket_method", () => {
+    expect(String(mod.locals.get("bucket_method_enabled")).replace(/\s+/g, " ")).toBe('${var.rotation_method == "bucket" || var.allow_bucket_method}');
+    const guarded = String(mod.locals.get("bucket_method_statements"));
+    expect(guarded).toMatch(/^\$\{!local\.bucket_method_enabled \? \[\] : /);
+    const bucketUpdate = statements.filter((x) => x.includes("BUCKET_UPDATE") || x.includes("GetWorkRequest"));
+    expect(bucketUpdate.length).toBe(2);
+    expect(String(mod.locals.get("function_statements"))).toContain("local.bucket_method_statements");
   });
 
   it("holds what the product needs, scoped to keys and secrets by id", () => {
@@ -452,23 +546,29 @@ describe("IAM", () => {
     };
     has(/^Allow \$\{local\.dg\} to read buckets in compartment id /);
     has(/^Allow \$\{local\.dg\} to use objects in compartment id /);
-    has(/^Allow \$\{local\.dg\} to manage objects in compartment id .* where target\.bucket\.name = /);
+    has(/^Allow \$\{local\.dg\} to manage objects in compartment id .* where all \{target\.bucket\.name = /);
+    has(/^Allow \$\{local\.dg\} to manage buckets in compartment id .* where all \{request\.permission = 'BUCKET_UPDATE'/);
+    has(/^Allow \$\{local\.dg\} to read object-family in compartment id .* where any \{request\.operation = 'GetWorkRequest', /);
     has(/^Allow \$\{local\.dg\} to read keys in compartment id .*\$\{local\.key_condition\}$/);
-    has(/^Allow \$\{local\.dg\} to read vaults in compartment id /);
+    has(/^Allow \$\{local\.dg\} to read vaults in compartment id .*\$\{local\.vault_condition\}$/);
     has(/^Allow \$\{local\.dg\} to use key-delegate in compartment id .*\$\{local\.key_condition\}$/);
     has(/^Allow \$\{local\.dg\} to read secret-bundles in compartment id .*\$\{local\.secret_condition\}$/);
-    has(/^Allow \$\{local\.dg\} to use fn-invocation in compartment id /);
-    has(/^Allow \$\{local\.dg\} to read fn-function in compartment id /);
+    has(/^Allow \$\{local\.dg\} to use fn-invocation in compartment id \$\{var\.compartment_id\} where \$\{local\.this_function\}$/);
+    has(/^Allow \$\{local\.dg\} to read fn-function in compartment id \$\{var\.compartment_id\} where \$\{local\.this_function\}$/);
     has(/^Allow \$\{local\.dg\} to read cloudevents-rules in compartment id /);
     has(/^Allow \$\{local\.dg\} to read objectstorage-namespaces in tenancy$/);
-    has(/^Allow service cloudEvents to use functions-family in compartment id /);
+    has(/^Allow service cloudEvents to use functions-family in compartment id \$\{var\.compartment_id\} where \$\{local\.this_function\}$/);
     has(/^Allow service objectstorage-\$\{var\.region\} to use keys in compartment id .*\$\{local\.key_condition\}$/);
-    has(/^Allow any-user to use functions-family in compartment id .* where ALL \{request\.principal\.type = 'ApiGateway', request\.resource\.compartment\.id = /);
+    has(/^Allow any-user to use functions-family in compartment id .* where ALL \{request\.principal\.type = 'ApiGateway', request\.resource\.compartment\.id = '[^']+', \$\{local\.this_function\}\}$/);
+    has(/^Allow any-user to use functions-family in compartment id .* where ALL \{request\.principal\.type = 'resourceschedule', request\.principal\.id = '\$\{…\}', \$\{local\.this_function\}\}$/);
     const templates = statements.join("\n");
     expect(templates).not.toMatch(/to (use|manage) keys in compartment id \$\{[^}]+\}$/m);
     const conditions = [String(mod.locals.get("key_condition")), String(mod.locals.get("secret_condition"))];
     expect(conditions[0]).toContain("target.key.id = '${k}'");
+    expect(conditions[0]).toContain("local.iam_key_ids");
     expect(conditions[1]).toContain("target.secret.id = '${s}'");
+    expect(conditions[1]).toContain("local.iam_secret_ids");
+    expect(String(mod.locals.get("vault_condition"))).toContain("target.vault.id = '${v}'");
   });
 });
 
@@ -484,16 +584,64 @@ describe("API Gateway", () => {
     expect(String(auth["audiences"])).toContain("var.jwt_audiences");
     const jwks = blocks(auth["dynamic"], "public_keys")[0];
     expect(JSON.stringify(jwks)).toContain("REMOTE_JWKS");
+  });
 
-    const routes = blocks(spec, "routes");
-    expect(routes.length).toBeGreaterThan(0);
-    for (const route of routes) {
+  it("has exactly two routes, POST /reencrypt and GET /reencrypt/jobs/{jobId}, each requiring its own scope", () => {
+    const spec = block(only(mod, "oci_apigateway_deployment"), "specification");
+    expect(spec["dynamic"], "routes are literal blocks").toBeUndefined();
+    const routes = blocks(spec, "routes").map((route) => {
       const path = localRef(route["path"]);
-      expect(path ? mod.locals.get(path) : route["path"]).toBe("/reencrypt");
-      expect(route["methods"]).toEqual(["POST"]);
+      const authz = block(block(route, "request_policies"), "authorization");
       expect(block(route, "backend")["type"]).toBe("ORACLE_FUNCTIONS_BACKEND");
-      expect(block(block(route, "request_policies"), "authorization")["type"]).toBe("AUTHENTICATION_ONLY");
-    }
+      expect(block(route, "backend")["function_id"]).toBe("${oci_functions_function.this.id}");
+      return {
+        path: path ? mod.locals.get(path) : route["path"],
+        methods: route["methods"],
+        type: authz["type"],
+        scope: authz["allowed_scope"],
+      };
+    });
+    expect(routes).toEqual([
+      { path: "/reencrypt", methods: ["POST"], type: "ANY_OF", scope: ["${var.api_scope_reencrypt}"] },
+      { path: "/reencrypt/jobs/{jobId}", methods: ["GET"], type: "ANY_OF", scope: ["${var.api_scope_status}"] },
+    ]);
+    expect(JSON.stringify(spec)).not.toContain("AUTHENTICATION_ONLY");
+    expect(JSON.stringify(spec)).not.toContain("ANONYMOUS");
+  });
+
+  it("the gateway may call the function, and an authorizer function, and nothing else", () => {
+    const gw = statements.filter((x) => x.includes("'ApiGateway'"));
+    expect(gw).toHaveLength(2);
+    expect(gw[0]).toContain("${local.this_function}");
+    expect(gw[1]).toContain("target.function.id = '${var.authorizer_function_id}'");
+  });
+});
+
+describe("the sweep (OCI Resource Scheduler)", () => {
+  it("invokes this function with the body {\"sweep\": true} every 10 minutes by default", () => {
+    const schedule = only(mod, "oci_resource_scheduler_schedule");
+    expect(String(schedule["count"])).toContain("local.sweep_enabled");
+    expect(schedule["action"]).toBe("START_RESOURCE");
+    expect(localRef(schedule["recurrence_type"])).toBe("sweep_recurrence_type");
+    expect(schedule["recurrence_details"]).toBe("${var.sweep_schedule}");
+    const resource = block(schedule, "resources");
+    expect(resource["id"]).toBe("${oci_functions_function.this.id}");
+    const parameters = block(resource, "parameters");
+    expect(parameters["parameter_type"]).toBe("BODY");
+    expect(parameters["value"]).toEqual(["${local.sweep_body}"]);
+    expect(String(mod.locals.get("sweep_body")).replace(/\s+/g, " ")).toBe("${jsonencode({ sweep = true })}");
+    expect(mod.variables.get("sweep_schedule")?.["default"]).toBe("*/10 * * * *");
+    expect(String(mod.locals.get("sweep_recurrence_type"))).toMatch(/startswith\(var\.sweep_schedule, "FREQ="\) \? "ICAL" : "CRON"/);
+  });
+
+  it("runs only with a state bucket, and only when enabled", () => {
+    expect(String(mod.locals.get("sweep_enabled"))).toBe("${var.enable_sweep && var.state_bucket_name != null}");
+    expect(mod.variables.get("enable_sweep")?.["default"]).toBe(true);
+  });
+
+  it("the detached-mode timeout is set on the function and validated 5..3600", () => {
+    const fn = only(mod, "oci_functions_function");
+    expect(fn["detached_mode_timeout_in_seconds"]).toBe("${var.detached_mode_timeout_in_seconds}");
   });
 });
 
@@ -507,6 +655,8 @@ describe("outputs", () => {
       "policy_names",
       "event_rule_ids",
       "state_bucket_name",
+      "api_status_url",
+      "sweep_schedule_id",
     ]) {
       expect(mod.outputs.has(name), name).toBe(true);
     }
@@ -514,28 +664,56 @@ describe("outputs", () => {
   });
 });
 
-describe("examples/basic", () => {
-  it("calls the module with source ../.. and only its declared inputs", () => {
-    const main = example.files.get("main.tf");
-    const call = main?.["module"];
-    if (!isObj(call)) throw new Error("examples/basic/main.tf has no module block");
+describe.each(EXAMPLES)("examples/%s", (name) => {
+  const dir = join(moduleDir, "examples", name);
+  const example = (): ParsedModule => {
+    const e = examples.get(name);
+    if (!e) throw new Error(`example ${name} not parsed`);
+    return e;
+  };
+  const moduleCall = (): Block => {
+    const call = example().files.get("main.tf")?.["module"];
+    if (!isObj(call)) throw new Error(`examples/${name}/main.tf has no module block`);
     const [body] = Object.values(call).map((bodies) => block({ m: bodies }, "m"));
     if (!body) throw new Error("empty module block");
+    return body;
+  };
+
+  it("calls the module with source ../.. and only arguments that are variables of the module", () => {
+    const body = moduleCall();
     expect(body["source"]).toBe("../..");
-    for (const arg of Object.keys(body).filter((k) => !["source", "version", "providers", "depends_on"].includes(k))) {
-      expect(mod.variables.has(arg), `module argument ${arg}`).toBe(true);
+    const args = Object.keys(body).filter((k) => !["source", "version", "providers", "depends_on"].includes(k));
+    expect(args.length).toBeGreaterThan(5);
+    for (const arg of args) expect(mod.variables.has(arg), `module argument ${arg}`).toBe(true);
+    for (const [v, def] of mod.variables) {
+      if (!("default" in def)) expect(args, `required module variable ${v}`).toContain(v);
     }
   });
 
-  it("terraform.tfvars.example sets only variables the example declares", async () => {
-    const file = join(exampleDir, "terraform.tfvars.example");
+  it("terraform.tfvars.example sets only variables the example declares, and every required one", async () => {
+    const file = join(dir, "terraform.tfvars.example");
     const values = (await parse("terraform.tfvars", readFileSync(file, "utf8"))) as Obj;
     const set = Object.keys(values);
     expect(set.length).toBeGreaterThan(3);
-    for (const k of set) expect(example.variables.has(k), `terraform.tfvars.example sets undeclared "${k}"`).toBe(true);
-    for (const [name, v] of example.variables) {
-      if (!("default" in v)) expect(set, `required variable ${name} missing from the example`).toContain(name);
+    for (const k of set) expect(example().variables.has(k), `terraform.tfvars.example sets undeclared "${k}"`).toBe(true);
+    for (const [v, def] of example().variables) {
+      if (!("default" in def)) expect(set, `required variable ${v} missing from the example`).toContain(v);
     }
+  });
+
+  it("every variable the example declares is used by its main.tf", () => {
+    const main = readFileSync(join(dir, "main.tf"), "utf8");
+    for (const v of example().variables.keys()) expect(main, v).toMatch(new RegExp(`\\bvar\\.${v}\\b`));
+  });
+
+  it("fits its use", () => {
+    const body = moduleCall();
+    const gateway = body["create_api_gateway"] === true;
+    const events = "rules" in body || "kms_key_ids" in body;
+    expect({ gateway, events }).toEqual(
+      name === "rotation-only" ? { gateway: false, events: true } : name === "http-only" ? { gateway: true, events: false } : { gateway: true, events: true },
+    );
+    expect(body["create_state_bucket"], "every example has durable jobs").toBe(true);
   });
 });
 

@@ -1,0 +1,281 @@
+// Evaluates the Terraform module's IAM statements, function config and sweep settings for several
+// configurations, with the real `terraform` binary: the module's variables.tf, locals.tf and
+// iam.tf are copied to a scratch directory with every resource, data source and output left out
+// and each resource attribute they refer to replaced by its own address as a string (so the
+// function's OCID reads 'oci_functions_function.this.id'). `terraform console` then evaluates
+// the locals; no provider, registry or network is involved. Skipped without a terraform binary
+// (terraform.test.ts checks the same things statically).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const moduleDir = join(root, "terraform");
+const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1", NO_COLOR: "1" };
+
+function terraformOnPath(): boolean {
+  const r = spawnSync("terraform", ["version"], { encoding: "utf8", env });
+  return r.error === undefined && r.status === 0;
+}
+const hasTerraform = terraformOnPath();
+
+const FN = "oci_functions_function.this.id";
+const DG = "dynamic-group oci_identity_dynamic_group.function.name";
+const SCHEDULE = "oci_resource_scheduler_schedule.sweep.id";
+const THIS = `target.function.id = '${FN}'`;
+
+/** Drops top-level resource, data and output blocks (they start in column 0 and end with a lone "}"). */
+function withoutBlocks(hcl: string): string {
+  const out: string[] = [];
+  let skipping = false;
+  for (const line of hcl.split("\n")) {
+    if (!skipping && /^(resource|data|output) "/.test(line)) skipping = true;
+    if (skipping) {
+      if (line === "}") skipping = false;
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join("\n");
+}
+
+/** `one(oci_x.y[*].id)` and `oci_x.y.attr` / `oci_x.y[0].attr` become the string "oci_x.y.attr". */
+function withResourcesAsStrings(hcl: string): string {
+  return hcl.replace(
+    /\bone\((oci_[a-z0-9_]+)\.([a-z0-9_]+)\[\*\]\.([a-z_]+)\)|\b(oci_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[0\])?\.([a-z_]+)\b/g,
+    (...m: string[]) => `"${[m[1] ?? m[4], m[2] ?? m[5], m[3] ?? m[6]].join(".")}"`,
+  );
+}
+
+let dir = "";
+let counter = 0;
+
+beforeAll(() => {
+  if (!hasTerraform) return;
+  dir = mkdtempSync(join(tmpdir(), "reencrypt-tf-eval-"));
+  const source = ["variables.tf", "locals.tf", "iam.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
+  writeFileSync(join(dir, "main.tf"), withResourcesAsStrings(withoutBlocks(source)));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const BASE = {
+  tenancy_ocid: "ocid1.tenancy.oc1..tenancy",
+  region: "us-ashburn-1",
+  compartment_id: "ocid1.compartment.oc1..functions",
+  subnet_ids: ["ocid1.subnet.oc1.iad.subnet"],
+  image: "iad.ocir.io/ns/oci-reencrypt:0.1.0",
+};
+const JWT = {
+  create_api_gateway: true,
+  api_gateway_subnet_id: "ocid1.subnet.oc1.iad.gateway",
+  jwt_issuers: ["https://identity.oraclecloud.com/"],
+  jwt_audiences: ["https://reencrypt.example.com/"],
+  jwt_jwks_uri: "https://idcs-x.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+};
+const K1 = "ocid1.key.oc1.iad.vault.k1";
+const K2 = "ocid1.key.oc1.iad.vault.k2";
+
+interface Evaluated {
+  fn: string[];
+  services: string[];
+  config: Record<string, string>;
+  sweep: boolean;
+  recurrence: string;
+  body: string;
+}
+
+function run(vars: Record<string, unknown>, expression: string): { status: number | null; stdout: string; stderr: string } {
+  const file = join(dir, `case-${++counter}.tfvars.json`);
+  writeFileSync(file, JSON.stringify({ ...BASE, ...vars }));
+  const r = spawnSync("terraform", ["console", `-var-file=${file}`], { cwd: dir, input: `${expression}\n`, encoding: "utf8", env });
+  const plain = (t: string): string => t.replace(/\u001b\[[0-9;]*m/g, "");
+  return { status: r.status, stdout: plain(r.stdout), stderr: plain(r.stderr) };
+}
+
+function evaluate(vars: Record<string, unknown>): Evaluated {
+  const r = run(
+    vars,
+    "jsonencode({ fn = local.function_statements, services = local.service_statements, config = local.function_config, sweep = local.sweep_enabled, recurrence = local.sweep_recurrence_type, body = local.sweep_body })",
+  );
+  if (r.status !== 0 || /Error:/.test(r.stderr)) throw new Error(`terraform console failed:\n${r.stderr}${r.stdout}`);
+  // The console prints the JSON text as an HCL string literal, whose escapes are JSON's here.
+  return JSON.parse(JSON.parse(r.stdout.trim()) as string) as Evaluated;
+}
+
+/** The diagnostics terraform console prints for invalid variables (it still exits 0), unwrapped. */
+function refused(vars: Record<string, unknown>): string {
+  const r = run(vars, "local.function_config");
+  const text = `${r.stderr}${r.stdout}`.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
+  expect(text, "terraform console should refuse these variables").toContain("Error: Invalid value for variable");
+  return text;
+}
+
+const all = (e: Evaluated): string[] => [...e.fn, ...e.services];
+
+/** Checks that hold for every configuration. */
+function leastPrivilege(e: Evaluated): void {
+  for (const s of all(e)) {
+    expect(s, s).toMatch(/^Allow /);
+    expect(s, s).not.toMatch(/all-resources|OBJECT_DELETE|BUCKET_DELETE/);
+    if (/\bto manage\b/.test(s)) expect(s, s).toMatch(/request\.permission = '/);
+    if (/\b(fn-invocation|fn-function|functions-family)\b/.test(s)) expect(s, s).toMatch(/target\.function\.id = '/);
+    if (/^Allow (any-user|service cloudEvents) /.test(s)) expect(s, s).toMatch(/ where /);
+    if (/\b(objects|buckets|object-family)\b/.test(s)) expect(s, s).toMatch(/ in compartment id ocid1\./);
+  }
+  for (const k of Object.keys(e.config)) expect(ALL_CONFIG_KEYS, k).toContain(k);
+}
+
+describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", () => {
+  it("events with rules and a state bucket: rights narrowed to the rules' buckets, state bucket by permission, sweep on", () => {
+    const e = evaluate({
+      rules: [
+        { bucket: "finance-*", prefix: "invoices/", kms_key_id: K1 },
+        { bucket: "archive", kms_key_id: K2 },
+        { bucket: "a*b*c", kms_key_id: K2 },
+      ],
+      state_bucket_name: "reencrypt-state",
+    });
+    leastPrivilege(e);
+    const where = "where any {target.bucket.name = /finance-*/, target.bucket.name = 'archive', target.bucket.name = /a*/}";
+    expect(e.fn).toContain(`Allow ${DG} to inspect buckets in compartment id ocid1.compartment.oc1..functions`);
+    expect(e.fn).toContain(`Allow ${DG} to read buckets in compartment id ocid1.compartment.oc1..functions ${where}`);
+    expect(e.fn).toContain(`Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions ${where}`);
+    expect(e.fn.filter((s) => /to manage objects/.test(s))).toEqual([
+      `Allow ${DG} to manage objects in compartment id ocid1.compartment.oc1..functions where all {target.bucket.name = 'reencrypt-state', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}`,
+    ]);
+    expect(e.fn).toContain(`Allow ${DG} to use fn-invocation in compartment id ocid1.compartment.oc1..functions where ${THIS}`);
+    expect(e.fn).toContain(`Allow ${DG} to read fn-function in compartment id ocid1.compartment.oc1..functions where ${THIS}`);
+    expect(all(e).join("\n")).not.toMatch(/BUCKET_UPDATE|GetWorkRequest/);
+    expect(e.services).toContain(`Allow service cloudEvents to use functions-family in compartment id ocid1.compartment.oc1..functions where ${THIS}`);
+    expect(e.services).toContain(
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..functions where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${SCHEDULE}', ${THIS}}`,
+    );
+    expect(e.services.join("\n")).not.toContain("ApiGateway");
+    expect({ sweep: e.sweep, recurrence: e.recurrence, body: JSON.parse(e.body) as unknown }).toEqual({ sweep: true, recurrence: "CRON", body: { sweep: true } });
+    expect(e.config).toMatchObject({
+      REENCRYPT_ALLOWED_KEYS: `${K1},${K2}`,
+      REENCRYPT_MAX_PARALLEL: "8",
+      REENCRYPT_ROTATION_METHOD: "objects",
+      REENCRYPT_CHECKPOINT_SECONDS: "30",
+      REENCRYPT_STATE_BUCKET: "reencrypt-state",
+    });
+    expect(e.config).not.toHaveProperty("REENCRYPT_ALLOW_INLINE_KEYS");
+  });
+
+  it("HTTP with allowed_buckets: rights narrowed to them, the gateway may call this function only, no sweep without a state bucket", () => {
+    const e = evaluate({ ...JWT, allowed_buckets: ["myns/finance-*", "ledger"], allowed_keys: [K1] });
+    leastPrivilege(e);
+    expect(e.fn).toContain(
+      `Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions where any {target.bucket.name = /finance-*/, target.bucket.name = 'ledger'}`,
+    );
+    expect(e.services).toEqual([
+      `Allow service objectstorage-us-ashburn-1 to use keys in compartment id ocid1.compartment.oc1..functions where any {target.key.id = '${K1}'}`,
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..functions where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = 'ocid1.compartment.oc1..functions', ${THIS}}`,
+    ]);
+    expect(e.fn.join("\n")).not.toMatch(/manage objects|cloudEvents/);
+    expect(e.sweep).toBe(false);
+    expect(e.config["REENCRYPT_ALLOWED_KEYS"]).toBe(K1);
+    expect(e.fn).toContain(`Allow ${DG} to use key-delegate in compartment id ocid1.compartment.oc1..functions where any {target.key.id = '${K1}'}`);
+  });
+
+  it("HTTP without bucket names: the object rights cover the target compartments (documented), still no tenancy-wide grant", () => {
+    const e = evaluate({ ...JWT, rules: [{ bucket: "finance-*", kms_key_id: K1 }] });
+    leastPrivilege(e);
+    expect(e.fn).toContain(`Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions`);
+    expect(e.fn.join("\n")).not.toContain("inspect buckets");
+  });
+
+  it('iam_bucket_names = ["*"] opts out of the narrowing explicitly; named ones win over allowed_buckets', () => {
+    const star = evaluate({ rules: [{ bucket: "finance-*", kms_key_id: K1 }], iam_bucket_names: ["*"] });
+    expect(star.fn).toContain(`Allow ${DG} to read buckets in compartment id ocid1.compartment.oc1..functions`);
+    const named = evaluate({ iam_bucket_names: ["ledger", "*-logs"], allowed_buckets: ["other"] });
+    expect(named.fn).toContain(
+      `Allow ${DG} to read buckets in compartment id ocid1.compartment.oc1..functions where any {target.bucket.name = 'ledger', target.bucket.name = /*-logs/}`,
+    );
+  });
+
+  it("the bucket method's IAM appears with rotation_method = bucket or allow_bucket_method, and not otherwise", () => {
+    const off = evaluate({ kms_key_ids: [K1], iam_bucket_names: ["ledger"] });
+    expect(all(off).join("\n")).not.toMatch(/BUCKET_UPDATE|GetWorkRequest/);
+    for (const vars of [{ rotation_method: "bucket" }, { allow_bucket_method: true }]) {
+      const on = evaluate({ kms_key_ids: [K1], iam_bucket_names: ["ledger"], ...vars });
+      leastPrivilege(on);
+      expect(on.fn).toContain(
+        `Allow ${DG} to manage buckets in compartment id ocid1.compartment.oc1..functions where all {request.permission = 'BUCKET_UPDATE', any {target.bucket.name = 'ledger'}}`,
+      );
+      expect(on.fn).toContain(
+        `Allow ${DG} to read object-family in compartment id ocid1.compartment.oc1..functions where any {request.operation = 'GetWorkRequest', request.operation = 'ListWorkRequestErrors'}`,
+      );
+    }
+    expect(evaluate({ kms_key_ids: [K1], rotation_method: "bucket" }).config["REENCRYPT_ROTATION_METHOD"]).toBe("bucket");
+  });
+
+  it("allowed_keys and inline keys reach the config and the IAM; vault_ids narrow GetVault", () => {
+    const secret = "ocid1.vaultsecret.oc1.iad.s1";
+    const e = evaluate({
+      rules: [{ bucket: "archive", kms_key_id: K1 }],
+      allowed_keys: [K2, secret],
+      allow_inline_keys: true,
+      max_parallel: 16,
+      checkpoint_seconds: 60,
+      vault_ids: ["ocid1.vault.oc1.iad.v1"],
+    });
+    leastPrivilege(e);
+    expect(e.config).toMatchObject({
+      REENCRYPT_ALLOWED_KEYS: `${K2},${secret}`,
+      REENCRYPT_ALLOW_INLINE_KEYS: "true",
+      REENCRYPT_MAX_PARALLEL: "16",
+      REENCRYPT_CHECKPOINT_SECONDS: "60",
+    });
+    expect(e.fn).toContain(`Allow ${DG} to read secret-bundles in compartment id ocid1.compartment.oc1..functions where any {target.secret.id = '${secret}'}`);
+    expect(e.fn).toContain(
+      `Allow ${DG} to use key-delegate in compartment id ocid1.compartment.oc1..functions where any {target.key.id = '${K1}', target.key.id = '${K2}'}`,
+    );
+    expect(e.fn).toContain(`Allow ${DG} to read vaults in compartment id ocid1.compartment.oc1..functions where any {target.vault.id = 'ocid1.vault.oc1.iad.v1'}`);
+  });
+
+  it("an authorizer function gets its own grant, for that function only", () => {
+    const fnAuth = "ocid1.fnfunc.oc1.iad.authorizer";
+    const e = evaluate({
+      create_api_gateway: true,
+      api_gateway_subnet_id: "ocid1.subnet.oc1.iad.gateway",
+      authorizer_function_id: fnAuth,
+      authorizer_function_compartment_id: "ocid1.compartment.oc1..auth",
+      allowed_buckets: ["ledger"],
+    });
+    leastPrivilege(e);
+    expect(e.services).toContain(
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..auth where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = 'ocid1.compartment.oc1..functions', target.function.id = '${fnAuth}'}`,
+    );
+  });
+
+  it("the sweep follows enable_sweep and sweep_schedule (an RFC 5545 rule is sent as ICAL)", () => {
+    expect(evaluate({ state_bucket_name: "s", enable_sweep: false }).sweep).toBe(false);
+    const ical = evaluate({ state_bucket_name: "s", sweep_schedule: "FREQ=MINUTELY;INTERVAL=10" });
+    expect({ sweep: ical.sweep, recurrence: ical.recurrence }).toEqual({ sweep: true, recurrence: "ICAL" });
+    expect(ical.services.join("\n")).toContain("'resourceschedule'");
+  });
+
+  it("refuses invalid values with a readable message", () => {
+    expect(refused({ api_scope_reencrypt: "same", api_scope_status: "same" })).toContain("must differ");
+    expect(refused({ api_scope_status: "has space" })).toContain("api_scope_status must be");
+    expect(refused({ max_parallel: 65 })).toContain("max_parallel must be");
+    expect(refused({ max_parallel: 0 })).toContain("max_parallel must be");
+    expect(refused({ max_parallel: 2.5 })).toContain("max_parallel must be");
+    expect(refused({ checkpoint_seconds: 0 })).toContain("checkpoint_seconds must be");
+    expect(refused({ checkpoint_seconds: 601 })).toContain("checkpoint_seconds must be");
+    expect(refused({ rotation_method: "fast" })).toContain("rotation_method must be");
+    expect(refused({ sweep_schedule: "every 10 minutes" })).toContain("sweep_schedule must be");
+    expect(refused({ allowed_keys: ["ocid1.bucket.oc1..b"] })).toContain("allowed_keys entry must be");
+    expect(refused({ detached_mode_timeout_in_seconds: 3601 })).toContain("detached_mode_timeout_in_seconds must be");
+    expect(refused({ vault_ids: ["ocid1.key.oc1..k"] })).toContain("vault_ids entry must be");
+    expect(refused({ iam_bucket_names: ["a*b"] })).toContain("iam_bucket_names entry must be");
+  });
+});
