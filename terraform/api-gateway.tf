@@ -99,3 +99,13 @@ resource "oci_apigateway_deployment" "this" {
   # API Gateway calls the function only once the policy letting it do so exists.
   depends_on = [oci_identity_policy.services]
 }
+
+# A plan-time warning, not an error: with the gateway and no bucket names
+# (allowed_buckets, iam_bucket_names) every caller holding the write scope may
+# re-encrypt every bucket of the target compartments.
+check "gateway_reaches_named_buckets" {
+  assert {
+    condition     = !var.create_api_gateway || local.iam_buckets_narrowed
+    error_message = "The API Gateway's callers can reach every bucket of the target compartments: set allowed_buckets (or iam_bucket_names) to the buckets they may touch."
+  }
+}

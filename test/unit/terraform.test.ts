@@ -645,6 +645,28 @@ describe("the sweep (OCI Resource Scheduler)", () => {
   });
 });
 
+describe("README.md", () => {
+  it("documents every input and every output in its tables, and no longer existing ones", () => {
+    const readme = readFileSync(join(moduleDir, "README.md"), "utf8");
+    const section = (title: string): string => {
+      const start = readme.indexOf(`## ${title}\n`);
+      if (start < 0) throw new Error(`README.md has no "## ${title}" section`);
+      const end = readme.indexOf("\n## ", start + 1);
+      return readme.slice(start, end < 0 ? undefined : end);
+    };
+    const names = (text: string): string[] => [...text.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((m) => m[1] ?? "");
+    expect(names(section("Inputs")).sort()).toEqual([...mod.variables.keys()].sort());
+    expect(names(section("Outputs")).sort()).toEqual([...mod.outputs.keys()].sort());
+    for (const e of EXAMPLES) expect(readme).toContain(`examples/${e}`);
+    expect(readme).toContain("## UNCONFIRMED");
+  });
+
+  it("warns at plan time when the gateway can reach every bucket", () => {
+    const check = mod.files.get("api-gateway.tf")?.["check"];
+    expect(JSON.stringify(check)).toContain("!var.create_api_gateway || local.iam_buckets_narrowed");
+  });
+});
+
 describe("outputs", () => {
   it("exposes what a caller needs, each described", () => {
     for (const name of [
