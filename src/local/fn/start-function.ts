@@ -17,8 +17,8 @@ export interface StartFunctionOptions {
   memoryMb?: number;
   /** Default 5000. */
   readyTimeoutMs?: number;
-  /** Sees output as it arrives, e.g. to tee function logs to a terminal. */
-  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
+  /** Sees output as it arrives, e.g. to tee function logs to a terminal; `pid` tells containers apart. */
+  onOutput?: (stream: "stdout" | "stderr", chunk: string, pid: number) => void;
 }
 
 export interface FunctionProcess {
@@ -33,6 +33,8 @@ export interface FunctionProcess {
   exited: Promise<number | null>;
   /** SIGTERM, SIGKILL after 2 s, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /** SIGKILL at once, as the Fn agent does to a container past its deadline (call stop() to clean up). */
+  kill(): void;
 }
 
 const POLL_MS = 5;
@@ -84,13 +86,14 @@ export async function startFunction(o: StartFunctionOptions): Promise<FunctionPr
   const child = spawn(process.execPath, [o.bundlePath], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
+  const childPid = child.pid ?? -1;
   child.stdout.on("data", (c: string) => {
     out += c;
-    o.onOutput?.("stdout", c);
+    o.onOutput?.("stdout", c, childPid);
   });
   child.stderr.on("data", (c: string) => {
     err += c;
-    o.onOutput?.("stderr", c);
+    o.onOutput?.("stderr", c, childPid);
   });
 
   let hasExited = false;
@@ -167,5 +170,8 @@ export async function startFunction(o: StartFunctionOptions): Promise<FunctionPr
     socketPath,
     exited,
     stop,
+    kill: () => {
+      if (!hasExited) child.kill("SIGKILL");
+    },
   };
 }
