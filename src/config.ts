@@ -1,13 +1,19 @@
 import { z } from "zod";
 import { CONFIG_KEYS } from "./contract/config-keys.js";
 import { KeyRulesSchema, type KeyRule } from "./contract/rules.js";
-import { CompartmentOcidSchema } from "./contract/ocid.js";
+import { CompartmentOcidSchema, ocidSchema } from "./contract/ocid.js";
 import { BUCKET_GLOB_PATTERN } from "./glob.js";
 import { configurationError } from "./errors.js";
 import type { LogLevel } from "./log.js";
 
 export interface Config {
   rules: KeyRule[];
+  /** Vault key and secret OCIDs a request may name as its target key (REENCRYPT_ALLOWED_KEYS); rule keys are always allowed. */
+  allowedKeys: string[];
+  allowInlineKeys: boolean;
+  maxParallel: number;
+  rotationMethod: "objects" | "bucket";
+  checkpointSeconds: number;
   /** undefined: no allow-list, IAM is the only limit. */
   allowedBuckets: string[] | undefined;
   /** undefined: the function's own compartment (resource principal claim). */
@@ -113,8 +119,23 @@ export function loadConfig(env: Env): Config {
     maxRps = n;
   }
 
+  const allowedKeysRaw = env[CONFIG_KEYS.allowedKeys];
+  const allowedKeys = allowedKeysRaw === undefined ? [] : list(allowedKeysRaw);
+  parseWith(CONFIG_KEYS.allowedKeys, z.array(ocidSchema("key", "vaultsecret")), allowedKeys);
+
+  const inlineRaw = (env[CONFIG_KEYS.allowInlineKeys]?.trim() || "false").toLowerCase();
+  if (inlineRaw !== "true" && inlineRaw !== "false") throw configurationError(CONFIG_KEYS.allowInlineKeys, `must be true or false, got "${inlineRaw}"`);
+
+  const methodRaw = (env[CONFIG_KEYS.rotationMethod]?.trim() || "objects").toLowerCase();
+  if (methodRaw !== "objects" && methodRaw !== "bucket") throw configurationError(CONFIG_KEYS.rotationMethod, `must be objects or bucket, got "${methodRaw}"`);
+
   return {
     rules,
+    allowedKeys,
+    allowInlineKeys: inlineRaw === "true",
+    maxParallel: intSetting(env, CONFIG_KEYS.maxParallel, 1, 256) ?? 8,
+    rotationMethod: methodRaw,
+    checkpointSeconds: intSetting(env, CONFIG_KEYS.checkpointSeconds, 1, 3600) ?? 30,
     allowedBuckets,
     compartmentIds,
     stateBucket,

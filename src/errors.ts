@@ -4,6 +4,13 @@
 export const ErrorCode = {
   InvalidPayload: "InvalidPayload",
   TargetNotAllowed: "TargetNotAllowed",
+  KeyNotAllowed: "KeyNotAllowed",
+  EntranceNotAllowed: "EntranceNotAllowed",
+  JobNotFound: "JobNotFound",
+  JobAdvanced: "JobAdvanced",
+  NotFound: "NotFound",
+  MethodNotAllowed: "MethodNotAllowed",
+  ServiceError: "ServiceError",
   PayloadTooLarge: "PayloadTooLarge",
   ConfigurationError: "ConfigurationError",
   InternalError: "InternalError",
@@ -43,6 +50,24 @@ export const invalidPayload = (message: string, issues: readonly FieldIssue[] = 
 export const targetNotAllowed = (message: string): ReencryptError =>
   new ReencryptError(ErrorCode.TargetNotAllowed, 403, message);
 
+export const keyNotAllowed = (message: string): ReencryptError => new ReencryptError(ErrorCode.KeyNotAllowed, 403, message);
+
+export const entranceNotAllowed = (message: string): ReencryptError => new ReencryptError(ErrorCode.EntranceNotAllowed, 403, message);
+
+export const jobNotFound = (jobId: string): ReencryptError => new ReencryptError(ErrorCode.JobNotFound, 404, `no job ${jobId} in the state bucket`);
+
+export const jobAdvanced = (message: string): ReencryptError => new ReencryptError(ErrorCode.JobAdvanced, 409, message);
+
+/**
+ * A service call outside a job's own work failed (a namespace lookup, a job record): a 4xx is
+ * said as the service's 4xx, anything else as 502; the message (already redacted) is shown.
+ */
+export const serviceError = (e: { failure: { status: number; code: string; message: string } }): ReencryptError => {
+  const f = e.failure;
+  const status = f.status >= 400 && f.status < 500 ? f.status : 502;
+  return new ReencryptError(ErrorCode.ServiceError, status, `OCI answered ${f.status || "nothing"} ${f.code}: ${f.message}`, { expose: true });
+};
+
 export const payloadTooLarge = (message: string): ReencryptError =>
   new ReencryptError(ErrorCode.PayloadTooLarge, 413, message);
 
@@ -52,14 +77,18 @@ export const configurationError = (key: string, problem: string): ReencryptError
   });
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; issues?: FieldIssue[]; callId?: string };
+  error: { code: ErrorCode; message: string; issues?: FieldIssue[]; moreIssues?: number; callId?: string };
 }
+
+/** A 400 lists at most this many issues; the message says how many more there were. */
+export const MAX_ISSUES = 20;
 
 /** The one place that decides what a caller may see of an error. */
 export function toErrorBody(error: unknown, callId: string | null): { status: number; body: ErrorBody } {
   if (error instanceof ReencryptError && error.expose) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    if (error.issues.length > 0) body.error.issues = [...error.issues];
+    if (error.issues.length > 0) body.error.issues = error.issues.slice(0, MAX_ISSUES);
+    if (error.issues.length > MAX_ISSUES) body.error.moreIssues = error.issues.length - MAX_ISSUES;
     return { status: error.status, body };
   }
   const body: ErrorBody = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CompartmentOcidSchema, KeyOcidSchema, KeyVersionOcidSchema, VaultOcidSchema } from "./ocid.js";
 
 /**
  * OCI Events envelope, CloudEvents 0.1 (what OCI Events sends):
@@ -32,8 +33,6 @@ export interface NormalizedEvent {
   data: Record<string, unknown>;
 }
 
-const AdditionalDetails = z.looseObject({}).optional();
-
 /**
  * `data` of com.oraclecloud.objectstorage.createobject:
  *   {"compartmentId":"…","resourceName":"my_object","resourceId":"/n/ns/b/my_bucket/o/my_object",
@@ -58,10 +57,18 @@ export type ObjectStorageObjectEventData = z.infer<typeof ObjectStorageObjectEve
  * new key version's), and additionalDetails may carry keyId, vaultId and the new keyVersionId.
  */
 export const KeyManagementRotationEventDataSchema = z.looseObject({
-  compartmentId: z.string().optional(),
-  resourceId: z.string().regex(/^ocid1\.(key|keyversion)\./, { message: "must be a key or key version OCID" }),
-  resourceName: z.string().optional(),
-  additionalDetails: AdditionalDetails,
+  compartmentId: CompartmentOcidSchema.optional(),
+  resourceId: z.union([KeyOcidSchema, KeyVersionOcidSchema], { error: "must be a key or key version OCID" }),
+  resourceName: z.string().max(1024).optional(),
+  // What OCI puts here is UNCONFIRMED; whatever is used must at least be well-formed.
+  additionalDetails: z
+    .looseObject({
+      keyId: KeyOcidSchema.optional(),
+      vaultId: VaultOcidSchema.optional(),
+      keyVersionId: KeyVersionOcidSchema.optional(),
+      currentKeyVersion: KeyVersionOcidSchema.optional(),
+    })
+    .optional(),
 });
 export type KeyManagementRotationEventData = z.infer<typeof KeyManagementRotationEventDataSchema>;
 

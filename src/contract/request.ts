@@ -2,20 +2,11 @@ import { z } from "zod";
 import { KeySpecSchema, SseCKeyRefSchema } from "./key-spec.js";
 import { KeyOcidSchema } from "./ocid.js";
 import { parseResourceId } from "./resource-id.js";
+import { BucketNameSchema, NamespaceSchema, ObjectNameSchema, PrefixSchema, VersionIdSchema } from "./names.js";
+
+export { BucketNameSchema, NamespaceSchema, ObjectNameSchema, VersionIdSchema } from "./names.js";
 
 export const MAX_TARGETS = 1000;
-
-export const NamespaceSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { message: "must be an Object Storage namespace" });
-export const BucketNameSchema = z
-  .string()
-  .min(1, { message: "must not be empty" })
-  .max(256, { message: "must be at most 256 characters" })
-  .regex(/^[A-Za-z0-9_.-]+$/, { message: "may contain only letters, digits, '-', '_' and '.'" });
-export const ObjectNameSchema = z
-  .string()
-  .min(1, { message: "must not be empty" })
-  .refine((s) => Buffer.byteLength(s) <= 1024, { message: "must be at most 1024 bytes" });
-export const VersionIdSchema = z.string().min(1, { message: "must not be empty" });
 
 /** One object (one version when versionId is given). */
 export interface ObjectTarget {
@@ -46,7 +37,7 @@ const ObjectTargetSchema = z.strictObject({
 });
 const PrefixTargetSchema = z.strictObject({
   bucket: BucketNameSchema,
-  prefix: z.string(),
+  prefix: PrefixSchema,
   allVersions: z.boolean().optional(),
   namespace: NamespaceSchema.optional(),
 });
@@ -56,7 +47,7 @@ const BucketTargetSchema = z.strictObject({
   namespace: NamespaceSchema.optional(),
 });
 const ResourceIdTargetSchema = z.strictObject({
-  resourceId: z.string().refine((s) => parseResourceId(s) !== undefined, {
+  resourceId: z.string().max(4096, { message: "must be at most 4096 characters" }).refine((s) => parseResourceId(s) !== undefined, {
     message: "must be /n/<namespace>/b/<bucket>/o/<object>, with % escapes as in a URL path",
   }),
   versionId: VersionIdSchema.optional(),
@@ -91,6 +82,13 @@ export const TargetSchema = z.unknown().transform((value, ctx): Target => {
       ctx.issues.push({ code: "custom", message: `names an invalid bucket: ${bucket.error.issues[0]?.message ?? ""}`, path: ["resourceId"], input: undefined });
       return z.NEVER;
     }
+    const namespace = NamespaceSchema.safeParse(p.namespace);
+    const object = ObjectNameSchema.safeParse(p.object);
+    if (!namespace.success || !object.success) {
+      const why = !namespace.success ? `names an invalid namespace: ${namespace.error.issues[0]?.message ?? ""}` : `names an invalid object: ${object.success ? "" : (object.error.issues[0]?.message ?? "")}`;
+      ctx.issues.push({ code: "custom", message: why, path: ["resourceId"], input: undefined });
+      return z.NEVER;
+    }
     return { kind: "object", namespace: p.namespace, bucket: p.bucket, object: p.object, versionId: t["versionId"] as string | undefined };
   }
   const common = { namespace: t["namespace"] as string | undefined, bucket: t["bucket"] as string };
@@ -100,16 +98,28 @@ export const TargetSchema = z.unknown().transform((value, ctx): Target => {
   return { kind: "prefix", ...common, prefix: typeof t["prefix"] === "string" ? t["prefix"] : "", allVersions: t["allVersions"] as boolean | undefined };
 });
 
-export const ReencryptRequestSchema = z.strictObject({
-  targets: z
-    .array(TargetSchema)
-    .min(1, { message: "needs at least one target" })
-    .max(MAX_TARGETS, { message: `at most ${MAX_TARGETS} targets per request` }),
-  key: KeySpecSchema.default({ type: "bucket" }),
-  sourceKey: SseCKeyRefSchema.optional(),
-  allVersions: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
-});
+export const ReencryptRequestSchema = z
+  .strictObject({
+    targets: z
+      .array(TargetSchema)
+      .min(1, { message: "needs at least one target" })
+      .max(MAX_TARGETS, { message: `at most ${MAX_TARGETS} targets per request` }),
+    key: KeySpecSchema.default({ type: "bucket" }),
+    sourceKey: SseCKeyRefSchema.optional(),
+    allVersions: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+    /** "bucket": ReencryptBucket (server side) for whole-bucket targets; "objects" (default): list and re-encrypt each version. */
+    method: z.enum(["objects", "bucket"]).default("objects"),
+  })
+  .superRefine((r, ctx) => {
+    if (r.method !== "bucket") return;
+    // ReencryptBucket re-wraps with the bucket's own key, every version, the whole bucket: anything else cannot be expressed.
+    if (r.key.type !== "bucket") ctx.addIssue({ code: "custom", path: ["method"], message: 'method "bucket" re-encrypts with the bucket key only: key must be {"type":"bucket"}' });
+    if (r.sourceKey !== undefined) ctx.addIssue({ code: "custom", path: ["method"], message: 'method "bucket" cannot re-encrypt SSE-C objects (sourceKey)' });
+    r.targets.forEach((t, i) => {
+      if (t.kind !== "prefix" || t.prefix !== "") ctx.addIssue({ code: "custom", path: ["targets", i], message: 'method "bucket" takes whole-bucket targets only ({"bucket":"…"})' });
+    });
+  });
 export type ReencryptRequest = z.infer<typeof ReencryptRequestSchema>;
 
 /**
@@ -160,6 +170,7 @@ export const ShorthandRequestSchema = z
       ...(r.sourceSseCustomerKey === undefined ? {} : { sourceKey: r.sourceSseCustomerKey }),
       allVersions: false,
       dryRun: r.dryRun ?? false,
+      method: "objects",
     }),
   );
 

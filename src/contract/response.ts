@@ -1,5 +1,5 @@
 import type { Counts } from "../jobs/job.js";
-import type { FailureRecord, ObjectRef } from "../engine/run-job.js";
+import type { FailureRecord, ObjectRef } from "../engine/run-shard.js";
 
 export const JobStatus = {
   succeeded: "succeeded",
@@ -24,11 +24,20 @@ export interface JobResponse {
   message?: string;
 }
 
-/** The contract's status table (§3). */
-export function httpStatusFor(r: Pick<JobResponse, "status" | "failures">): number {
+const commonStatus = (failures: readonly FailureRecord[]): number => {
+  const statuses = new Set(failures.map((f) => f.status));
+  const only = statuses.size === 1 ? [...statuses][0] : undefined;
+  return only !== undefined && only >= 400 && only < 600 ? only : 502;
+};
+
+/** The contract's status table (§3, with v2's dry-run rows). */
+export function httpStatusFor(r: Pick<JobResponse, "status" | "failures" | "counts">): number {
   switch (r.status) {
-    case "succeeded":
     case "dry-run":
+      // A dry run answers as the real run would: 207 when some targets failed, their status when all did.
+      if (r.counts.failed === 0) return 200;
+      return r.counts.matched > 0 ? 207 : commonStatus(r.failures);
+    case "succeeded":
     case "skipped":
     case "ignored":
       return 200;
@@ -37,17 +46,7 @@ export function httpStatusFor(r: Pick<JobResponse, "status" | "failures">): numb
       return 202;
     case "partial":
       return 207;
-    case "failed": {
-      const statuses = new Set(r.failures.map((f) => f.status));
-      const only = statuses.size === 1 ? [...statuses][0] : undefined;
-      return only !== undefined && only >= 400 && only < 600 ? only : 502;
-    }
+    case "failed":
+      return commonStatus(r.failures);
   }
-}
-
-export function finalStatus(totals: Counts, o: { dryRun: boolean; remaining: boolean }): JobStatus {
-  if (o.remaining) return "incomplete";
-  if (o.dryRun) return "dry-run";
-  if (totals.failed === 0) return "succeeded";
-  return totals.reencrypted === 0 ? "failed" : "partial";
 }

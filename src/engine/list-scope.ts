@@ -1,4 +1,5 @@
-import type { ObjectStore } from "../oci/object-store.js";
+import type { ObjectStore, Page } from "../oci/object-store.js";
+import { compareNames } from "../oci/name-order.js";
 import type { Position, Unit } from "../jobs/job.js";
 
 /** One object version to act on; `versionId` undefined means "the latest" (ListObjects scopes). */
@@ -9,11 +10,29 @@ export interface Item {
 }
 
 /**
- * Streams a unit's object versions page by page, in listing order, starting strictly after
- * `after`. Never holds more than one page (plus, when resuming in version mode, the versions of
- * the one name the cursor sits in).
+ * The part of a unit's names a shard owns. `end` is read for every item: when the shard hands the
+ * rest of its range to another shard, names from the new end on stop being listed here at once.
  */
-export async function* listScope(store: ObjectStore, unit: Unit, after: Position | undefined, pageSize = 1000): AsyncGenerator<Item> {
+export interface RangeRef {
+  start: string | undefined;
+  end(): string | undefined;
+}
+
+export interface ListOptions {
+  range?: RangeRef | undefined;
+  pageSize?: number | undefined;
+}
+
+const maxName = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : compareNames(a, b) >= 0 ? a : b;
+
+/**
+ * Streams a unit's object versions page by page, in listing order, starting strictly after
+ * `after`. The next page is fetched while this one is being worked through, so the pool rarely
+ * waits for a listing; never more than two pages are held (plus, when resuming in version mode,
+ * the versions of the one name the cursor sits in).
+ */
+export async function* listScope(store: ObjectStore, unit: Unit, after: Position | undefined, o: ListOptions = {}): AsyncGenerator<Item> {
   const { scope } = unit;
   if (scope.kind === "object") {
     if (after === undefined) yield { name: scope.object, versionId: scope.versionId, isDeleteMarker: false };
@@ -21,45 +40,60 @@ export async function* listScope(store: ObjectStore, unit: Unit, after: Position
   }
   // Names under an excluded prefix belong to another scope (an earlier rule): not ours to touch.
   const exclude = scope.exclude ?? [];
-  for await (const item of listPrefix(store, unit, scope.prefix, scope.allVersions, after, pageSize)) {
-    if (!exclude.some((p) => item.name.startsWith(p))) yield item;
+  const end = o.range?.end ?? (() => undefined);
+  const source = scope.allVersions ? listVersions(store, unit, scope.prefix, after, o) : listLatest(store, unit, scope.prefix, after, o);
+  for await (const item of source) {
+    const e = end();
+    if (e !== undefined && compareNames(item.name, e) >= 0) return;
+    if (exclude.length === 0 || !exclude.some((p) => item.name.startsWith(p))) yield item;
   }
 }
 
-async function* listPrefix(store: ObjectStore, unit: Unit, prefix: string, allVersions: boolean, after: Position | undefined, pageSize: number): AsyncGenerator<Item> {
+/** Fetches page n+1 as soon as page n arrives. */
+async function* prefetched<T>(first: () => Promise<Page<T>>, next: (token: string) => Promise<Page<T>>): AsyncGenerator<T[]> {
+  let pending: Promise<Page<T>> | undefined = first();
+  while (pending) {
+    const page: Page<T> = await pending;
+    pending = page.next === undefined ? undefined : next(page.next);
+    // A rejected prefetch must not go unhandled if the consumer stops early.
+    pending?.catch(() => undefined);
+    yield page.items;
+  }
+}
+
+async function* listLatest(store: ObjectStore, unit: Unit, prefix: string, after: Position | undefined, o: ListOptions): AsyncGenerator<Item> {
   const { namespace, bucket } = unit;
-  if (!allVersions) {
-    let start = after?.name;
-    let first = true;
-    for (;;) {
-      const page = await store.listObjects(namespace, bucket, { prefix, start, limit: pageSize });
-      for (const name of page.items) {
-        // `start` is inclusive: the cursor's own object was already done.
-        if (first && after !== undefined && name === after.name) continue;
-        yield { name, versionId: undefined, isDeleteMarker: false };
-      }
-      first = false;
-      if (page.next === undefined) return;
-      start = page.next;
+  const start = maxName(o.range?.start, after?.name);
+  const end = o.range?.end();
+  const limit = o.pageSize ?? 1000;
+  const pages = prefetched(
+    () => store.listObjects(namespace, bucket, { prefix, start, end, limit }),
+    (token) => store.listObjects(namespace, bucket, { prefix, start: token, end, limit }),
+  );
+  for await (const names of pages) {
+    for (const name of names) {
+      // `start` is inclusive: the cursor's own object was already done.
+      if (after !== undefined && compareNames(name, after.name) <= 0) continue;
+      yield { name, versionId: undefined, isDeleteMarker: false };
     }
   }
-  yield* listVersions(store, unit, prefix, after, pageSize);
 }
 
-async function* listVersions(store: ObjectStore, unit: Unit, prefix: string, after: Position | undefined, pageSize: number): AsyncGenerator<Item> {
+async function* listVersions(store: ObjectStore, unit: Unit, prefix: string, after: Position | undefined, o: ListOptions): AsyncGenerator<Item> {
+  const { namespace, bucket } = unit;
+  const start = maxName(o.range?.start, after?.name);
+  const end = o.range?.end();
+  const limit = o.pageSize ?? 1000;
+  // The original query is repeated with the page token, as the API expects.
+  const pages = prefetched(
+    () => store.listObjectVersions(namespace, bucket, { prefix, start, end, limit }),
+    (page) => store.listObjectVersions(namespace, bucket, { prefix, start, end, page, limit }),
+  );
   // Resuming inside one name's versions: skip up to the cursor's version. If that version has
   // vanished meanwhile, every version of the name is done again (at least once beats never).
   let pending: Item[] | undefined = after === undefined ? undefined : [];
-  let page: string | undefined;
-  for (;;) {
-    const res = await store.listObjectVersions(unit.namespace, unit.bucket, {
-      prefix,
-      // The original query is repeated with the page token, as the API expects.
-      start: after?.name,
-      page,
-      limit: pageSize,
-    });
-    for (const v of res.items) {
+  for await (const items of pages) {
+    for (const v of items) {
       const item: Item = { name: v.name, versionId: v.versionId, isDeleteMarker: v.isDeleteMarker };
       if (pending !== undefined && after !== undefined) {
         if (v.name === after.name) {
@@ -72,8 +106,6 @@ async function* listVersions(store: ObjectStore, unit: Unit, prefix: string, aft
       }
       yield item;
     }
-    if (res.next === undefined) break;
-    page = res.next;
   }
   if (pending !== undefined) yield* pending;
 }

@@ -19,6 +19,8 @@ export interface DiagnoseReport {
   rules: { id: string; displayName: string; isEnabled: boolean; actionEnabled: boolean; eventTypes: string[]; buckets: string[] }[];
   buckets: { bucket: string; objectEventsEnabled: boolean | null; error?: string }[];
   problems: string[];
+  /** Not broken, but worth knowing. */
+  warnings: string[];
 }
 
 function parseCondition(condition: string): { eventTypes: string[]; buckets: string[] } {
@@ -37,6 +39,12 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "diagnose request");
   const budget = { notAfter: () => dl.hardStopAt, limiter: createRateLimiter(rt.config.maxRps) };
   const problems: string[] = [];
+  const warnings: string[] = [];
+  if (!rt.config.stateBucket) {
+    warnings.push(
+      "REENCRYPT_STATE_BUCKET is not set: jobs are not durable (an invocation that dies loses the rest of its job), rotations are not de-duplicated, no reports are written and no job status can be asked",
+    );
+  }
   const compartments = rt.config.compartmentIds ?? (rt.compartmentId ? [rt.compartmentId] : []);
   const fnId = rt.functionId;
   if (!fnId) problems.push("FN_FN_ID is not a function OCID: cannot tell which rules target this function");
@@ -85,5 +93,5 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
     }
   }
   log.info("diagnose", { problems: problems.length, rules: rules.length, buckets: buckets.length });
-  return { diagnose: { ok: problems.length === 0, functionId: fnId ?? null, compartments, rules, buckets, problems } };
+  return { diagnose: { ok: problems.length === 0, functionId: fnId ?? null, compartments, rules, buckets, problems, warnings } };
 }

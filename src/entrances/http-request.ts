@@ -1,12 +1,16 @@
-import { assertAllowed } from "../access/allow-list.js";
+import { checkJob } from "../access/check-job.js";
 import { isShorthand, ReencryptRequestSchema, ShorthandRequestSchema, type ReencryptRequest } from "../contract/request.js";
+import type { JobResponse } from "../contract/response.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../invocation/deadline.js";
-import { executeJob, type Execution } from "../jobs/execute-job.js";
-import { jobFromRequest } from "../jobs/from-request.js";
-import type { Logger } from "../log.js";
-import type { Runtime } from "../invocation/runtime.js";
 import { namespaceOf } from "../invocation/namespace.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { jobFromRequest } from "../jobs/from-request.js";
+import { wholeJob, zeroCounts } from "../jobs/job.js";
+import { newOwner } from "../jobs/leases.js";
+import { openJobStore } from "../jobs/open-job-store.js";
+import { runInvocation } from "../jobs/run-invocation.js";
+import type { Logger } from "../log.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   const shorthand = isShorthand(body);
@@ -15,13 +19,25 @@ export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   return parsed.data;
 }
 
-/** HTTP or direct invoke: validate, resolve the namespace, check the allow-list, run. */
-export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Execution> {
+/** HTTP or direct invoke: validate, resolve the namespace, check what may be named, run. */
+export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const req = parseRequest(body);
   const needsLookup = req.targets.some((t) => t.namespace === undefined);
   const namespace = needsLookup ? await namespaceOf(rt, dl.hardStopAt) : "";
-  const { job, inline } = jobFromRequest(req, namespace);
-  assertAllowed(rt.config.allowedBuckets, job.units);
-  log.info("job accepted", { jobId: job.id, origin: job.origin, units: job.units.length, key: job.units[0]?.key.type, dryRun: job.dryRun });
-  return executeJob(job, inline, rt, dl, log.child({ jobId: job.id }));
+  const { spec, inline } = jobFromRequest(req, namespace);
+  await checkJob(spec, rt, dl);
+  log.info("job accepted", { jobId: spec.id, origin: spec.origin, units: spec.units.length, key: spec.units[0]?.key.type, dryRun: spec.dryRun });
+  const jobs = await openJobStore(rt, dl, log);
+  return runInvocation(
+    {
+      spec,
+      work: wholeJob(spec),
+      inline,
+      driver: "caller",
+      ...(jobs ? { durable: { jobs, owner: newOwner(), claimed: undefined } } : { portable: { totals: zeroCounts(), seq: 0 } }),
+    },
+    rt,
+    dl,
+    log.child({ jobId: spec.id }),
+  );
 }

@@ -1,45 +1,98 @@
-import { assertAllowed } from "../access/allow-list.js";
+import { checkJob } from "../access/check-job.js";
 import { ResumeRequestSchema } from "../contract/request.js";
+import type { JobResponse } from "../contract/response.js";
 import { decodeResumeToken } from "../contract/resume-token.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import { entranceNotAllowed, invalidPayload } from "../errors.js";
 import type { Deadlines } from "../invocation/deadline.js";
-import { executeJob, type Execution } from "../jobs/execute-job.js";
-import { continueJob } from "../jobs/continue-job.js";
-import { inlineKey } from "../keys/resolve-keys.js";
-import { invalidPayload } from "../errors.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { claimShard } from "../jobs/claim.js";
+import type { JobSpec } from "../jobs/job.js";
+import { specOf } from "../jobs/job-record.js";
+import { leaseMs, newOwner } from "../jobs/leases.js";
+import { openJobStore } from "../jobs/open-job-store.js";
+import { runInvocation } from "../jobs/run-invocation.js";
+import { inlineKey, type InlineKeys } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
 import type { SseCKey } from "../oci/object-store.js";
-import type { Runtime } from "../invocation/runtime.js";
 
-/** `{"resume": token}` continues a job exactly where it stopped; inline keys must be given again. */
-export async function handleResume(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Execution> {
-  const parsed = ResumeRequestSchema.safeParse(body);
-  if (!parsed.success) throw zodToInvalidPayload(parsed.error, "resume request");
-  const job = decodeResumeToken(parsed.data.resume);
-  assertAllowed(rt.config.allowedBuckets, job.units);
-  // Keys come back only for what the token cannot carry: inline SSE-C keys. Anything else would
-  // look like it changes the job's key, and it would not.
-  const needsKey = job.units.some((u) => u.key.type === "sse-c" && "keySha256" in u.key);
-  const needsSource = job.sourceKey !== undefined && "keySha256" in job.sourceKey;
-  const { key, sourceKey } = parsed.data;
-  if (key !== undefined && !(needsKey && key.type === "sse-c" && key.base64Key !== undefined)) {
-    throw invalidPayload("key: this job's key is in its token; give key only to resume a job started with an inline SSE-C key", [
-      { path: "key", message: "not expected for this job" },
-    ]);
+const tokenIssue = (why: string) => invalidPayload(`invalid resume token: ${why}`, [{ path: "resume", message: why }]);
+
+/** Keys come back only for what a job cannot keep: inline SSE-C keys, given again by the caller. */
+function inlineKeysFor(spec: JobSpec, key: unknown, sourceKey: unknown, parsed: { key?: { type: string; base64Key?: string | undefined } | undefined; sourceKey?: { base64Key?: string | undefined } | undefined }): InlineKeys {
+  const needsKey = spec.units.some((u) => u.key.type === "sse-c" && "keySha256" in u.key);
+  const needsSource = spec.sourceKey !== undefined && "keySha256" in spec.sourceKey;
+  if (key !== undefined && !(needsKey && parsed.key?.type === "sse-c" && parsed.key.base64Key !== undefined)) {
+    throw invalidPayload("key: this job's key is kept with the job; give key only to resume a job started with an inline SSE-C key", [{ path: "key", message: "not expected for this job" }]);
   }
-  if (sourceKey !== undefined && !(needsSource && sourceKey.base64Key !== undefined)) {
-    throw invalidPayload("sourceKey: this job's source key is in its token; give sourceKey only for an inline SSE-C source key", [
-      { path: "sourceKey", message: "not expected for this job" },
-    ]);
+  if (sourceKey !== undefined && !(needsSource && parsed.sourceKey?.base64Key !== undefined)) {
+    throw invalidPayload("sourceKey: this job's source key is kept with the job; give sourceKey only for an inline SSE-C source key", [{ path: "sourceKey", message: "not expected for this job" }]);
   }
   const inline = new Map<string, SseCKey>();
-  for (const ref of [key?.type === "sse-c" ? key : undefined, sourceKey]) {
-    const k = ref ? inlineKey(ref) : undefined;
+  for (const ref of [parsed.key?.type === "sse-c" ? parsed.key : undefined, parsed.sourceKey]) {
+    const k = ref && ref.base64Key !== undefined ? inlineKey({ base64Key: ref.base64Key }) : undefined;
     if (k) inline.set(k.keySha256, k);
   }
-  log.info("job resumed", { jobId: job.id, seq: job.seq, unit: job.cursor.unit });
-  const exec = await executeJob(job, inline, rt, dl, log.child({ jobId: job.id }));
-  // Jobs started by events have no caller waiting for a token: they continue themselves.
-  if (job.origin !== "request" && exec.remaining) return { ...exec, response: await continueJob(exec, rt, dl, log) };
-  return exec;
+  // Checked before the job is claimed: a wrong key must leave the token usable.
+  for (const u of spec.units) {
+    if (u.key.type === "sse-c" && "keySha256" in u.key && !inline.has(u.key.keySha256)) {
+      throw invalidPayload('key: this job was started with an inline key; resume it with the same key in "key"', [{ path: "key", message: "the inline key given does not match the job's (or none was given)" }]);
+    }
+  }
+  if (spec.sourceKey && "keySha256" in spec.sourceKey && !inline.has(spec.sourceKey.keySha256)) {
+    throw invalidPayload('sourceKey: this job was started with an inline source key; resume it with the same key in "sourceKey"', [{ path: "sourceKey", message: "the inline key given does not match the job's (or none was given)" }]);
+  }
+  return inline;
+}
+
+/**
+ * `{"resume": token}` continues a job exactly where it stopped. A caller (through the gateway)
+ * may resume only jobs a request started, and never a shard's internal token (contract §7).
+ */
+export async function handleResume(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, o: { caller: boolean }): Promise<JobResponse> {
+  const parsed = ResumeRequestSchema.safeParse(body);
+  if (!parsed.success) throw zodToInvalidPayload(parsed.error, "resume request");
+  const decoded = decodeResumeToken(parsed.data.resume);
+  const stateful = rt.config.stateBucket !== undefined;
+
+  if (decoded.kind === "portable") {
+    // With a state bucket every token this function issues is a reference: a self-contained one
+    // could pick its own job id and overwrite another job's report.
+    if (stateful) throw tokenIssue("this function keeps its jobs in its state bucket and issues reference tokens (j1.…) only");
+    const { spec, work, totals, seq } = decoded.job;
+    if (o.caller && spec.origin !== "request") throw entranceNotAllowed(`a ${spec.origin} job is continued by the function itself, not through the gateway`);
+    await checkJob(spec, rt, dl);
+    const inline = inlineKeysFor(spec, body["key"], body["sourceKey"], parsed.data);
+    log.info("job resumed", { jobId: spec.id, seq, unit: work.cursor.unit });
+    return runInvocation({ spec, work, inline, driver: spec.origin === "request" ? "caller" : "self", portable: { totals, seq } }, rt, dl, log.child({ jobId: spec.id }));
+  }
+
+  const { ref } = decoded;
+  if (!stateful) throw tokenIssue("this function has no state bucket (REENCRYPT_STATE_BUCKET), so it keeps no jobs to resume");
+  if (o.caller && ref.shard !== undefined) throw entranceNotAllowed("a shard token is the function's own: callers resume with the token a request answered");
+  const jobs = await openJobStore(rt, dl, log);
+  if (!jobs) throw tokenIssue("no state bucket");
+  const stored = await jobs.read(ref.jobId);
+  if (!stored) throw tokenIssue("it names no job in the state bucket");
+  const spec = specOf(stored.record);
+  if (o.caller && spec.origin !== "request") throw entranceNotAllowed(`a ${spec.origin} job is continued by the function itself, not through the gateway`);
+  await checkJob(spec, rt, dl);
+  const inline = inlineKeysFor(spec, body["key"], body["sourceKey"], parsed.data);
+  const owner = newOwner();
+  const claimed = await claimShard(jobs, ref, owner, leaseMs(rt.config));
+  const { shard } = claimed;
+  const driver = ref.shard === undefined && spec.origin === "request" ? "caller" : "self";
+  log.info("job resumed", { jobId: spec.id, shard: shard.id, invocation: shard.invocations, unit: shard.cursor.unit });
+  return runInvocation(
+    {
+      spec,
+      work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor },
+      inline,
+      driver,
+      durable: { jobs, owner, claimed: { record: claimed.stored.record, shard } },
+    },
+    rt,
+    dl,
+    log.child({ jobId: spec.id, shard: shard.id }),
+  );
 }

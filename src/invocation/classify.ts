@@ -6,9 +6,11 @@ export type Invocation =
   | { kind: "event"; body: Record<string, unknown> }
   | { kind: "resume"; body: Record<string, unknown> }
   | { kind: "diagnose"; body: Record<string, unknown> }
+  | { kind: "sweep"; body: Record<string, unknown> }
+  | { kind: "status"; body: Record<string, unknown> }
   | { kind: "request"; body: Record<string, unknown> };
 
-/** Tells the entrances apart by the parsed body (contract §1). */
+/** Tells the entrances apart by the parsed body (contract §1, §8). */
 export function classify(raw: string): Invocation {
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw payloadTooLarge(`the body is larger than ${MAX_BODY_BYTES} bytes`);
   let body: unknown;
@@ -24,5 +26,7 @@ export function classify(raw: string): Invocation {
   if (("eventType" in b && "cloudEventsVersion" in b) || ("specversion" in b && "type" in b)) return { kind: "event", body: b };
   if ("resume" in b) return { kind: "resume", body: b };
   if (b["diagnose"] === true) return { kind: "diagnose", body: b };
+  if ("sweep" in b) return { kind: "sweep", body: b };
+  if ("job" in b) return { kind: "status", body: b };
   return { kind: "request", body: b };
 }

@@ -1,17 +1,23 @@
-import { classify } from "./classify.js";
+import { callerRoute, type GatewayRequest } from "../access/caller-route.js";
 import { httpStatusFor, type JobResponse } from "../contract/response.js";
-import { deadlinesFor } from "./deadline.js";
+import { handleDiagnose } from "../entrances/diagnose.js";
+import { handleEvent } from "../entrances/event.js";
 import { handleRequest } from "../entrances/http-request.js";
 import { handleResume } from "../entrances/resume.js";
-import { handleEvent } from "../entrances/event.js";
-import { handleDiagnose } from "../entrances/diagnose.js";
-import { ReencryptError, toErrorBody, type ErrorBody } from "../errors.js";
+import { handleStatus } from "../entrances/status.js";
+import { handleSweep } from "../entrances/sweep.js";
+import { entranceNotAllowed, ReencryptError, serviceError, toErrorBody, type ErrorBody } from "../errors.js";
 import type { Logger } from "../log.js";
+import { OciCallError } from "../oci/oci-failure.js";
+import { classify, type Invocation } from "./classify.js";
+import { deadlinesFor } from "./deadline.js";
 import type { Runtime } from "./runtime.js";
 
 export interface InvocationContext {
   callId: string | null;
   deadline: Date | null;
+  /** Set when the invocation came through an HTTP gateway (Fn-Http-Request-Url): a caller, contract §7. */
+  gateway?: GatewayRequest | undefined;
 }
 
 export interface Answer {
@@ -19,43 +25,68 @@ export interface Answer {
   body: JobResponse | ErrorBody | Record<string, unknown>;
 }
 
+/** What a gateway caller may send (contract §7): a request, a resume of a request's job, a status query. */
+const CALLER_KINDS = new Set<Invocation["kind"]>(["request", "resume", "status"]);
+
+function invocationOf(raw: string, gateway: GatewayRequest | undefined): Invocation {
+  if (!gateway) return classify(raw);
+  const route = callerRoute(gateway);
+  if (route.kind === "status") return { kind: "status", body: { job: route.jobId } };
+  const inv = classify(raw);
+  if (!CALLER_KINDS.has(inv.kind)) throw entranceNotAllowed(`a gateway caller may send a request, a resume or a job status query, not ${inv.kind === "event" ? "an event" : `a ${inv.kind} body`}; nothing was done`);
+  return inv;
+}
+
 /**
- * body + context → classify → job → engine → response. Never throws: the FDK would turn a throw
+ * body + context → entrance → job → engine → response. Never throws: the FDK would turn a throw
  * into a 502 carrying String(error) to the caller.
  */
 export async function handle(raw: string, ctx: InvocationContext, runtime: Runtime | ReencryptError, baseLog: Logger): Promise<Answer> {
   const started = Date.now();
   const log = baseLog.child({ callId: ctx.callId });
+  let kind: Invocation["kind"] | undefined;
   try {
     if (runtime instanceof ReencryptError) throw runtime;
     const dl = deadlinesFor(ctx.deadline, started);
-    const inv = classify(raw);
+    const inv = invocationOf(raw, ctx.gateway);
+    kind = inv.kind;
+    const caller = ctx.gateway !== undefined;
     let answer: Answer;
     switch (inv.kind) {
       case "request":
-      case "resume": {
-        const exec = await (inv.kind === "request" ? handleRequest : handleResume)(inv.body, runtime, dl, log);
-        answer = { status: httpStatusFor(exec.response), body: exec.response };
-        break;
-      }
+      case "resume":
       case "event": {
-        const response = await handleEvent(inv.body, runtime, dl, log);
+        const response =
+          inv.kind === "request"
+            ? await handleRequest(inv.body, runtime, dl, log)
+            : inv.kind === "resume"
+              ? await handleResume(inv.body, runtime, dl, log, { caller })
+              : await handleEvent(inv.body, runtime, dl, log);
         answer = { status: httpStatusFor(response), body: response };
         break;
       }
       case "diagnose":
         answer = { status: 200, body: await handleDiagnose(inv.body, runtime, dl, log) };
         break;
+      case "status":
+        answer = { status: 200, body: await handleStatus(inv.body, runtime, dl, log) };
+        break;
+      case "sweep":
+        answer = { status: 200, body: { ...(await handleSweep(inv.body, runtime, dl, log)) } };
+        break;
     }
     const b = answer.body as Partial<JobResponse>;
-    log.info("invocation done", { entrance: inv.kind, status: answer.status, jobId: b.jobId, jobStatus: b.status, counts: b.counts, ms: Date.now() - started });
+    log.info("invocation done", { entrance: inv.kind, caller, status: answer.status, jobId: b.jobId, jobStatus: b.status, counts: b.counts, ms: Date.now() - started });
     return answer;
-  } catch (error) {
+  } catch (caught) {
+    // A service failure outside a job's own calls (a namespace lookup, a job record) is the
+    // service's answer, said as such: not an internal error.
+    const error = caught instanceof OciCallError ? serviceError(caught) : caught;
     const { status, body } = toErrorBody(error, ctx.callId);
     if (status >= 500) {
-      log.error("invocation failed", { code: body.error.code, error: describe(error) });
+      log.error("invocation failed", { entrance: kind, code: body.error.code, error: describe(error) });
     } else {
-      log.info("invocation rejected", { status, code: body.error.code, message: body.error.message });
+      log.info("invocation rejected", { entrance: kind, status, code: body.error.code, message: body.error.message });
     }
     return { status, body };
   }

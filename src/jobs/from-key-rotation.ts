@@ -7,7 +7,7 @@ import type { KeyInfo, KeyManagement, VaultInfo } from "../oci/key-management.js
 import type { BucketInfo, ObjectStore } from "../oci/object-store.js";
 import { collectPages } from "../oci/paging.js";
 import { newJobId } from "./from-request.js";
-import { zeroCounts, type Job, type Unit } from "./job.js";
+import type { JobSpec, Unit } from "./job.js";
 
 export interface RotationContext {
   config: Config;
@@ -23,9 +23,9 @@ export interface RotationContext {
 }
 
 export type RotationDecision =
-  | { job: Job; key: KeyInfo }
+  | { spec: JobSpec; key: KeyInfo; estimatedVersions: number | undefined }
   | { skip: string; key?: KeyInfo }
-  | { fail: string; key?: KeyInfo };
+  | { fail: string; status: number; code: string; key?: KeyInfo };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +63,7 @@ async function discoverBuckets(store: ObjectStore, namespace: string, compartmen
   const out: BucketInfo[] = [];
   for (const compartmentId of compartments) {
     const names = await collectPages((page) => store.listBuckets(namespace, compartmentId, page));
-    out.push(...(await mapLimit(names, 8, (name) => store.getBucket(namespace, name))));
+    out.push(...(await mapLimit(names, 8, (name) => store.getBucket(namespace, name, { approximateCount: true }))));
   }
   return out;
 }
@@ -88,11 +88,11 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
  */
 export async function jobFromKeyRotation(eventType: string, data: KeyManagementRotationEventData, ctx: RotationContext): Promise<RotationDecision> {
   const target = rotationTarget(data);
-  if (!target.keyId) return { fail: "the event names a key version but not its key (data.additionalDetails.keyId)" };
+  if (!target.keyId) return { fail: "the event names a key version but not its key (data.additionalDetails.keyId)", status: 400, code: "InvalidEvent" };
   const keyId = target.keyId;
   const compartments = [...new Set([data.compartmentId, ...ctx.compartmentIds].filter((c): c is string => typeof c === "string" && c.length > 0))];
   const found = await locateKey(ctx.kms, keyId, target.vaultId, compartments);
-  if (!found) return { fail: `key ${keyId} was not found in any vault of ${compartments.join(", ")}` };
+  if (!found) return { fail: `key ${keyId} was not found in any vault of ${compartments.join(", ")}`, status: 404, code: "KeyNotFound" };
   let key = found.key;
   if (key.lifecycleState !== "ENABLED") return { skip: `key ${keyId} is ${key.lifecycleState}, not ENABLED`, key };
   if (eventType === KEY_AUTO_ROTATED_EVENT && key.lastRotationStatus === "FAILED") {
@@ -102,7 +102,7 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
   // re-encrypting before that could wrap objects with the old version again.
   while (target.keyVersionId && key.currentKeyVersion !== target.keyVersionId) {
     if (Date.now() + (ctx.pollMs ?? 1000) > ctx.waitUntil) {
-      return { fail: `key ${keyId}: currentKeyVersion is still ${key.currentKeyVersion}, not the new ${target.keyVersionId}; deliver the event again later`, key };
+      return { fail: `key ${keyId}: currentKeyVersion is still ${key.currentKeyVersion}, not the new ${target.keyVersionId}; deliver the event again later`, status: 503, code: "RotationNotConfirmed", key };
     }
     await sleep(ctx.pollMs ?? 1000);
     key = (await ctx.kms.getKey(found.vault.managementEndpoint, keyId)) ?? key;
@@ -119,7 +119,14 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
   const whole = new Set<string>();
   for (const b of buckets.filter(allowed)) {
     if (b.kmsKeyId === keyId) {
-      units.push({ namespace: b.namespace, bucket: b.name, scope: { kind: "prefix", prefix: "", allVersions: true }, key: { type: "bucket" } });
+      units.push({
+        namespace: b.namespace,
+        bucket: b.name,
+        scope: { kind: "prefix", prefix: "", allVersions: true },
+        key: { type: "bucket" },
+        // ReencryptBucket only where it means exactly "the bucket key's newest version": never rule scopes.
+        ...(ctx.config.rotationMethod === "bucket" ? { method: "bucket" as const } : {}),
+      });
       whole.add(b.name);
     }
   }
@@ -141,5 +148,7 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
     }
   });
   if (units.length === 0) return { skip: `no bucket or rule scope uses key ${keyId}`, key };
-  return { job: { id: newJobId(), origin: "rotation", units, dryRun: false, cursor: { unit: 0, redo: [] }, totals: zeroCounts(), seq: 0 }, key };
+  const counts = buckets.filter((b) => units.some((u) => u.bucket === b.name)).map((b) => b.approximateCount);
+  const estimatedVersions = counts.every((c) => c !== undefined) ? counts.reduce((a: number, c) => a + (c ?? 0), 0) : undefined;
+  return { spec: { id: newJobId(), origin: "rotation", units, dryRun: false }, key, estimatedVersions };
 }

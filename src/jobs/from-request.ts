@@ -2,12 +2,40 @@ import { randomUUID } from "node:crypto";
 import type { ReencryptRequest } from "../contract/request.js";
 import { inlineKey, type InlineKeys } from "../keys/resolve-keys.js";
 import type { SseCKey } from "../oci/object-store.js";
-import { zeroCounts, type Job, type JobKey, type JobSourceKey, type Unit } from "./job.js";
+import type { JobKey, JobSourceKey, JobSpec, Unit } from "./job.js";
 
 export const newJobId = (): string => randomUUID();
 
-/** A validated request becomes a Job; inline keys stay outside it, known by their keySha256. */
-export function jobFromRequest(req: ReencryptRequest, defaultNamespace: string): { job: Job; inline: InlineKeys } {
+const unitKey = (u: Unit): string =>
+  JSON.stringify([u.namespace, u.bucket, u.scope.kind, u.scope.kind === "object" ? [u.scope.object, u.scope.versionId ?? null] : [u.scope.prefix, u.scope.allVersions]]);
+
+/**
+ * Targets that name the same versions are processed once (contract §10): exact duplicates, and
+ * targets inside another target of the same bucket (a prefix under a prefix that covers at least
+ * the same versions; a latest-version object under a prefix). Order is kept.
+ */
+export function dedupeUnits(units: Unit[]): Unit[] {
+  const seen = new Set<string>();
+  const prefixes = units.filter((u) => u.scope.kind === "prefix");
+  const covered = (u: Unit): boolean =>
+    prefixes.some((p) => {
+      if (p === u || p.namespace !== u.namespace || p.bucket !== u.bucket || p.scope.kind !== "prefix" || p.method !== u.method) return false;
+      const ps = p.scope;
+      if (u.scope.kind === "object") return u.scope.versionId === undefined ? u.scope.object.startsWith(ps.prefix) : ps.allVersions && u.scope.object.startsWith(ps.prefix);
+      if (!u.scope.prefix.startsWith(ps.prefix) || (u.scope.allVersions && !ps.allVersions)) return false;
+      // Two equal prefixes: the first one stays.
+      return u.scope.prefix !== ps.prefix || u.scope.allVersions !== ps.allVersions || prefixes.indexOf(p) < prefixes.indexOf(u);
+    });
+  return units.filter((u) => {
+    const k = unitKey(u);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return !covered(u);
+  });
+}
+
+/** A validated request becomes a job; inline keys stay outside it, known by their keySha256. */
+export function jobFromRequest(req: ReencryptRequest, defaultNamespace: string): { spec: JobSpec; inline: InlineKeys } {
   const inline = new Map<string, SseCKey>();
   let key: JobKey;
   if (req.key.type === "sse-c") {
@@ -37,18 +65,10 @@ export function jobFromRequest(req: ReencryptRequest, defaultNamespace: string):
     scope:
       t.kind === "object"
         ? { kind: "object", object: t.object, ...(t.versionId !== undefined ? { versionId: t.versionId } : {}) }
-        : { kind: "prefix", prefix: t.prefix, allVersions: t.allVersions ?? req.allVersions },
+        : { kind: "prefix", prefix: t.prefix, allVersions: req.method === "bucket" ? true : (t.allVersions ?? req.allVersions) },
     key,
+    ...(req.method === "bucket" ? { method: "bucket" as const } : {}),
   }));
-  const job: Job = {
-    id: newJobId(),
-    origin: "request",
-    units,
-    ...(sourceKey ? { sourceKey } : {}),
-    dryRun: req.dryRun,
-    cursor: { unit: 0, redo: [] },
-    totals: zeroCounts(),
-    seq: 0,
-  };
-  return { job, inline };
+  const spec: JobSpec = { id: newJobId(), origin: "request", units: dedupeUnits(units), ...(sourceKey ? { sourceKey } : {}), dryRun: req.dryRun };
+  return { spec, inline };
 }

@@ -1,6 +1,7 @@
-// The one Job model every entrance produces and the one engine runs. A Job is plain JSON: it
-// travels inside resume tokens, so it never holds key material, only where to find it again
-// (a secret OCID) or how to recognise it (the keySha256 of an inline key).
+// The one Job model every entrance produces and the one engine runs. A job is plain JSON: its
+// spec travels in job records and (without a state bucket) in resume tokens, so it never holds
+// key material, only where to find it again (a secret OCID) or how to recognise it (the
+// keySha256 of an inline key).
 
 export type JobKey =
   | { type: "bucket" }
@@ -20,6 +21,19 @@ export interface Unit {
   bucket: string;
   scope: UnitScope;
   key: JobKey;
+  /** "bucket": one ReencryptBucket call instead of listing (whole bucket, bucket key only). */
+  method?: "bucket";
+}
+
+export type JobOrigin = "request" | "object-event" | "rotation";
+
+/** What a job is: never changes once the job exists. */
+export interface JobSpec {
+  id: string;
+  origin: JobOrigin;
+  units: Unit[];
+  sourceKey?: JobSourceKey;
+  dryRun: boolean;
 }
 
 export interface Position {
@@ -27,11 +41,35 @@ export interface Position {
   versionId?: string;
 }
 
-/** Where a job stopped: everything before `after` in unit `unit` is done, `redo` had unknown outcomes. */
+/** A version whose call started but whose outcome is unknown: it is done again. */
+export interface RedoEntry extends Position {
+  unit: number;
+}
+
+/**
+ * Where a shard stopped: everything up to `after` in unit `unit` (and every unit before it) was
+ * started; of those, only `redo` may not have happened. `workRequestId` is the ReencryptBucket
+ * work request of a bucket-method unit, polled until it ends.
+ */
 export interface Cursor {
   unit: number;
   after?: Position;
-  redo: Position[];
+  redo: RedoEntry[];
+  workRequestId?: string;
+}
+
+/** Names from `start` (inclusive) to `end` (exclusive), as ListObjects' start and end. */
+export interface NameRange {
+  start?: string;
+  end?: string;
+}
+
+/** A share of a job one invocation at a time works on: units [from, to), optionally a name range of one unit. */
+export interface ShardWork {
+  id: number;
+  units: [number, number];
+  range?: NameRange;
+  cursor: Cursor;
 }
 
 export interface Counts {
@@ -39,21 +77,6 @@ export interface Counts {
   reencrypted: number;
   failed: number;
   skipped: number;
-}
-
-export type JobOrigin = "request" | "object-event" | "rotation";
-
-export interface Job {
-  id: string;
-  origin: JobOrigin;
-  units: Unit[];
-  sourceKey?: JobSourceKey;
-  dryRun: boolean;
-  cursor: Cursor;
-  /** Totals of the invocations before this one. */
-  totals: Counts;
-  /** How many invocations ran before this one. */
-  seq: number;
 }
 
 export const zeroCounts = (): Counts => ({ matched: 0, reencrypted: 0, failed: 0, skipped: 0 });
@@ -64,3 +87,8 @@ export const addCounts = (a: Counts, b: Counts): Counts => ({
   failed: a.failed + b.failed,
   skipped: a.skipped + b.skipped,
 });
+
+export const startCursor = (unit = 0): Cursor => ({ unit, redo: [] });
+
+/** The whole job as one shard: how request and object-event jobs start. */
+export const wholeJob = (spec: JobSpec): ShardWork => ({ id: 0, units: [0, spec.units.length], cursor: startCursor() });

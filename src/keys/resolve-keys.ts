@@ -1,7 +1,7 @@
 import { invalidPayload, ReencryptError } from "../errors.js";
 import type { SseCKeyRef } from "../contract/key-spec.js";
 import type { JobKey, JobSourceKey } from "../jobs/job.js";
-import type { KeyMaterials } from "../engine/run-job.js";
+import type { KeyMaterials } from "../engine/run-shard.js";
 import { OciCallError } from "../oci/oci-failure.js";
 import type { SseCKey } from "../oci/object-store.js";
 import { sseCKeyFromRaw, sseCKeyFromSecretContent } from "./sse-c-key.js";

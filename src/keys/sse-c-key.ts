@@ -8,15 +8,24 @@ export function sseCKeyFromRaw(raw: Buffer): SseCKey {
   return { key: new SecretValue(raw.toString("base64")), keySha256: createHash("sha256").update(raw).digest("base64") };
 }
 
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 
-/** A secret bundle's decoded content: the 32 raw bytes, or the base64 text of them. */
+/** Decodes base64 only if it is exactly that: no stray characters, right padding. */
+export function strictBase64(text: string): Buffer | undefined {
+  return CANONICAL_BASE64.test(text) ? Buffer.from(text, "base64") : undefined;
+}
+
+/**
+ * A secret bundle's decoded content: exactly the 32 raw bytes, or exactly the base64 text of them
+ * (one trailing newline tolerated: secrets are often made with `echo`). Anything else is not a key.
+ */
 export function sseCKeyFromSecretContent(decoded: Buffer): SseCKey | undefined {
   if (decoded.length === 32) return sseCKeyFromRaw(decoded);
-  const text = decoded.toString("utf8").trim();
-  if (BASE64_32.test(text)) {
-    const raw = Buffer.from(text, "base64");
-    if (raw.length === 32) return sseCKeyFromRaw(raw);
-  }
-  return undefined;
+  let text = decoded.toString("utf8");
+  if (text.endsWith("\r\n")) text = text.slice(0, -2);
+  else if (text.endsWith("\n")) text = text.slice(0, -1);
+  if (!BASE64_32.test(text)) return undefined;
+  const raw = Buffer.from(text, "base64");
+  return raw.length === 32 ? sseCKeyFromRaw(raw) : undefined;
 }

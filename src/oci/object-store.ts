@@ -19,6 +19,8 @@ export interface BucketInfo {
   kmsKeyId: string | undefined;
   versioning: string | undefined;
   objectEventsEnabled: boolean;
+  /** Object Storage's approximate object count, when asked for. */
+  approximateCount?: number | undefined;
 }
 
 export interface ObjectVersionEntry {
@@ -33,20 +35,50 @@ export interface Page<T> {
   next: string | undefined;
 }
 
+export interface WorkRequestInfo {
+  id: string;
+  /** ACCEPTED, IN_PROGRESS, COMPLETED, FAILED, CANCELING, CANCELED. */
+  status: string;
+  percentComplete: number;
+}
+
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+}
+
 /** The Object Storage operations the product uses. Query values are encoded by the implementation. */
 export interface ObjectStore {
   getNamespace(): Promise<string>;
-  getBucket(namespace: string, bucket: string): Promise<BucketInfo>;
+  getBucket(namespace: string, bucket: string, o?: { approximateCount?: boolean }): Promise<BucketInfo>;
   listBuckets(namespace: string, compartmentId: string, page?: string): Promise<Page<string>>;
-  /** Latest versions' names, in name order, starting at `start` (inclusive). */
-  listObjects(namespace: string, bucket: string, o: { prefix: string; start?: string | undefined; limit?: number }): Promise<Page<string>>;
-  /** Every version, in name order then newest first; `start` is a name (inclusive), `page` a token. */
+  /** Latest versions' names, in name order, from `start` (inclusive) to `end` (exclusive). */
+  listObjects(
+    namespace: string,
+    bucket: string,
+    o: { prefix: string; start?: string | undefined; end?: string | undefined; limit?: number },
+  ): Promise<Page<string>>;
+  /** Every version, in name order then newest first; `start`/`end` are names, `page` a token. */
   listObjectVersions(
     namespace: string,
     bucket: string,
-    o: { prefix: string; start?: string | undefined; page?: string | undefined; limit?: number },
+    o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number },
   ): Promise<Page<ObjectVersionEntry>>;
   reencryptObject(r: { namespace: string; bucket: string; object: string; versionId?: string | undefined; details: ReencryptDetails }): Promise<{ opcRequestId: string | undefined }>;
-  /** Returns false when `ifNoneMatch` is set and the object exists (412). */
-  putObject(namespace: string, bucket: string, object: string, body: string, o?: { ifNoneMatch?: boolean }): Promise<boolean>;
+  /** Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous). */
+  reencryptBucket(namespace: string, bucket: string): Promise<{ workRequestId: string }>;
+  getWorkRequest(workRequestId: string): Promise<WorkRequestInfo>;
+  /** undefined when the object does not exist. */
+  getObject(namespace: string, bucket: string, object: string): Promise<StoredObject | undefined>;
+  /**
+   * Writes an object. With `ifNoneMatch` (create only) or `ifMatch` (replace that ETag only), a
+   * failed precondition answers undefined instead of throwing.
+   */
+  putObject(
+    namespace: string,
+    bucket: string,
+    object: string,
+    body: string | Buffer,
+    o?: { ifNoneMatch?: boolean; ifMatch?: string | undefined; contentType?: string },
+  ): Promise<{ etag: string } | undefined>;
 }

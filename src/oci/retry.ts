@@ -1,4 +1,4 @@
-import { isRetryable, toOciFailure, OciCallError } from "./oci-failure.js";
+import { isRetryable, toOciFailure, OciCallError, type OciFailure } from "./oci-failure.js";
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -18,7 +18,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function withRetry<T>(
   operation: string,
   call: () => Promise<T>,
-  opts: { notAfter?: number | undefined; policy?: RetryPolicy; onRetry?: (attempt: number, delayMs: number) => void } = {},
+  opts: {
+    notAfter?: number | undefined;
+    policy?: RetryPolicy;
+    onRetry?: (attempt: number, delayMs: number) => void;
+    /** Sees every failed attempt, retried or not. */
+    onFailure?: (failure: OciFailure) => void;
+  } = {},
 ): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
@@ -26,6 +32,7 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       const failure = toOciFailure(error);
+      opts.onFailure?.(failure);
       if (!isRetryable(failure) || attempt >= policy.maxAttempts) throw new OciCallError(failure, operation);
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.round(cap / 2 + Math.random() * (cap / 2));

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { ObjectStorageClient } from "oci-objectstorage";
-import { models } from "oci-objectstorage";
+import { models, requests } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
 import { OciCallError, toOciFailure } from "./oci-failure.js";
 import { withRetry } from "./retry.js";
@@ -30,6 +30,20 @@ export interface SdkObjectStoreOptions {
   notAfter: () => number | undefined;
 }
 
+const failureOf = (error: unknown) => (error instanceof OciCallError ? error.failure : toOciFailure(error));
+
+async function readAll(body: unknown): Promise<Buffer> {
+  if (body === null || body === undefined) return Buffer.alloc(0);
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (typeof (body as ReadableStream).getReader === "function") {
+    return Buffer.from(await new Response(body as ReadableStream).arrayBuffer());
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of body as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
+}
+
 export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjectStoreOptions): ObjectStore {
   const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
     withRetry(
@@ -38,7 +52,13 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         await opts.limiter.take();
         return fn();
       },
-      { notAfter: opts.notAfter() },
+      {
+        notAfter: opts.notAfter(),
+        // Every 429 slows the whole shard down, retried or not.
+        onFailure: (f) => {
+          if (f.status === 429) opts.limiter.throttled();
+        },
+      },
     );
 
   return {
@@ -46,8 +66,10 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       const r = await call("GetNamespace", () => client.getNamespace({}));
       return r.value;
     },
-    async getBucket(namespace, bucket) {
-      const r = await call("GetBucket", () => client.getBucket({ namespaceName: namespace, bucketName: bucket }));
+    async getBucket(namespace, bucket, o = {}) {
+      const r = await call("GetBucket", () =>
+        client.getBucket({ namespaceName: namespace, bucketName: bucket, ...(o.approximateCount ? { fields: [requests.GetBucketRequest.Fields.ApproximateCount] } : {}) }),
+      );
       const b = r.bucket;
       return {
         namespace: b.namespace,
@@ -56,6 +78,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         kmsKeyId: b.kmsKeyId ?? undefined,
         versioning: b.versioning ?? undefined,
         objectEventsEnabled: b.objectEventsEnabled === true,
+        ...(typeof b.approximateCount === "number" ? { approximateCount: b.approximateCount } : {}),
       };
     },
     async listBuckets(namespace, compartmentId, page) {
@@ -73,6 +96,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
           fields: "name",
           ...(o.prefix ? { prefix: q(o.prefix) } : {}),
           ...(o.start !== undefined ? { start: q(o.start) } : {}),
+          ...(o.end !== undefined ? { end: q(o.end) } : {}),
         }),
       );
       return { items: r.listObjects.objects.map((x) => x.name), next: r.listObjects.nextStartWith ?? undefined };
@@ -86,6 +110,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
           fields: "name",
           ...(o.prefix ? { prefix: q(o.prefix) } : {}),
           ...(o.start !== undefined ? { start: q(o.start) } : {}),
+          ...(o.end !== undefined ? { end: q(o.end) } : {}),
           ...(o.page !== undefined ? { page: q(o.page) } : {}),
         }),
       );
@@ -106,10 +131,31 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       );
       return { opcRequestId: r.opcRequestId || undefined };
     },
-    async putObject(namespace, bucket, object, body, o = {}) {
-      const bytes = Buffer.from(body, "utf8");
+    async reencryptBucket(namespace, bucket) {
+      const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket }));
+      if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId }, "ReencryptBucket");
+      return { workRequestId: r.opcWorkRequestId };
+    },
+    async getWorkRequest(workRequestId) {
+      const r = await call("GetWorkRequest", () => client.getWorkRequest({ workRequestId }));
+      const w = r.workRequest;
+      return { id: w.id ?? workRequestId, status: String(w.status ?? "UNKNOWN_VALUE"), percentComplete: w.percentComplete ?? 0 };
+    },
+    async getObject(namespace, bucket, object) {
       try {
-        await call("PutObject", () =>
+        return await call("GetObject", async () => {
+          const r = await client.getObject({ namespaceName: namespace, bucketName: bucket, objectName: object });
+          return { body: await readAll(r.value), etag: r.eTag };
+        });
+      } catch (error) {
+        if (failureOf(error).status === 404) return undefined;
+        throw error;
+      }
+    },
+    async putObject(namespace, bucket, object, body, o = {}) {
+      const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      try {
+        const r = await call("PutObject", () =>
           client.putObject({
             namespaceName: namespace,
             bucketName: bucket,
@@ -119,14 +165,15 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
             // stream per attempt, so a retry sends the whole body again.
             putObjectBody: Readable.from([bytes]),
             contentLength: bytes.length,
-            contentType: "application/x-ndjson",
+            contentType: o.contentType ?? "application/json",
             ...(o.ifNoneMatch ? { ifNoneMatch: "*" } : {}),
+            ...(o.ifMatch !== undefined ? { ifMatch: o.ifMatch } : {}),
           }),
         );
-        return true;
+        return { etag: r.eTag };
       } catch (error) {
-        const f = error instanceof OciCallError ? error.failure : toOciFailure(error);
-        if (o.ifNoneMatch && (f.status === 412 || f.status === 409)) return false;
+        const f = failureOf(error);
+        if ((o.ifNoneMatch || o.ifMatch !== undefined) && (f.status === 412 || f.status === 409)) return undefined;
         throw error;
       }
     },

@@ -1,4 +1,5 @@
-import type { BucketInfo, ObjectStore, ObjectVersionEntry, Page, ReencryptDetails } from "../../src/oci/object-store.js";
+import type { BucketInfo, ObjectStore, ObjectVersionEntry, Page, ReencryptDetails, StoredObject, WorkRequestInfo } from "../../src/oci/object-store.js";
+import { compareNames } from "../../src/oci/name-order.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 
 /** An in-memory ObjectStore port for engine unit tests (the SDK itself is exercised against the emulator). */
@@ -8,9 +9,12 @@ export class MemoryStore implements ObjectStore {
   failOn = new Map<string, { status: number; code: string }>();
   delayMs = 0;
   listCalls = 0;
+  objects = new Map<string, { body: Buffer; etag: string }>();
+  workRequests = new Map<string, WorkRequestInfo>();
+  private etags = 0;
 
   constructor(names: string[] = [], versionsEach = 1) {
-    for (const name of [...names].sort()) for (let v = 0; v < versionsEach; v++) this.versions.push({ name, versionId: `${name}#${versionsEach - v}`, isDeleteMarker: false });
+    for (const name of [...names].sort(compareNames)) for (let v = 0; v < versionsEach; v++) this.versions.push({ name, versionId: `${name}#${versionsEach - v}`, isDeleteMarker: false });
   }
 
   async getNamespace(): Promise<string> {
@@ -22,17 +26,18 @@ export class MemoryStore implements ObjectStore {
   async listBuckets(): Promise<Page<string>> {
     return { items: [], next: undefined };
   }
-  async listObjects(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; limit?: number }) {
+  private inRange(name: string, o: { prefix: string; start?: string | undefined; end?: string | undefined }): boolean {
+    return name.startsWith(o.prefix) && (o.start === undefined || compareNames(name, o.start) >= 0) && (o.end === undefined || compareNames(name, o.end) < 0);
+  }
+  async listObjects(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; end?: string | undefined; limit?: number }) {
     this.listCalls++;
-    const names = [...new Set(this.versions.filter((v) => !v.isDeleteMarker).map((v) => v.name))].filter(
-      (n) => n.startsWith(o.prefix) && (o.start === undefined || n >= o.start),
-    );
+    const names = [...new Set(this.versions.filter((v) => !v.isDeleteMarker).map((v) => v.name))].filter((n) => this.inRange(n, o));
     const limit = o.limit ?? 1000;
     return { items: names.slice(0, limit), next: names[limit] };
   }
-  async listObjectVersions(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; page?: string | undefined; limit?: number }) {
+  async listObjectVersions(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number }) {
     this.listCalls++;
-    const all = this.versions.filter((v) => v.name.startsWith(o.prefix) && (o.start === undefined || v.name >= o.start));
+    const all = this.versions.filter((v) => this.inRange(v.name, o));
     const from = o.page === undefined ? 0 : Number(o.page);
     const limit = o.limit ?? 1000;
     return { items: all.slice(from, from + limit), next: from + limit < all.length ? String(from + limit) : undefined };
@@ -44,7 +49,26 @@ export class MemoryStore implements ObjectStore {
     this.calls.push({ object: r.object, versionId: r.versionId, details: r.details });
     return { opcRequestId: "opc" };
   }
-  async putObject() {
-    return true;
+  async reencryptBucket(_ns: string, bucket: string) {
+    const id = `wr-${bucket}-${this.workRequests.size}`;
+    this.workRequests.set(id, { id, status: "ACCEPTED", percentComplete: 0 });
+    return { workRequestId: id };
+  }
+  async getWorkRequest(id: string): Promise<WorkRequestInfo> {
+    const w = this.workRequests.get(id);
+    if (!w) throw new OciCallError({ status: 404, code: "NotFound", message: "no such work request", opcRequestId: undefined }, "GetWorkRequest");
+    return { ...w };
+  }
+  async getObject(_ns: string, _b: string, name: string): Promise<StoredObject | undefined> {
+    const o = this.objects.get(name);
+    return o && { body: Buffer.from(o.body), etag: o.etag };
+  }
+  async putObject(_ns: string, _b: string, name: string, body: string | Buffer, o: { ifNoneMatch?: boolean; ifMatch?: string | undefined } = {}) {
+    const existing = this.objects.get(name);
+    if (o.ifNoneMatch && existing) return undefined;
+    if (o.ifMatch !== undefined && existing?.etag !== o.ifMatch) return undefined;
+    const etag = `e${++this.etags}`;
+    this.objects.set(name, { body: Buffer.from(body), etag });
+    return { etag };
   }
 }

@@ -32,22 +32,27 @@ describe("object-created jobs", () => {
   const data = (bucket: string, name: string) => ({ resourceName: name, additionalDetails: { namespace: "ns", bucketName: bucket } });
   it("applies the first matching rule with kmsKeyId", () => {
     const d = jobFromObjectEvent(data("up-1", "in/a b"), config);
-    expect("job" in d && d.job.units).toEqual([{ namespace: "ns", bucket: "up-1", scope: { kind: "object", object: "in/a b" }, key: { type: "kms", kmsKeyId: K } }]);
+    expect("spec" in d && d.spec.units).toEqual([{ namespace: "ns", bucket: "up-1", scope: { kind: "object", object: "in/a b" }, key: { type: "kms", kmsKeyId: K } }]);
   });
   it("leaves buckets outside REENCRYPT_ALLOWED_BUCKETS alone", () => {
     const limited = { ...config, allowedBuckets: ["up-2"] };
     expect(jobFromObjectEvent(data("up-1", "in/a"), limited)).toEqual({ skip: "bucket ns/up-1 is outside REENCRYPT_ALLOWED_BUCKETS" });
-    expect("job" in jobFromObjectEvent(data("up-2", "in/a"), limited)).toBe(true);
+    expect("spec" in jobFromObjectEvent(data("up-2", "in/a"), limited)).toBe(true);
   });
   it.each([
     ["up-1", "out/x"],
     ["down", "in/x"],
     ["state", "in/x"],
   ])("skips %s/%s", (b, n) => expect("skip" in jobFromObjectEvent(data(b, n), config)).toBe(true));
+  it.each([
+    ["a bucket with a path in it", "up-1/../../other", "in/x"],
+    ["an object with a lone surrogate", "up-1", "in/\ud800"],
+    ["an object over 1024 bytes", "up-1", `in/${"é".repeat(520)}`],
+  ])("ignores %s, naming nothing", (_l, b, n) => expect("ignore" in jobFromObjectEvent(data(b, n), config)).toBe(true));
 });
 
 describe("rotation jobs", () => {
-  const key: KeyInfo = { id: K, vaultId: "v", compartmentId: "c", currentKeyVersion: "kv2", lifecycleState: "ENABLED", lastRotationStatus: undefined };
+  const key: KeyInfo = { id: K, vaultId: "v", compartmentId: "c", currentKeyVersion: "ocid1.keyversion.oc1.iad.kv2", lifecycleState: "ENABLED", lastRotationStatus: undefined };
   const kms = (k: Partial<KeyInfo> = {}): KeyManagement => ({
     getVault: async () => ({ id: "v", compartmentId: "c", managementEndpoint: "m", lifecycleState: "ACTIVE" }),
     listVaults: async () => [{ id: "v", compartmentId: "c", managementEndpoint: "m", lifecycleState: "ACTIVE" }],
@@ -76,9 +81,9 @@ describe("rotation jobs", () => {
       { bucket: "a", prefix: "", kmsKeyId: K },
       { bucket: "d", prefix: "y/", kmsKeyId: K },
     ]));
-    expect("job" in d).toBe(true);
-    if (!("job" in d)) return;
-    expect(d.job.units.map((u) => [u.bucket, u.scope, u.key])).toEqual([
+    expect("spec" in d).toBe(true);
+    if (!("spec" in d)) return;
+    expect(d.spec.units.map((u) => [u.bucket, u.scope, u.key])).toEqual([
       ["a", { kind: "prefix", prefix: "", allVersions: true }, { type: "bucket" }],
       ["c", { kind: "prefix", prefix: "x/", allVersions: true, exclude: ["x/secret/"] }, { type: "kms", kmsKeyId: K }],
       ["d", { kind: "prefix", prefix: "", allVersions: true }, { type: "kms", kmsKeyId: K }],
@@ -87,15 +92,15 @@ describe("rotation jobs", () => {
 
   it("leaves buckets outside the allow-list alone", async () => {
     const d = await jobFromKeyRotation("x", { resourceId: K }, ctx([{ bucket: "d", prefix: "", kmsKeyId: K }], {}, { REENCRYPT_ALLOWED_BUCKETS: "d" }));
-    expect("job" in d && d.job.units.map((u) => u.bucket)).toEqual(["d"]);
+    expect("spec" in d && d.spec.units.map((u) => u.bucket)).toEqual(["d"]);
   });
 
   it.each([
     ["a disabled key", { lifecycleState: "DISABLED" }, "autokeyrotate", "skip"],
     ["a failed auto-rotation", { lastRotationStatus: "FAILED" }, "autokeyrotate", "skip"],
-    ["a key version that never becomes current", { currentKeyVersion: "kv1" }, "createkeyversion", "fail"],
+    ["a key version that never becomes current", { currentKeyVersion: "ocid1.keyversion.oc1.iad.kv1" }, "createkeyversion", "fail"],
   ])("does nothing for %s", async (_l, k, type, outcome) => {
-    const d = await jobFromKeyRotation(`com.oraclecloud.keymanagementservice.${type}.end`, { resourceId: K, additionalDetails: { keyVersionId: "kv2" } }, ctx([], k));
+    const d = await jobFromKeyRotation(`com.oraclecloud.keymanagementservice.${type}.end`, { resourceId: K, additionalDetails: { keyVersionId: "ocid1.keyversion.oc1.iad.kv2" } }, ctx([], k));
     expect(outcome in d).toBe(true);
   });
 });

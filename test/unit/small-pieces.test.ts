@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
 import { inspect } from "node:util";
+import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/invocation/classify.js";
 import { httpStatusFor } from "../../src/contract/response.js";
-import { decodeResumeToken, encodeResumeToken } from "../../src/contract/resume-token.js";
+import { decodeResumeToken, encodePortableToken, newNonce, referenceToken, type PortableJob } from "../../src/contract/resume-token.js";
 import { findRule } from "../../src/contract/rules.js";
 import { parseResourceId } from "../../src/contract/resource-id.js";
 import { deadlinesFor } from "../../src/invocation/deadline.js";
 import { ReencryptError, toErrorBody } from "../../src/errors.js";
 import { matchesBucketGlob } from "../../src/glob.js";
-import { zeroCounts, type Job } from "../../src/jobs/job.js";
+import { zeroCounts, type Unit } from "../../src/jobs/job.js";
 import { sseCKeyFromSecretContent } from "../../src/keys/sse-c-key.js";
 import { createLogger } from "../../src/log.js";
 import { createRateLimiter } from "../../src/oci/rate-limiter.js";
@@ -41,20 +42,43 @@ describe("SSE-C keys", () => {
 });
 
 describe("resume tokens", () => {
-  const job: Job = {
-    id: "0d2f7a4e-1111-2222-3333-444455556666",
-    origin: "request",
-    units: [{ namespace: "ns", bucket: "b", scope: { kind: "prefix", prefix: "a+b&c#d=", allVersions: true }, key: { type: "sse-c", keySha256: Buffer.alloc(32).toString("base64") } }],
-    dryRun: false,
-    cursor: { unit: 0, after: { name: "a+b&c#d=/x", versionId: "v+/=" }, redo: [{ name: "q", versionId: "w" }] },
+  const job: PortableJob = {
+    spec: {
+      id: "0d2f7a4e-1111-2222-3333-444455556666",
+      origin: "request",
+      units: [{ namespace: "ns", bucket: "b", scope: { kind: "prefix", prefix: "a+b&c#d=", allVersions: true }, key: { type: "sse-c", keySha256: Buffer.alloc(32).toString("base64") } }],
+      dryRun: false,
+    },
+    work: { id: 0, units: [0, 1], cursor: { unit: 0, after: { name: "a+b&c#d=/x", versionId: "v+/=" }, redo: [{ unit: 0, name: "q", versionId: "w" }] } },
     totals: { ...zeroCounts(), reencrypted: 5 },
     seq: 2,
   };
-  it("round-trips a job exactly", () => {
-    expect(decodeResumeToken(encodeResumeToken(job))).toEqual(job);
+  const units = (n: number, origin: "request" | "rotation" = "request") => ({ ...job, spec: { ...job.spec, origin, units: Array.from({ length: n }, () => job.spec.units[0] as Unit) }, work: { ...job.work, units: [0, n] as [number, number] } });
+  it("round-trips a portable job exactly", () => {
+    expect(decodeResumeToken(encodePortableToken(job))).toEqual({ kind: "portable", job });
   });
-  it.each(["garbage", "r1.AAAA", encodeResumeToken({ ...job, cursor: { unit: 3, redo: [] } })])("rejects %#", (t) => {
+  it("round-trips a reference, with and without a shard", () => {
+    const nonce = newNonce();
+    expect(decodeResumeToken(referenceToken({ jobId: job.spec.id, nonce }))).toEqual({ kind: "reference", ref: { jobId: job.spec.id, nonce } });
+    expect(decodeResumeToken(referenceToken({ jobId: job.spec.id, nonce, shard: 12 }))).toEqual({ kind: "reference", ref: { jobId: job.spec.id, nonce, shard: 12 } });
+    expect(Buffer.from(nonce, "base64url").length).toBeGreaterThanOrEqual(16);
+  });
+  it.each([
+    ["garbage", "garbage"],
+    ["a v1 token", "r1.AAAA"],
+    ["a cursor past the shard", encodePortableToken({ ...job, work: { ...job.work, cursor: { unit: 3, redo: [] } } })],
+    ["a request with 1,001 units", encodePortableToken(units(1001))],
+    ["a name with a lone surrogate", encodePortableToken({ ...job, work: { ...job.work, cursor: { unit: 0, after: { name: "a\ud800" }, redo: [] } } })],
+    ["a 257-entry redo", encodePortableToken({ ...job, work: { ...job.work, cursor: { unit: 0, redo: Array.from({ length: 257 }, (_, i) => ({ unit: 0, name: `n${i}` })) } } })],
+    ["a job id with a slash", encodePortableToken({ ...job, spec: { ...job.spec, id: "../../reports/x" } })],
+    ["a zip bomb", `r2.${deflateRawSync(Buffer.alloc(6 * 1024 * 1024, 32)).toString("base64url")}`],
+    ["a reference with a short nonce", "j1.0d2f7a4e-1111-2222-3333-444455556666.abc"],
+    ["a reference with a bad shard", `j1.0d2f7a4e-1111-2222-3333-444455556666.01.${"A".repeat(22)}`],
+  ])("rejects %s", (_l, t) => {
     expect(() => decodeResumeToken(t)).toThrow(ReencryptError);
+  });
+  it("lets a rotation's token carry more units than a request's", () => {
+    expect(decodeResumeToken(encodePortableToken(units(1500, "rotation"))).kind).toBe("portable");
   });
 });
 
@@ -93,7 +117,14 @@ describe("statuses and errors", () => {
     ["failed", [f(404), f(404)], 404],
     ["failed", [f(404), f(400)], 502],
     ["failed", [f(0)], 502],
-  ] as const)("%s with %j → %i", (status, failures, want) => expect(httpStatusFor({ status, failures: [...failures] })).toBe(want));
+  ] as const)("%s with %j → %i", (status, failures, want) => expect(httpStatusFor({ status, failures: [...failures], counts: zeroCounts() })).toBe(want));
+  it.each([
+    ["all confirmed", { matched: 3, failed: 0 }, [], 200],
+    ["some missing", { matched: 2, failed: 1 }, [f(404)], 207],
+    ["all missing", { matched: 0, failed: 2 }, [f(404), f(404)], 404],
+  ] as const)("a dry run with %s answers as the real run would", (_l, c, failures, want) =>
+    expect(httpStatusFor({ status: "dry-run", failures: [...failures], counts: { ...zeroCounts(), ...c } })).toBe(want),
+  );
   it("hides internal errors and shows client errors", () => {
     expect(toErrorBody(new Error("secret detail"), "call-1")).toEqual({ status: 500, body: { error: { code: "InternalError", message: expect.any(String), callId: "call-1" } } });
     expect(JSON.stringify(toErrorBody(new Error("secret detail"), null))).not.toContain("secret detail");

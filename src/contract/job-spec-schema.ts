@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { KeyOcidSchema, SecretOcidSchema } from "./ocid.js";
+import { BucketNameSchema, NamespaceSchema, ObjectNameSchema, PrefixSchema, VersionIdSchema } from "./names.js";
+import { MAX_TARGETS } from "./request.js";
+
+// Jobs read back from where they were kept (a self-contained resume token, a job record in the
+// state bucket) are validated as strictly as a request: they can express nothing a request or
+// event could not.
+
+/** A rotation can span more buckets and rule scopes than a request may name. */
+export const MAX_JOB_UNITS = 10_000;
+/** At most REENCRYPT_CONCURRENCY's maximum of calls can be in flight when a shard stops. */
+export const MAX_REDO = 256;
+const MAX_EXCLUDES = 100;
+
+const Sha256Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
+
+export const CountsSchema = z.strictObject({
+  matched: z.number().int().nonnegative(),
+  reencrypted: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+
+const JobKeySchema = z.union([
+  z.strictObject({ type: z.literal("bucket") }),
+  z.strictObject({ type: z.literal("kms"), kmsKeyId: KeyOcidSchema }),
+  z.strictObject({ type: z.literal("sse-c"), secretId: SecretOcidSchema }),
+  z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
+]);
+
+export const UnitSchema = z.strictObject({
+  namespace: NamespaceSchema,
+  bucket: BucketNameSchema,
+  scope: z.union([
+    z.strictObject({ kind: z.literal("object"), object: ObjectNameSchema, versionId: VersionIdSchema.optional() }),
+    z.strictObject({ kind: z.literal("prefix"), prefix: PrefixSchema, allVersions: z.boolean(), exclude: z.array(PrefixSchema).max(MAX_EXCLUDES).optional() }),
+  ]),
+  key: JobKeySchema,
+  method: z.literal("bucket").optional(),
+});
+
+export const JobIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" });
+
+export const JobSpecObjectSchema = z.strictObject({
+  id: JobIdSchema,
+  origin: z.enum(["request", "object-event", "rotation"]),
+  units: z.array(UnitSchema).min(1).max(MAX_JOB_UNITS),
+  sourceKey: z.union([z.strictObject({ secretId: SecretOcidSchema }), z.strictObject({ keySha256: Sha256Schema })]).optional(),
+  dryRun: z.boolean(),
+});
+
+export const JobSpecSchema = JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] });
+
+export const PositionSchema = z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() });
+
+export const CursorSchema = z.strictObject({
+  unit: z.number().int().nonnegative().max(MAX_JOB_UNITS),
+  after: PositionSchema.optional(),
+  redo: z.array(PositionSchema.extend({ unit: z.number().int().nonnegative().max(MAX_JOB_UNITS) })).max(MAX_REDO),
+  workRequestId: z.string().min(1).max(256).optional(),
+});
+
+export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });

@@ -1,0 +1,78 @@
+import type { Logger } from "../log.js";
+import type { ObjectStore } from "../oci/object-store.js";
+
+/** One line of a job's report: one object version and what happened to it. */
+export interface ReportLine {
+  namespace: string;
+  bucket: string;
+  object: string;
+  versionId?: string;
+  outcome: "reencrypted" | "failed" | "skipped" | "matched";
+  status?: number;
+  code?: string;
+}
+
+export interface ReportSink {
+  add(line: ReportLine): void;
+  /** Uploads what is left and waits for every part; the paths of the parts written. */
+  close(): Promise<string[]>;
+}
+
+export interface ReportWriterOptions {
+  store: ObjectStore;
+  namespace: string;
+  bucket: string;
+  /** The object name of the n-th part this writer produces (0-based). */
+  partName(n: number): string;
+  log: Logger;
+  /** Default 2 MiB. */
+  partBytes?: number;
+}
+
+/**
+ * Report lines go straight into a fixed buffer that is uploaded as one part when full: memory
+ * stays flat however many versions a job touches, and each line is copied once (string → buffer).
+ * Uploads run one at a time in the background, off the engine's path.
+ */
+export function createReportWriter(o: ReportWriterOptions): ReportSink {
+  const size = o.partBytes ?? 2 * 1024 * 1024;
+  let buf = Buffer.allocUnsafe(size);
+  let used = 0;
+  let parts = 0;
+  const written: string[] = [];
+  let uploads: Promise<void> = Promise.resolve();
+
+  const ship = (): void => {
+    if (used === 0) return;
+    const body = buf.subarray(0, used);
+    const name = o.partName(parts++);
+    buf = Buffer.allocUnsafe(size);
+    used = 0;
+    uploads = uploads.then(async () => {
+      try {
+        await o.store.putObject(o.namespace, o.bucket, name, body, { contentType: "application/x-ndjson" });
+        written.push(`/n/${o.namespace}/b/${o.bucket}/o/${name}`);
+      } catch (error) {
+        o.log.warn("a report part could not be written", { report: name, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  };
+
+  return {
+    add(line) {
+      const text = JSON.stringify(line) + "\n";
+      const bytes = Buffer.byteLength(text);
+      if (used + bytes > buf.length) ship();
+      if (bytes > buf.length) {
+        // Cannot happen with names of at most 1024 bytes, but a line is never split.
+        buf = Buffer.allocUnsafe(bytes);
+      }
+      used += buf.write(text, used);
+    },
+    async close() {
+      ship();
+      await uploads;
+      return [...written];
+    },
+  };
+}

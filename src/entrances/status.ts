@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { JobIdSchema } from "../contract/job-spec-schema.js";
+import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import { ErrorCode, jobNotFound, ReencryptError } from "../errors.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { publicView } from "../jobs/job-record.js";
+import { openJobStore } from "../jobs/open-job-store.js";
+import type { Logger } from "../log.js";
+
+export const StatusRequestSchema = z.strictObject({ job: JobIdSchema });
+
+/** `{"job": "<jobId>"}` or GET /reencrypt/jobs/{jobId}: the job's record as it is now (contract §8). */
+export async function handleStatus(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Record<string, unknown>> {
+  const parsed = StatusRequestSchema.safeParse(body);
+  if (!parsed.success) throw zodToInvalidPayload(parsed.error, "status query");
+  const jobs = await openJobStore(rt, dl, log);
+  if (!jobs) throw new ReencryptError(ErrorCode.JobNotFound, 404, "this function has no state bucket (REENCRYPT_STATE_BUCKET): it keeps no job records");
+  const stored = await jobs.read(parsed.data.job);
+  if (!stored) throw jobNotFound(parsed.data.job);
+  return publicView(stored.record, Date.now());
+}

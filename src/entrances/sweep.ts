@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { dispatchShards } from "../jobs/dispatch.js";
+import { statusOf } from "../jobs/job-record.js";
+import { openJobStore } from "../jobs/open-job-store.js";
+import type { Logger } from "../log.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
+
+export const SweepRequestSchema = z.strictObject({ sweep: z.literal(true) });
+
+export interface SweepAnswer {
+  resumed: string[];
+  running: number;
+  /** Stalled jobs only their caller can resume: they were started with an inline SSE-C key. */
+  needCaller: string[];
+  message?: string;
+}
+
+const READ_CONCURRENCY = 8;
+
+/**
+ * `{"sweep": true}` (scheduled, direct invocations only): every job whose lease expired with work
+ * remaining gets its stalled and pending shards dispatched again. Two sweeps racing are safe: the
+ * dispatch takes each shard with a conditional write, so only one starts it.
+ */
+export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<SweepAnswer> {
+  const parsed = SweepRequestSchema.safeParse(body);
+  if (!parsed.success) throw zodToInvalidPayload(parsed.error, "sweep request");
+  const jobs = await openJobStore(rt, dl, log);
+  if (!jobs) return { resumed: [], running: 0, needCaller: [], message: "no state bucket (REENCRYPT_STATE_BUCKET): no jobs are kept, so none can be resumed" };
+  const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
+  const ids = await jobs.list();
+  const resumed: string[] = [];
+  const needCaller: string[] = [];
+  let running = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length && Date.now() < dl.stopAt) {
+      const id = ids[next++] as string;
+      try {
+        const stored = await jobs.read(id);
+        if (!stored) continue;
+        const r = stored.record;
+        const status = statusOf(r, Date.now());
+        if (status === "running") running++;
+        if (status !== "stalled") continue;
+        const spec = r.spec;
+        if (spec.sourceKey !== undefined && "keySha256" in spec.sourceKey) {
+          needCaller.push(id);
+          continue;
+        }
+        if (spec.units.some((u) => u.key.type === "sse-c" && "keySha256" in u.key)) {
+          needCaller.push(id);
+          continue;
+        }
+        const d = await dispatchShards(id, { jobs, invoker, config: rt.config, log });
+        if (d.started.length > 0) resumed.push(id);
+      } catch (error) {
+        log.warn("sweep could not handle a job", { jobId: id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+  log.info("sweep done", { jobs: ids.length, resumed: resumed.length, running, needCaller: needCaller.length });
+  return { resumed: resumed.sort(), running, needCaller: needCaller.sort() };
+}

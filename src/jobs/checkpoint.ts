@@ -1,0 +1,121 @@
+import type { RunningShard, FailureRecord } from "../engine/run-shard.js";
+import { MAX_FAILURES } from "../engine/run-shard.js";
+import type { Logger } from "../log.js";
+import type { RateLimiter } from "../oci/rate-limiter.js";
+import { addCounts, type Counts, type JobSpec, type ShardWork } from "./job.js";
+import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
+import type { JobStore } from "./job-store.js";
+
+export interface CheckpointDeps {
+  jobs: JobStore;
+  spec: JobSpec;
+  work: ShardWork;
+  owner: string;
+  intervalMs: number;
+  leaseMs: number;
+  engine: RunningShard;
+  /** The shard's counts before this invocation. */
+  base: Counts;
+  limiter: RateLimiter;
+  maxRps: number | undefined;
+  /** A job that has no record yet gets one at its first checkpoint. */
+  freshRecord?: () => JobRecord;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface Checkpointer {
+  /** Stops the timer and waits for a write in progress. */
+  stop(): Promise<void>;
+  /** How many of this invocation's failures are in the record already. */
+  mergedFailures(): number;
+  recordExists(): boolean;
+}
+
+/** Appends failures to the record's first 100. */
+export function mergeFailures(r: JobRecord, more: readonly FailureRecord[]): void {
+  for (const f of more) {
+    if (r.failures.length >= MAX_FAILURES) return;
+    r.failures.push(f);
+  }
+}
+
+/**
+ * Writes the shard's cursor and counts, and renews its lease, every interval, off the engine's
+ * path: the engine only hands over a snapshot. A write that finds the lease in someone else's
+ * hands stops the engine: another invocation owns the shard now. The same read-modify-write
+ * shares the job's throttling between shards and splits REENCRYPT_MAX_RPS among the running ones.
+ */
+export function startCheckpoints(d: CheckpointDeps): Checkpointer {
+  const now = d.now ?? Date.now;
+  let merged = 0;
+  let exists = d.freshRecord === undefined;
+  let writing: Promise<void> | undefined;
+  let stopped = false;
+
+  const apply = (r: JobRecord, t: number): boolean => {
+    const snap = d.engine.snapshot();
+    const s = r.shards.find((x) => x.id === d.work.id);
+    if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
+    if (snap.cursor) s.cursor = snap.cursor;
+    s.counts = addCounts(d.base, snap.counts);
+    if (snap.workRequest) s.workRequest = snap.workRequest;
+    s.lease = { owner: d.owner, until: t + d.leaseMs };
+    mergeFailures(r, snap.failures.slice(merged));
+    const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
+    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
+    const mine = d.limiter.rate();
+    const recent = r.throttle !== undefined && r.throttle.at > t - 2 * d.intervalMs;
+    if (recent && r.throttle && (mine === undefined || r.throttle.rps < mine)) d.limiter.adopt(r.throttle.rps);
+    else if (mine !== undefined && (d.maxRps === undefined || mine < d.maxRps / running) && (!recent || (r.throttle && mine < r.throttle.rps))) r.throttle = { rps: mine, at: t };
+    refreshDerived(r, t);
+    pendingMerged = snap.failures.length;
+    return true;
+  };
+  let pendingMerged = 0;
+
+  const tick = async (): Promise<void> => {
+    const t = now();
+    if (!exists && d.freshRecord) {
+      const fresh = d.freshRecord();
+      apply(fresh, t);
+      const created = await d.jobs.create(fresh);
+      exists = true;
+      if (created) {
+        merged = pendingMerged;
+        return;
+      }
+    }
+    const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now()));
+    if (updated?.written) {
+      merged = pendingMerged;
+      return;
+    }
+    d.log.warn("shard lease lost: another invocation runs it now; stopping", { jobId: d.spec.id, shard: d.work.id });
+    d.engine.abort();
+    stopped = true;
+  };
+
+  const timer = setInterval(() => {
+    if (stopped || writing) return;
+    writing = tick()
+      .catch((error: unknown) => {
+        // A checkpoint that fails is retried at the next interval; the lease has 3 intervals.
+        d.log.warn("checkpoint failed", { jobId: d.spec.id, shard: d.work.id, error: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        writing = undefined;
+      });
+  }, d.intervalMs);
+  timer.unref();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await writing;
+    },
+    mergedFailures: () => merged,
+    recordExists: () => exists,
+  };
+}

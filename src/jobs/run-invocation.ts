@@ -1,0 +1,341 @@
+import type { JobResponse } from "../contract/response.js";
+import { encodePortableToken, newNonce, referenceToken } from "../contract/resume-token.js";
+import { ReencryptError } from "../errors.js";
+import { createReportWriter, type ReportSink } from "../engine/report-writer.js";
+import { startShard, type FailureRecord, type KeyMaterials, type ShardRun } from "../engine/run-shard.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import type { Runtime } from "../invocation/runtime.js";
+import { resolveKeyMaterials, type InlineKeys } from "../keys/resolve-keys.js";
+import type { Logger } from "../log.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
+import { startCheckpoints, mergeFailures, type Checkpointer } from "./checkpoint.js";
+import { dispatchShards } from "./dispatch.js";
+import { finalStatus } from "./final-status.js";
+import { addCounts, zeroCounts, type Counts, type JobSpec, type ShardWork } from "./job.js";
+import { isLive, refreshDerived, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
+import type { JobStore } from "./job-store.js";
+import { leaseMs } from "./leases.js";
+import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
+import { writeSummary } from "./summary.js";
+
+/**
+ * Who carries a job on when this invocation runs out of time: its caller (a request: the answer
+ * is "incomplete" with a resume token) or the function itself (events, shards: a detached
+ * invocation continues, the answer is "continuing").
+ */
+export type Driver = "caller" | "self";
+
+export interface DurableRun {
+  jobs: JobStore;
+  owner: string;
+  /** The record and shard as claimed; undefined for a new job, recorded at its first checkpoint. */
+  claimed: { record: JobRecord; shard: ShardRecord } | undefined;
+}
+
+export interface InvocationInput {
+  spec: JobSpec;
+  work: ShardWork;
+  inline: InlineKeys;
+  driver: Driver;
+  /** With a state bucket. */
+  durable?: DurableRun | undefined;
+  /** Without one: what the token brought. */
+  portable?: { totals: Counts; seq: number } | undefined;
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A new job's record, written when it first needs one (its first checkpoint, or when it stops). */
+export function newRecord(spec: JobSpec, shards: ShardRecord[], now: number, status: RecordStatus = "running"): JobRecord {
+  const at = new Date(now).toISOString();
+  const { id, ...rest } = spec;
+  return { format: 1, jobId: id, origin: spec.origin, status, spec: rest, createdAt: at, updatedAt: at, invocations: 0, shards, counts: zeroCounts(), failures: [], reports: [] };
+}
+
+function recordFinalStatus(r: JobRecord): RecordStatus {
+  const s = finalStatus(r.counts, { dryRun: r.spec.dryRun, remaining: false });
+  return s === "incomplete" ? "running" : (s as RecordStatus);
+}
+
+/**
+ * Runs one invocation's share of a job: resolves the keys, runs the engine on the shard, keeps
+ * its record (checkpoints, lease, range splits) and, when it stops, decides what happens next:
+ * the shard is done (the last one finishes the job and writes its summary), its caller gets a
+ * token, or a detached invocation continues it.
+ */
+export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const { spec, work, durable } = input;
+  const config = rt.config;
+  const running = durable?.claimed ? Math.max(1, durable.claimed.record.shards.filter((s) => s.state === "running" && isLive(s.lease, Date.now())).length) : 1;
+  const limiter = createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
+  if (durable?.claimed?.record.throttle && durable.claimed.record.throttle.at > Date.now() - 60_000) limiter.adopt(durable.claimed.record.throttle.rps);
+  const budget = { notAfter: () => dl.hardStopAt, limiter };
+  const store = rt.objectStore(budget);
+
+  let materials: KeyMaterials;
+  try {
+    const sseCTarget = spec.units.find((u) => u.key.type === "sse-c")?.key;
+    materials = await resolveKeyMaterials(sseCTarget, spec.sourceKey, input.inline, rt.secrets(budget));
+  } catch (error) {
+    // No caller to tell: a detached shard whose key cannot be read fails the job, it does not retry forever.
+    if (input.driver === "self" && durable && error instanceof ReencryptError && error.status < 500) {
+      return failShard(input, durable, error, rt, dl, log);
+    }
+    throw error;
+  }
+
+  const invocationIndex = durable?.claimed?.shard.invocations ?? input.portable?.seq ?? 0;
+  const report: ReportSink | undefined = durable
+    ? createReportWriter({
+        store: rt.objectStore({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }),
+        namespace: durable.jobs.namespace,
+        bucket: durable.jobs.bucket,
+        partName: (n) => (work.id === 0 && invocationIndex === 0 && n === 0 ? `reports/${spec.id}.jsonl` : `reports/${spec.id}.${work.id}-${invocationIndex}-${n}.jsonl`),
+        log,
+      })
+    : undefined;
+
+  // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
+  let end = work.range?.end;
+  const range: MutableRange | undefined = work.units[1] - work.units[0] === 1 ? { start: work.range?.start, end: () => end, setEnd: (e) => (end = e) } : undefined;
+  const engine = startShard(spec, work, {
+    store,
+    materials,
+    concurrency: config.concurrency,
+    stopAt: dl.stopAt,
+    hardStopAt: dl.hardStopAt,
+    log,
+    report,
+    range,
+  });
+
+  const base = durable?.claimed?.shard.counts ?? zeroCounts();
+  let checkpoints: Checkpointer | undefined;
+  let splitter: Splitter | undefined;
+  if (durable) {
+    const lease = leaseMs(config);
+    checkpoints = startCheckpoints({
+      jobs: durable.jobs,
+      spec,
+      work,
+      owner: durable.owner,
+      intervalMs: config.checkpointSeconds * 1000,
+      leaseMs: lease,
+      engine,
+      base,
+      limiter,
+      maxRps: config.maxRps,
+      ...(durable.claimed ? {} : { freshRecord: () => newRecord(spec, [{ ...work, state: "running", lease: { owner: durable.owner, until: Date.now() + lease }, counts: zeroCounts(), invocations: 0 }], Date.now()) }),
+      log,
+    });
+    const canSplit = durable.claimed && !durable.claimed.shard.splitDone && input.driver === "self" && config.maxParallel > 1 && rt.functionId !== undefined && !spec.dryRun;
+    if (canSplit && range) {
+      splitter = startSplitter({ store, jobs: durable.jobs, spec, work, range, owner: durable.owner, log, dispatch: async () => void (await dispatchShards(spec.id, dispatchDeps(rt, durable.jobs, dl, log))) });
+    }
+  }
+
+  const run = await engine.done;
+  await splitter?.stop();
+  await checkpoints?.stop();
+  const parts = (await report?.close()) ?? [];
+  if (run.stopped === "aborted") {
+    return { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` };
+  }
+  if (!durable) return finishPortable(input, run, rt, dl, log);
+  return finishDurable(input, durable, run, parts, base, checkpoints?.mergedFailures() ?? 0, checkpoints?.recordExists() ?? false, rt, dl, log);
+}
+
+const dispatchDeps = (rt: Runtime, jobs: JobStore, dl: Deadlines, log: Logger) => ({
+  jobs,
+  invoker: rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }),
+  config: rt.config,
+  log,
+});
+
+async function finishPortable(input: InvocationInput, run: ShardRun, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const { spec, work } = input;
+  const totals = addCounts(input.portable?.totals ?? zeroCounts(), run.counts);
+  const response: JobResponse = { jobId: spec.id, status: finalStatus(totals, { dryRun: spec.dryRun, remaining: run.cursor !== undefined }), counts: totals, failures: run.failures };
+  if (spec.dryRun) response.objects = run.objects;
+  if (run.cursor === undefined) return response;
+  const token = encodePortableToken({ spec, work: { ...work, cursor: run.cursor }, totals, seq: (input.portable?.seq ?? 0) + 1 });
+  if (input.driver === "caller") return { ...response, resume: token };
+  const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
+  let problem = "FN_FN_ID is not a function OCID, so the job cannot continue itself";
+  if (invoker) {
+    try {
+      await invoker.invokeDetached(JSON.stringify({ resume: token }));
+      log.info("job continues in a detached invocation", { jobId: spec.id });
+      return { ...response, status: "continuing" };
+    } catch (error) {
+      problem = `its continuation could not be started: ${errorText(error)}`;
+    }
+  }
+  log.error("job incomplete: resume it with the token in the response (no state bucket keeps it)", { jobId: spec.id, problem });
+  return { ...response, status: "incomplete", resume: token, message: problem };
+}
+
+async function finishDurable(
+  input: InvocationInput,
+  durable: DurableRun,
+  run: ShardRun,
+  parts: string[],
+  base: Counts,
+  merged: number,
+  recorded: boolean,
+  rt: Runtime,
+  dl: Deadlines,
+  log: Logger,
+): Promise<JobResponse> {
+  const { spec, work } = input;
+  const jobs = durable.jobs;
+  const shardCounts = addCounts(base, run.counts);
+  const newFailures = run.failures.slice(merged);
+  const exists = durable.claimed !== undefined || recorded;
+
+  // Done before any record was needed: the answer is the whole story, plus the report.
+  if (!exists && run.cursor === undefined) {
+    const response: JobResponse = { jobId: spec.id, status: finalStatus(run.counts, { dryRun: spec.dryRun, remaining: false }), counts: run.counts, failures: run.failures };
+    if (spec.dryRun) response.objects = run.objects;
+    if (parts.length === 1) response.report = parts[0] as string;
+    else if (parts.length > 1) {
+      const r = newRecord(spec, [], Date.now(), response.status as RecordStatus);
+      r.counts = run.counts;
+      r.failures = run.failures;
+      r.reports = parts;
+      r.invocations = 1;
+      r.finishedAt = r.updatedAt;
+      response.report = await writeSummary(jobs, r).catch(() => parts[0] as string);
+    }
+    return response;
+  }
+
+  const applyStop = (r: JobRecord): ShardRecord | undefined => {
+    const s = r.shards.find((x) => x.id === work.id);
+    if (!s || s.lease?.owner !== durable.owner) return undefined;
+    s.counts = shardCounts;
+    if (run.cursor) s.cursor = run.cursor;
+    if (run.workRequest) s.workRequest = run.workRequest;
+    s.invocations++;
+    r.invocations++;
+    mergeFailures(r, newFailures);
+    for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
+    return s;
+  };
+  const ensure = async (mutate: (r: JobRecord) => boolean): Promise<JobRecord | undefined> => {
+    const updated = await jobs.update(spec.id, mutate);
+    if (updated) return updated.written ? updated.record : undefined;
+    const fresh = newRecord(spec, [{ ...work, state: "running", lease: { owner: durable.owner, until: Date.now() + leaseMs(rt.config) }, counts: base, invocations: 0 }], Date.now());
+    if (!mutate(fresh)) return undefined;
+    return (await jobs.create(fresh))?.record;
+  };
+
+  let record: JobRecord | undefined;
+  let token: string | undefined;
+  if (run.cursor === undefined) {
+    record = await ensure((r) => {
+      const s = applyStop(r);
+      if (!s) return false;
+      s.state = "done";
+      s.cursor = { unit: s.units[1], redo: [] };
+      delete s.lease;
+      const t = Date.now();
+      refreshDerived(r, t);
+      if (r.shards.every((x) => x.state === "done")) {
+        r.status = recordFinalStatus(r);
+        r.finishedAt = new Date(t).toISOString();
+        delete r.etaSeconds;
+      }
+      return true;
+    });
+    if (record && record.status !== "running") {
+      try {
+        const summary = await writeSummary(jobs, record);
+        await jobs.update(spec.id, (r) => {
+          if (r.summary === summary) return false;
+          r.summary = summary;
+          return true;
+        });
+        record.summary = summary;
+      } catch (error) {
+        log.warn("the job summary could not be written", { jobId: spec.id, error: errorText(error) });
+      }
+      log.info("job finished", { jobId: spec.id, status: record.status, counts: record.counts });
+    } else if (record) {
+      // Free slot: start what waits (pending shards, or ones whose runner died).
+      await dispatchShards(spec.id, dispatchDeps(rt, jobs, dl, log)).catch((error: unknown) => log.warn("dispatch after a shard failed", { jobId: spec.id, error: errorText(error) }));
+    }
+  } else if (input.driver === "caller" || !rt.functionId) {
+    // A job that cannot continue itself (no function OCID) waits for someone to resume it by hand.
+    const nonce = newNonce();
+    record = await ensure((r) => {
+      const s = applyStop(r);
+      if (!s) return false;
+      s.state = "waiting";
+      delete s.lease;
+      r.resume = { nonce };
+      if (!r.shards.some((x) => x.state === "running" && isLive(x.lease, Date.now()))) r.status = "incomplete";
+      refreshDerived(r, Date.now());
+      return true;
+    });
+    if (record) token = referenceToken({ jobId: spec.id, nonce });
+  } else {
+    if (!exists) await ensure((r) => applyStop(r) !== undefined && (refreshDerived(r, Date.now()), true));
+    const d = await dispatchShards(spec.id, dispatchDeps(rt, jobs, dl, log), {
+      only: work.id,
+      alsoChange: (r) => {
+        if (exists) applyStop(r);
+      },
+    });
+    record = d.record;
+    if (d.started.length === 0) {
+      // Nobody continues it now: it is stalled, and the next sweep (or a redelivery) resumes it.
+      await jobs
+        .update(spec.id, (r) => {
+          const s = r.shards.find((x) => x.id === work.id);
+          if (!s || s.state !== "running" || (s.lease?.owner !== durable.owner && !s.lease?.owner.startsWith("dispatch:"))) return false;
+          s.state = "pending";
+          delete s.lease;
+          return true;
+        })
+        .catch(() => undefined);
+      log.error("shard stopped and could not start its continuation; the sweep resumes it", { jobId: spec.id, shard: work.id });
+    }
+  }
+
+  if (!record) {
+    return { jobId: spec.id, status: "continuing", counts: shardCounts, failures: run.failures, message: `shard ${work.id} is run by another invocation now` };
+  }
+  const status = record.status === "running" ? (token ? "incomplete" : "continuing") : record.status === "incomplete" ? "incomplete" : record.status;
+  const response: JobResponse = { jobId: spec.id, status, counts: record.counts, failures: record.failures };
+  if (spec.dryRun) response.objects = run.objects;
+  if (token) response.resume = token;
+  const reportPath = record.summary ?? parts[0] ?? record.reports[0];
+  if (reportPath) response.report = reportPath;
+  return response;
+}
+
+/** A detached shard whose keys cannot be resolved: recorded as a failure of its units, the job goes on. */
+async function failShard(input: InvocationInput, durable: DurableRun, error: ReencryptError, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const { spec, work } = input;
+  const unit = spec.units[work.units[0]];
+  const failure: FailureRecord = {
+    namespace: unit?.namespace ?? "",
+    bucket: unit?.bucket ?? "",
+    object: "",
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    hint: "The job's key could not be read: check the secret exists and the function may read it, then send the request again.",
+  };
+  log.error("shard failed: its key could not be resolved", { jobId: spec.id, shard: work.id, code: error.code });
+  const run: ShardRun = {
+    cursor: undefined,
+    counts: { ...zeroCounts(), failed: 1 },
+    failures: [failure],
+    objects: [],
+    workRequest: undefined,
+    stopped: "done",
+  };
+  return finishDurable(input, durable, run, [], durable.claimed?.shard.counts ?? zeroCounts(), 0, false, rt, dl, log);
+}

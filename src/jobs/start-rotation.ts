@@ -1,0 +1,90 @@
+import type { JobResponse } from "../contract/response.js";
+import type { Deadlines } from "../invocation/deadline.js";
+import type { Runtime } from "../invocation/runtime.js";
+import type { Logger } from "../log.js";
+import type { KeyInfo } from "../oci/key-management.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
+import { dispatchShards } from "./dispatch.js";
+import { zeroCounts, type JobSpec } from "./job.js";
+import { statusOf, type JobRecord, type ShardRecord } from "./job-record.js";
+import type { JobStore } from "./job-store.js";
+import { leaseMs, newOwner } from "./leases.js";
+import { newRecord, runInvocation } from "./run-invocation.js";
+
+const answer = (jobId: string, status: JobResponse["status"], message: string): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
+
+interface Marker {
+  jobId: string;
+  at: string;
+}
+
+/**
+ * A confirmed rotation with a state bucket: the marker rotations/<key>/<version>.json names the
+ * one job of that rotation (manual and automatic events, and redeliveries, announce the same
+ * one). The job's record is written with one shard per unit and the shards are dispatched as
+ * detached invocations; the event is answered "continuing". A redelivery finds the marker: a
+ * stalled job is resumed, a running or finished one is left alone.
+ */
+export async function startRotation(
+  decision: { spec: JobSpec; key: KeyInfo; estimatedVersions: number | undefined },
+  event: { eventType: string; eventId: string | undefined },
+  jobs: JobStore,
+  rt: Runtime,
+  dl: Deadlines,
+  log: Logger,
+): Promise<JobResponse> {
+  const { key } = decision;
+  const markerName = `rotations/${key.id}/${key.currentKeyVersion}.json`;
+  let spec = decision.spec;
+  const marker: Marker = { jobId: spec.id, at: new Date().toISOString() };
+  const created = await jobs.writeText(markerName, JSON.stringify({ ...marker, eventType: event.eventType, eventId: event.eventId }), { ifNoneMatch: true });
+  if (created === undefined) {
+    const existing = await jobs.readText(markerName);
+    const earlier = existing ? (JSON.parse(existing.text) as Marker) : undefined;
+    if (!earlier?.jobId) return answer(spec.id, "skipped", `rotation of ${key.id} to ${key.currentKeyVersion} was already handled`);
+    const stored = await jobs.read(earlier.jobId);
+    if (stored) return redelivered(stored.record, jobs, rt, dl, log);
+    // The marker's writer died before writing the record, or is writing it now.
+    if (Date.now() - Date.parse(earlier.at) < leaseMs(rt.config)) return answer(earlier.jobId, "skipped", `rotation of ${key.id} to ${key.currentKeyVersion} is being started`);
+    spec = { ...spec, id: earlier.jobId };
+    log.warn("rotation marker without a job record: starting its job again", { jobId: spec.id });
+  }
+
+  const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
+  const now = Date.now();
+  // With a function OCID the units run as parallel shards; without one (not in OCI Functions)
+  // the whole job is one shard this invocation runs itself.
+  const shards: ShardRecord[] = invoker
+    ? spec.units.map((_, i) => ({ id: i, units: [i, i + 1] as [number, number], cursor: { unit: i, redo: [] }, state: "pending" as const, counts: zeroCounts(), invocations: 0 }))
+    : [{ id: 0, units: [0, spec.units.length], cursor: { unit: 0, redo: [] }, state: "pending", counts: zeroCounts(), invocations: 0 }];
+  const record = newRecord(spec, shards, now);
+  if (decision.estimatedVersions !== undefined) record.estimatedVersions = decision.estimatedVersions;
+  record.message = `rotation of ${key.id} to key version ${key.currentKeyVersion}`;
+  if (!invoker) {
+    const owner = newOwner();
+    const s = record.shards[0] as ShardRecord;
+    s.state = "running";
+    s.lease = { owner, until: now + leaseMs(rt.config) };
+    const stored = await jobs.create(record);
+    if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
+    log.info("rotation job runs in this invocation (no function OCID to fan out)", { jobId: spec.id, units: spec.units.length });
+    return runInvocation({ spec, work: { id: 0, units: s.units, cursor: s.cursor }, inline: new Map(), driver: "self", durable: { jobs, owner, claimed: { record: stored.record, shard: s } } }, rt, dl, log);
+  }
+  const stored = await jobs.create(record);
+  if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
+  const d = await dispatchShards(spec.id, { jobs, invoker, config: rt.config, log });
+  log.info("rotation job scheduled", { jobId: spec.id, units: spec.units.length, shards: shards.length, dispatched: d.started.length });
+  return answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`);
+}
+
+async function redelivered(r: JobRecord, jobs: JobStore, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const status = statusOf(r, Date.now());
+  if (status === "stalled") {
+    const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
+    const d = await dispatchShards(r.jobId, { jobs, invoker, config: rt.config, log });
+    log.info("redelivered rotation resumes its stalled job", { jobId: r.jobId, shards: d.started });
+    return answer(r.jobId, d.started.length > 0 ? "continuing" : "incomplete", `job ${r.jobId} was stalled: ${d.started.length} shard(s) resumed`);
+  }
+  if (status === "running") return answer(r.jobId, "skipped", `the job of this rotation (${r.jobId}) is running`);
+  return answer(r.jobId, "skipped", `the job of this rotation (${r.jobId}) has ended: ${status}`);
+}

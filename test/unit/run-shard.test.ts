@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import { runShard, startShard, type RunShardDeps } from "../../src/engine/run-shard.js";
+import { createReportWriter } from "../../src/engine/report-writer.js";
+import { wholeJob, type JobSpec, type ShardWork, type Unit } from "../../src/jobs/job.js";
+import { createLogger } from "../../src/log.js";
+import { MemoryStore } from "../helpers/memory-store.js";
+
+const quiet = createLogger("error", {}, () => {});
+const unit = (scope: Unit["scope"], key: Unit["key"] = { type: "bucket" }, bucket = "b"): Unit => ({ namespace: "ns", bucket, scope, key });
+const spec = (units: Unit[], over: Partial<JobSpec> = {}): JobSpec => ({ id: "job-12345678", origin: "request", units, dryRun: false, ...over });
+const deps = (store: MemoryStore, over: Partial<RunShardDeps> = {}): RunShardDeps => ({
+  store,
+  materials: { target: undefined, source: undefined },
+  concurrency: 4,
+  stopAt: Date.now() + 60_000,
+  hardStopAt: Date.now() + 60_000,
+  log: quiet,
+  ...over,
+});
+const names = (n: number) => Array.from({ length: n }, (_, i) => `o-${String(i).padStart(4, "0")}`);
+const peakOf = (store: MemoryStore) => {
+  let inFlight = 0;
+  const box = { peak: 0 };
+  const orig = store.reencryptObject.bind(store);
+  store.reencryptObject = async (r) => {
+    inFlight++;
+    box.peak = Math.max(box.peak, inFlight);
+    try {
+      return await orig(r);
+    } finally {
+      inFlight--;
+    }
+  };
+  return box;
+};
+
+describe("runShard", () => {
+  it("re-encrypts every latest object under a prefix across pages, with the key's details", async () => {
+    const store = new MemoryStore(names(25));
+    const s = spec([unit({ kind: "prefix", prefix: "o-", allVersions: false }, { type: "kms", kmsKeyId: "ocid1.key.oc1.iad.k" })]);
+    const run = await runShard(s, wholeJob(s), deps(store, { pageSize: 7 }));
+    expect(run.cursor).toBeUndefined();
+    expect(run.stopped).toBe("done");
+    expect(run.counts).toEqual({ matched: 25, reencrypted: 25, failed: 0, skipped: 0 });
+    expect(store.calls.map((c) => c.object).sort()).toEqual(names(25));
+    expect(store.calls.every((c) => c.details.kmsKeyId === "ocid1.key.oc1.iad.k" && c.versionId === undefined)).toBe(true);
+  });
+
+  it("re-encrypts every version, skipping delete markers", async () => {
+    const store = new MemoryStore(names(3), 3);
+    store.versions.push({ name: "o-0001", versionId: "dm", isDeleteMarker: true });
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: true })]);
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(run.counts).toEqual({ matched: 9, reencrypted: 9, failed: 0, skipped: 1 });
+    expect(new Set(store.calls.map((c) => `${c.object}@${c.versionId}`)).size).toBe(9);
+    expect(store.calls.some((c) => c.versionId === "dm")).toBe(false);
+  });
+
+  it("records failures with hints and keeps going", async () => {
+    const store = new MemoryStore(names(5));
+    store.failOn.set("o-0002", { status: 404, code: "ObjectNotFound" });
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(run.counts).toEqual({ matched: 5, reencrypted: 4, failed: 1, skipped: 0 });
+    expect(run.failures[0]).toMatchObject({ object: "o-0002", status: 404, code: "ObjectNotFound", opcRequestId: "opc-1" });
+    expect(run.failures[0]?.hint).toMatch(/does not exist/);
+  });
+
+  it("keeps the whole pool busy across many single-object units, never above the concurrency", async () => {
+    const store = new MemoryStore(names(40));
+    store.delayMs = 5;
+    const box = peakOf(store);
+    const s = spec(names(40).map((n) => unit({ kind: "object", object: n })));
+    const run = await runShard(s, wholeJob(s), deps(store, { concurrency: 8 }));
+    expect(run.counts.reencrypted).toBe(40);
+    expect(box.peak).toBe(8);
+  });
+
+  it("lists the next unit while the previous unit's calls are in flight", async () => {
+    const store = new MemoryStore(["a1", "a2", "a3", "a4", "b1", "c1"]);
+    store.delayMs = 20;
+    const box = peakOf(store);
+    // A prefix unit of four objects and two object units: one pool of 6 takes all six at once.
+    const s = spec([unit({ kind: "prefix", prefix: "a", allVersions: false }), unit({ kind: "object", object: "b1" }), unit({ kind: "object", object: "c1" })]);
+    const run = await runShard(s, wholeJob(s), deps(store, { concurrency: 6 }));
+    expect(run.counts.reencrypted).toBe(6);
+    expect(box.peak).toBe(6);
+  });
+
+  it("stops at the deadline and resumes exactly where it stopped, across units, nothing skipped or repeated", async () => {
+    const store = new MemoryStore(names(30), 2);
+    store.delayMs = 2;
+    const s = spec([unit({ kind: "prefix", prefix: "o-00", allVersions: true }), unit({ kind: "object", object: "o-0001" }), unit({ kind: "prefix", prefix: "o-001", allVersions: false })]);
+    let work: ShardWork = wholeJob(s);
+    let rounds = 0;
+    for (;;) {
+      rounds++;
+      let calls = 0;
+      // A clock that runs out after 7 starts: the cut lands mid-page, mid-object and mid-unit.
+      const now = () => (calls >= 7 ? 2 : 0);
+      const counting = Object.create(store) as MemoryStore;
+      counting.reencryptObject = async (r) => {
+        calls++;
+        return store.reencryptObject(r);
+      };
+      const run = await runShard(s, work, deps(counting, { now, stopAt: 1, hardStopAt: Number.MAX_SAFE_INTEGER, concurrency: 3, pageSize: 4 }));
+      if (!run.cursor) break;
+      work = { ...work, cursor: run.cursor };
+      expect(rounds).toBeLessThan(40);
+    }
+    const seen = store.calls.map((c) => `${c.object}@${c.versionId}`);
+    // 60 versions, plus o-0001's latest once more (its own unit), plus the 10 latest of o-001*.
+    expect(seen).toHaveLength(60 + 1 + 10);
+    expect(new Set(seen.slice(0, 60)).size).toBe(60);
+    expect(rounds).toBeGreaterThan(5);
+  });
+
+  it("hands calls still in flight at the hard stop back as redo, with their unit, and redoes them first", async () => {
+    const store = new MemoryStore(names(6));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const orig = store.reencryptObject.bind(store);
+    let started = 0;
+    store.reencryptObject = async (r) => {
+      started++;
+      if (r.object === "o-0001") await gate; // this call outlives the invocation
+      return orig(r);
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const start = Date.now();
+    const run = await runShard(s, wholeJob(s), deps(store, { stopAt: start + 10_000, hardStopAt: start + 20, concurrency: 2 }));
+    expect(run.cursor).toEqual({ unit: 1, redo: [{ unit: 0, name: "o-0001" }] });
+    expect(run.counts).toMatchObject({ matched: 5, reencrypted: 5 });
+    release();
+    await new Promise((r) => setTimeout(r, 5));
+    const resumed = await runShard(s, { ...wholeJob(s), cursor: run.cursor as NonNullable<typeof run.cursor> }, deps(store));
+    expect(resumed.cursor).toBeUndefined();
+    expect(resumed.counts).toMatchObject({ matched: 1, reencrypted: 1 });
+    expect(store.calls.map((c) => c.object).sort()).toEqual(["o-0000", "o-0001", "o-0001", "o-0002", "o-0003", "o-0004", "o-0005"]);
+    expect(started).toBe(7);
+  });
+
+  it("takes snapshots that are consistent at any instant: settled counts plus the calls in flight as redo", async () => {
+    const store = new MemoryStore(names(50));
+    store.delayMs = 3;
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const running = startShard(s, wholeJob(s), deps(store, { concurrency: 5, pageSize: 10 }));
+    const snaps = [];
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 4));
+      snaps.push(running.snapshot());
+    }
+    await running.done;
+    for (const snap of snaps) {
+      if (!snap.cursor) continue;
+      const after = snap.cursor.after?.name;
+      const started = snap.cursor.unit > 0 ? 50 : after === undefined ? 0 : names(50).indexOf(after) + 1;
+      // Every started version is either settled (counted) or in redo: resuming from here loses none.
+      expect(snap.counts.matched + snap.cursor.redo.length).toBe(started);
+    }
+  });
+
+  it("stops listing at the range's end, even when the end moves closer while it runs", async () => {
+    const store = new MemoryStore(names(100));
+    store.delayMs = 1;
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: true })]);
+    let end: string | undefined = "o-0090";
+    const running = startShard(s, { ...wholeJob(s), range: { start: "o-0010" } }, deps(store, { concurrency: 2, pageSize: 5, range: { start: "o-0010", end: () => end } }));
+    await new Promise((r) => setTimeout(r, 5));
+    end = "o-0050";
+    const run = await running.done;
+    const done = store.calls.map((c) => c.object);
+    expect(run.stopped).toBe("done");
+    expect(done[0]).toBe("o-0010");
+    expect(done.every((n) => n >= "o-0010" && n < "o-0050")).toBe(true);
+    expect(new Set(done).size).toBe(40);
+  });
+
+  it("abort stops starting calls and answers aborted with an exact cursor", async () => {
+    const store = new MemoryStore(names(200));
+    store.delayMs = 2;
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const running = startShard(s, wholeJob(s), deps(store, { concurrency: 4 }));
+    await new Promise((r) => setTimeout(r, 15));
+    running.abort();
+    const run = await running.done;
+    expect(run.stopped).toBe("aborted");
+    expect(store.calls.length).toBeLessThan(200);
+    const after = run.cursor?.after?.name as string;
+    expect(store.calls.length + (run.cursor?.redo.length ?? 0)).toBeGreaterThanOrEqual(names(200).indexOf(after) + 1);
+  });
+
+  it("uses ReencryptBucket and polls its work request for a bucket-method unit", async () => {
+    const store = new MemoryStore(names(3));
+    const s = spec([{ ...unit({ kind: "prefix", prefix: "", allVersions: true }), method: "bucket" }]);
+    const polls: number[] = [];
+    const get = store.getWorkRequest.bind(store);
+    store.getWorkRequest = async (id) => {
+      const w = await get(id);
+      polls.push(w.percentComplete);
+      store.workRequests.set(id, { ...w, status: polls.length >= 3 ? "COMPLETED" : "IN_PROGRESS", percentComplete: Math.min(100, polls.length * 40) });
+      return w;
+    };
+    const run = await runShard(s, wholeJob(s), deps(store, { pollMs: 1 }));
+    expect(store.calls).toHaveLength(0);
+    expect(store.workRequests.size).toBe(1);
+    expect(run.stopped).toBe("done");
+    expect(run.failures).toEqual([]);
+  });
+
+  it("hands a running work request over in its cursor at the deadline", async () => {
+    const store = new MemoryStore(names(3));
+    const s = spec([{ ...unit({ kind: "prefix", prefix: "", allVersions: true }), method: "bucket" }]);
+    const t0 = Date.now();
+    const run = await runShard(s, wholeJob(s), deps(store, { pollMs: 50, stopAt: t0 + 30, hardStopAt: t0 + 40 }));
+    expect(run.cursor?.workRequestId).toMatch(/^wr-b-/);
+    store.workRequests.set(run.cursor?.workRequestId as string, { id: "x", status: "COMPLETED", percentComplete: 100 });
+    const resumed = await runShard(s, { ...wholeJob(s), cursor: run.cursor as NonNullable<typeof run.cursor> }, deps(store, { pollMs: 1 }));
+    expect(resumed.stopped).toBe("done");
+    expect(store.workRequests.size).toBe(1);
+  });
+
+  it("dry-run lists and changes nothing, and reports a missing object target", async () => {
+    const store = new MemoryStore(names(3));
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false }), unit({ kind: "object", object: "missing" })], { dryRun: true });
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(store.calls).toHaveLength(0);
+    expect(run.objects.map((o) => o.object)).toEqual(names(3));
+    expect(run.failures).toMatchObject([{ object: "missing", status: 404 }]);
+    expect(run.counts).toEqual({ matched: 3, reencrypted: 0, failed: 1, skipped: 0 });
+  });
+
+  it("writes report lines in bounded parts as they are produced", async () => {
+    const store = new MemoryStore(names(300));
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const report = createReportWriter({ store, namespace: "ns", bucket: "state", partName: (n) => `reports/x.${n}.jsonl`, log: quiet, partBytes: 4096 });
+    await runShard(s, wholeJob(s), deps(store, { report }));
+    const parts = await report.close();
+    expect(parts.length).toBeGreaterThan(5);
+    const lines = [...store.objects.entries()].filter(([k]) => k.startsWith("reports/")).flatMap(([, v]) => v.body.toString().trim().split("\n"));
+    expect(lines).toHaveLength(300);
+    expect(new Set(lines.map((l) => JSON.parse(l).object)).size).toBe(300);
+    for (const [, v] of store.objects) expect(v.body.length).toBeLessThanOrEqual(4096);
+  });
+});
