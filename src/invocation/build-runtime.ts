@@ -1,7 +1,7 @@
 import { loadConfig } from "../config.js";
 import { ReencryptError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { createPrincipal, objectStorageClient, secretsClient } from "../oci/clients.js";
+import { clientParams, createPrincipal, lazy, objectStorageClient, secretsClient } from "../oci/clients.js";
 import { createSdkObjectStore } from "../oci/sdk-object-store.js";
 import { createSecretReader } from "../oci/secret-reader.js";
 import { createKeyManagement } from "../oci/key-management.js";
@@ -19,8 +19,10 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
   try {
     const config = loadConfig(env);
     const principal = await createPrincipal(env);
-    const os = objectStorageClient(principal, config);
-    let secrets: ReturnType<typeof secretsClient> | undefined;
+    const os = await objectStorageClient(principal, config);
+    // Loaded on first use: Secrets, Key Management, Functions and Events clients.
+    const secrets = lazy(() => secretsClient(principal, config));
+    const params = clientParams(principal);
     const functionId = env["FN_FN_ID"]?.startsWith("ocid1.fnfunc.") ? env["FN_FN_ID"] : undefined;
     let invoker: SelfInvoker | undefined;
     let deadlineForInvoker: () => number | undefined = () => undefined;
@@ -31,15 +33,15 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
       tenancyId: principal.tenancyId,
       functionId,
       objectStore: (budget) => createSdkObjectStore(os, budget),
-      secrets: (budget) => createSecretReader((secrets ??= secretsClient(principal, config)), budget.notAfter),
-      keyManagement: (budget) => createKeyManagement(principal.provider, config.endpoints.kmsVault, budget.notAfter),
+      secrets: (budget) => createSecretReader(secrets, budget.notAfter),
+      keyManagement: (budget) => createKeyManagement(params, config.endpoints.kmsVault, budget.notAfter),
       selfInvoker: (budget) => {
         if (!functionId) return undefined;
         // One invoker per container (it caches the invoke endpoint); the budget is per invocation.
         deadlineForInvoker = budget.notAfter;
-        return (invoker ??= createSelfInvoker(principal.provider, functionId, config.endpoints.functions, () => deadlineForInvoker()));
+        return (invoker ??= createSelfInvoker(params, functionId, config.endpoints.functions, () => deadlineForInvoker()));
       },
-      eventRules: (budget) => createEventRules(principal.provider, config.endpoints.events, budget.notAfter),
+      eventRules: (budget) => createEventRules(params, config.endpoints.events, budget.notAfter),
     };
   } catch (error) {
     if (error instanceof ReencryptError) {

@@ -1,8 +1,9 @@
 import * as common from "oci-common";
-import { ObjectStorageClient } from "oci-objectstorage";
-import { SecretsClient } from "oci-secrets";
+import type { ObjectStorageClient } from "oci-objectstorage";
+import type { SecretsClient } from "oci-secrets";
 import { configurationError } from "../errors.js";
 import type { Config } from "../config.js";
+import { NodeHttpClient } from "./http/node-http-client.js";
 
 // Our own retry loop (retry.ts) knows the invocation's deadline; the SDK's does not (8 attempts
 // over ~95 s). The SDK's per-client circuit breaker would fail healthy calls for 30 s after ten
@@ -14,11 +15,38 @@ export const clientConfiguration = (): common.ClientConfiguration => ({
   circuitBreaker: new common.CircuitBreaker({ disableClientCircuitBreaker: true }),
 });
 
+/**
+ * Set only in the benchmark's comparison bundle (scripts/build.mjs, dist/func-sdk-http.cjs): there
+ * every client keeps the SDK's own FetchHttpClient and DefaultRequestSigner. Nothing reads it at
+ * run time, so no environment variable can switch the function to the slower path.
+ */
+declare const REENCRYPT_SDK_HTTP_CLIENT: boolean | undefined;
+const sdkHttpClient = typeof REENCRYPT_SDK_HTTP_CLIENT !== "undefined" && REENCRYPT_SDK_HTTP_CLIENT === true;
+
 export interface Principal {
   provider: common.AuthenticationDetailsProvider;
+  /** Signs and sends for every client of this principal: one parsed key, one connection pool. */
+  httpClient: common.HttpClient | undefined;
   /** From the resource principal's claims; undefined with config-file auth. */
   compartmentId: string | undefined;
   tenancyId: string | undefined;
+}
+
+/** The first argument of every generated OCI client constructor. */
+export type ClientParams = common.AuthParams;
+
+/**
+ * Both the provider (the client takes its region from it) and our httpClient (which signs with
+ * it). The SDK's type says one or the other; its constructors use both when given.
+ */
+export function clientParams(principal: Pick<Principal, "provider" | "httpClient">): ClientParams {
+  if (principal.httpClient === undefined) return { authenticationDetailsProvider: principal.provider };
+  return { authenticationDetailsProvider: principal.provider, httpClient: principal.httpClient } as unknown as ClientParams;
+}
+
+/** Our signing HTTP client for a provider, or undefined in the benchmark's SDK-client bundle. */
+export function httpClientFor(provider: common.AuthenticationDetailsProvider): common.HttpClient | undefined {
+  return sdkHttpClient ? undefined : new NodeHttpClient(provider);
 }
 
 /**
@@ -43,13 +71,14 @@ export async function createPrincipal(env: Readonly<Record<string, string | unde
     };
     return {
       provider,
+      httpClient: httpClientFor(provider),
       compartmentId: await claim(common.ResourcePrincipalAuthenticationDetailsProvider.ClaimKeys.COMPARTMENT_ID_CLAIM_KEY),
       tenancyId: await claim(common.ResourcePrincipalAuthenticationDetailsProvider.ClaimKeys.TENANT_ID_CLAIM_KEY),
     };
   }
   try {
     const provider = new common.ConfigFileAuthenticationDetailsProvider();
-    return { provider, compartmentId: undefined, tenancyId: provider.getTenantId() };
+    return { provider, httpClient: httpClientFor(provider), compartmentId: undefined, tenancyId: provider.getTenantId() };
   } catch {
     throw configurationError(
       "OCI_RESOURCE_PRINCIPAL_VERSION",
@@ -58,14 +87,29 @@ export async function createPrincipal(env: Readonly<Record<string, string | unde
   }
 }
 
-export function objectStorageClient(principal: Principal, config: Config): ObjectStorageClient {
-  const client = new ObjectStorageClient({ authenticationDetailsProvider: principal.provider }, clientConfiguration());
+// Each SDK package is loaded on first use (esbuild turns these imports into lazy requires inside
+// the one bundle): a cold start that answers without Object Storage never compiles it.
+
+export async function objectStorageClient(principal: Principal, config: Config): Promise<ObjectStorageClient> {
+  const { ObjectStorageClient } = await import("oci-objectstorage");
+  const client = new ObjectStorageClient(clientParams(principal), clientConfiguration());
   if (config.endpoints.objectStorage) client.endpoint = config.endpoints.objectStorage;
   return client;
 }
 
-export function secretsClient(principal: Principal, config: Config): SecretsClient {
-  const client = new SecretsClient({ authenticationDetailsProvider: principal.provider }, clientConfiguration());
+export async function secretsClient(principal: Principal, config: Config): Promise<SecretsClient> {
+  const { SecretsClient } = await import("oci-secrets");
+  const client = new SecretsClient(clientParams(principal), clientConfiguration());
   if (config.endpoints.secrets) client.endpoint = config.endpoints.secrets;
   return client;
+}
+
+/** A promise made on first call and kept; forgotten again if it fails, so a later call retries. */
+export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () =>
+    (p ??= make().catch((error: unknown) => {
+      p = undefined;
+      throw error;
+    }));
 }

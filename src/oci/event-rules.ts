@@ -1,6 +1,5 @@
-import { EventsClient } from "oci-events";
-import type * as common from "oci-common";
-import { clientConfiguration } from "./clients.js";
+import type { EventsClient } from "oci-events";
+import { clientConfiguration, lazy, type ClientParams } from "./clients.js";
 import { withRetry } from "./retry.js";
 import { collectPages } from "./paging.js";
 
@@ -18,11 +17,16 @@ export interface EventRules {
   listRules(compartmentId: string): Promise<RuleInfo[]>;
 }
 
-export function createEventRules(provider: common.AuthenticationDetailsProvider, endpoint: string | undefined, notAfter: () => number | undefined): EventRules {
-  const client = new EventsClient({ authenticationDetailsProvider: provider }, clientConfiguration());
-  if (endpoint) client.endpoint = endpoint;
+/** oci-events is loaded on the first call (diagnose only). */
+export function createEventRules(params: ClientParams, endpoint: string | undefined, notAfter: () => number | undefined): EventRules {
+  const eventsClient = lazy(async () => {
+    const c: EventsClient = new (await import("oci-events")).EventsClient(params, clientConfiguration());
+    if (endpoint) c.endpoint = endpoint;
+    return c;
+  });
   return {
     async listRules(compartmentId) {
+      const client = await eventsClient();
       const ids = await collectPages(async (page) => {
         const r = await withRetry("ListRules", () => client.listRules({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
           notAfter: notAfter(),

@@ -1,6 +1,5 @@
-import { KmsManagementClient, KmsVaultClient } from "oci-keymanagement";
-import type * as common from "oci-common";
-import { clientConfiguration } from "./clients.js";
+import type { KmsManagementClient, KmsVaultClient } from "oci-keymanagement";
+import { clientConfiguration, lazy, type ClientParams } from "./clients.js";
 import { withRetry } from "./retry.js";
 import { OciCallError } from "./oci-failure.js";
 import { collectPages } from "./paging.js";
@@ -30,19 +29,20 @@ export interface KeyManagement {
   getKey(managementEndpoint: string, keyId: string): Promise<KeyInfo | undefined>;
 }
 
-export function createKeyManagement(
-  provider: common.AuthenticationDetailsProvider,
-  vaultEndpoint: string | undefined,
-  notAfter: () => number | undefined,
-): KeyManagement {
-  const vaults = new KmsVaultClient({ authenticationDetailsProvider: provider }, clientConfiguration());
-  if (vaultEndpoint) vaults.endpoint = vaultEndpoint;
+/** oci-keymanagement is loaded on the first Key Management call (rotation jobs only). */
+export function createKeyManagement(params: ClientParams, vaultEndpoint: string | undefined, notAfter: () => number | undefined): KeyManagement {
+  const sdk = lazy(() => import("oci-keymanagement"));
+  const vaultClient = lazy(async () => {
+    const c: KmsVaultClient = new (await sdk()).KmsVaultClient(params, clientConfiguration());
+    if (vaultEndpoint) c.endpoint = vaultEndpoint;
+    return c;
+  });
   // The management endpoint differs per vault and always comes from GetVault.
   const managers = new Map<string, KmsManagementClient>();
-  const manager = (endpoint: string): KmsManagementClient => {
+  const manager = async (endpoint: string): Promise<KmsManagementClient> => {
     let c = managers.get(endpoint);
     if (!c) {
-      c = new KmsManagementClient({ authenticationDetailsProvider: provider }, clientConfiguration());
+      c = new (await sdk()).KmsManagementClient(params, clientConfiguration());
       c.endpoint = endpoint;
       managers.set(endpoint, c);
     }
@@ -56,10 +56,12 @@ export function createKeyManagement(
   });
   return {
     async getVault(vaultId) {
+      const vaults = await vaultClient();
       const r = await withRetry("GetVault", () => vaults.getVault({ vaultId }), { notAfter: notAfter() });
       return toVault(r.vault);
     },
     async listVaults(compartmentId) {
+      const vaults = await vaultClient();
       return collectPages(async (page) => {
         const r = await withRetry("ListVaults", () => vaults.listVaults({ compartmentId: encodeURIComponent(compartmentId), limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), {
           notAfter: notAfter(),
@@ -69,7 +71,8 @@ export function createKeyManagement(
     },
     async getKey(managementEndpoint, keyId) {
       try {
-        const r = await withRetry("GetKey", () => manager(managementEndpoint).getKey({ keyId }), { notAfter: notAfter() });
+        const keys = await manager(managementEndpoint);
+        const r = await withRetry("GetKey", () => keys.getKey({ keyId }), { notAfter: notAfter() });
         const k = r.key;
         return {
           id: k.id,

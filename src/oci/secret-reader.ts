@@ -1,19 +1,23 @@
-import type { SecretsClient } from "oci-secrets";
-import { requests } from "oci-secrets";
+import type { SecretsClient, requests } from "oci-secrets";
 import type { SecretReader } from "../keys/resolve-keys.js";
+import { strictBase64 } from "../keys/sse-c-key.js";
 import { withRetry } from "./retry.js";
 
-/** GetSecretBundle, current version; the content is returned decoded and never logged. */
-export function createSecretReader(client: SecretsClient, notAfter: () => number | undefined): SecretReader {
+/** requests.GetSecretBundleRequest.Stage.Current, without loading oci-secrets to read it. */
+const CURRENT = "CURRENT" as requests.GetSecretBundleRequest.Stage.Current;
+
+/**
+ * GetSecretBundle, current version; the content is returned decoded and never logged. The client
+ * (and with it the oci-secrets package) is only made when a secret is first read.
+ */
+export function createSecretReader(client: () => Promise<SecretsClient>, notAfter: () => number | undefined): SecretReader {
   return {
     async readSecret(secretId) {
-      const r = await withRetry(
-        "GetSecretBundle",
-        () => client.getSecretBundle({ secretId, stage: requests.GetSecretBundleRequest.Stage.Current }),
-        { notAfter: notAfter() },
-      );
+      const c = await client();
+      const r = await withRetry("GetSecretBundle", () => c.getSecretBundle({ secretId, stage: CURRENT }), { notAfter: notAfter() });
       const content = r.secretBundle.secretBundleContent as { contentType?: string; content?: string } | undefined;
-      return Buffer.from(content?.content ?? "", "base64");
+      // Strictly: Node's base64 decoder skips what it cannot read, which would accept "<key>!!garbage".
+      return strictBase64(content?.content ?? "") ?? Buffer.alloc(0);
     },
   };
 }
