@@ -1,12 +1,21 @@
 // Bundles the function into one CommonJS file (the FDK and the OCI SDK are CommonJS; an ESM
 // bundle of them breaks on dynamic require), plus the local tools.
+//
+// The function bundle leaves out what it cannot reach or what node:crypto and Node's global fetch
+// already do (scripts/bundle-slimming.mjs says which and why; checked against the metafile). The
+// Key Management, Functions, Events and Secrets SDKs stay in the one file as lazy requires
+// (dynamic import() in src/oci): compiled and run only when an entrance needs them.
 import { build } from "esbuild";
-import { statSync } from "node:fs";
+import { readdirSync, statSync, unlinkSync } from "node:fs";
+import { checkFunctionBundle, slimFunctionBundle } from "./bundle-slimming.mjs";
 
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", legalComments: "none" };
 
+const functionBundle = { minify: true, keepNames: false, plugins: [slimFunctionBundle], metafile: true };
 const entries = [
-  { in: "src/func.ts", out: "dist/func.cjs", minify: true, keepNames: true },
+  { in: "src/func.ts", out: "dist/func.cjs", ...functionBundle, define: { REENCRYPT_SDK_HTTP_CLIENT: "false" } },
+  // For `npm run bench` only: the same function with the SDK's own HTTP client and signer.
+  { in: "src/func.ts", out: "dist/func-sdk-http.cjs", ...functionBundle, define: { REENCRYPT_SDK_HTTP_CLIENT: "true" }, optional: true },
   { in: "src/local/demo.ts", out: "dist/demo.cjs", optional: true },
   { in: "src/local/bench.ts", out: "dist/bench.cjs", optional: true },
 ];
@@ -18,5 +27,18 @@ for (const e of entries) {
     if (e.optional) continue;
     throw new Error(`missing entry ${e.in}`);
   }
-  await build({ ...common, entryPoints: [e.in], outfile: e.out, minify: e.minify ?? false, keepNames: e.keepNames ?? false });
+  const result = await build({
+    ...common,
+    entryPoints: [e.in],
+    outfile: e.out,
+    minify: e.minify ?? false,
+    keepNames: e.keepNames ?? false,
+    plugins: e.plugins ?? [],
+    define: e.define ?? {},
+    metafile: e.metafile ?? false,
+  });
+  if (result.metafile) checkFunctionBundle(e.out, result.metafile);
 }
+
+// Chunks from an earlier layout would be dead weight beside the one bundle.
+for (const f of readdirSync("dist")) if (/^chunk-.*\.cjs(\.map)?$/.test(f)) unlinkSync(`dist/${f}`);

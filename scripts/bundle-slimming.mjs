@@ -1,0 +1,158 @@
+// What the function bundle leaves out, and why each is unreachable or replaceable. Used by
+// build.mjs for dist/func.cjs (and its benchmark twin) and by the bundle tests.
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const require = createRequire(import.meta.url);
+
+const unsupported = (what) =>
+  "const fail = () => { throw new Error(" +
+  JSON.stringify(`${what} is not bundled in this function (OCI API, session and resource principal keys are RSA)`) +
+  "); };\n" +
+  // Any property path leads back here; only a call throws. sshpk reads these modules' members lazily.
+  "const stub = new Proxy(fail, { get: (_t, p) => (p === '__esModule' ? false : p === Symbol.toPrimitive ? undefined : stub), apply: fail, construct: fail });\n" +
+  "module.exports = stub;";
+
+/** Module name → replacement source (CommonJS). */
+export const STUBS = {
+  // Our HTTP client sends every product request. What oci-common still fetches by itself
+  // (instance principals: metadata and federation calls) goes to Node's global fetch, as its
+  // FetchHttpClient already does whenever no `agent` option is set. Drops node-fetch, whatwg-url
+  // and tr46 (260 KiB of Unicode tables).
+  "isomorphic-fetch": "module.exports = function fetchCompat(url, options) { return fetch(url, options); };",
+  "node-fetch":
+    "function nodeFetch(url, options) { return fetch(url, options); }\n" +
+    "nodeFetch.default = nodeFetch; nodeFetch.Request = Request; nodeFetch.Response = Response; nodeFetch.Headers = Headers;\n" +
+    "module.exports = nodeFetch;",
+  // A no-op on Node 20, which has native promises.
+  "es6-promise": "module.exports = { Promise: Promise, polyfill: function polyfill() {} };",
+  // oci-common only decodes tokens (security-token-adapter.js); sign/verify pull in semver and lodash.
+  jsonwebtoken: 'module.exports = { decode: require("jsonwebtoken/decode.js") };',
+  // oci-common hashes request bodies with jsSHA("SHA-256", "TEXT").getHash("B64") (signer.js,
+  // X509-federation-client.js): node:crypto does the same.
+  jssha:
+    'const { createHash } = require("node:crypto");\n' +
+    "class Sha {\n" +
+    "  constructor(variant, inputFormat) {\n" +
+    '    if (variant !== "SHA-256" || inputFormat !== "TEXT") throw new Error(`jsSHA(${variant}, ${inputFormat}) is not bundled in this function`);\n' +
+    '    this.hash = createHash("sha256");\n' +
+    "  }\n" +
+    '  update(text) { this.hash.update(text, "utf8"); }\n' +
+    '  getHash(format) { return this.hash.digest(format === "B64" ? "base64" : format === "HEX" ? "hex" : (() => { throw new Error(`jsSHA format ${format} is not bundled`); })()); }\n' +
+    "}\n" +
+    "module.exports = Sha; module.exports.default = Sha; module.exports.__esModule = true;",
+  // oci-common calls only uuid.v1() (headers.js: opc-request-id; retry-token-header.js: opc-retry-token),
+  // where only uniqueness matters: a random UUID from node:crypto.
+  uuid: 'const { randomUUID } = require("node:crypto");\nmodule.exports = { v1: () => randomUUID(), v4: () => randomUUID() };',
+  // sshpk's curve and bcrypt helpers: Ed25519/X25519 (tweetnacl), ECDSA key derivation
+  // (ecc-jsbn, jsbn) and encrypted OpenSSH-format keys (bcrypt-pbkdf). OCI signing keys are RSA;
+  // RSA PEM (PKCS#1, PKCS#8, encrypted or not) and RSA certificates never reach these.
+  tweetnacl: unsupported("Ed25519/X25519 (tweetnacl)"),
+  "ecc-jsbn": unsupported("ECDSA key derivation (ecc-jsbn)"),
+  "ecc-jsbn/lib/ec": unsupported("ECDSA key derivation (ecc-jsbn)"),
+  jsbn: unsupported("big-integer key arithmetic (jsbn)"),
+  "bcrypt-pbkdf": unsupported("encrypted OpenSSH-format keys (bcrypt-pbkdf)"),
+};
+
+const zodEnglish = require.resolve("zod/v4/locales/en.js");
+const zodRoot = join(dirname(zodEnglish), "..");
+
+/**
+ * zod modules no schema of ours runs, replaced by modules with the same exports that throw when
+ * called: z.compile / z.withParser (core/compile.js), z.fromJSONSchema, and JSON Schema output
+ * (z.toJSONSchema, schema.toJSONSchema(), `~standard`.jsonSchema). Each may be imported only by
+ * the modules listed; the build fails if a zod update imports one from anywhere else.
+ */
+const ZOD_STUBS = {
+  "core/compile.js": { importers: ["core/index.js"] },
+  "classic/from-json-schema.js": { importers: ["classic/external.js"] },
+  "core/json-schema-generator.js": { importers: ["core/index.js"] },
+  "core/to-json-schema.js": {
+    importers: ["core/index.js", "classic/schemas.js", "core/json-schema-processors.js", "core/json-schema-generator.js"],
+    // classic/schemas.js calls these two to build methods (the `~standard` getter builds two):
+    // building must work, calling what they build throws.
+    factories: ["createStandardJSONSchemaMethod", "createToJSONSchemaMethod"],
+  },
+};
+
+/** Paths that must not appear in the function bundle's inputs once the plugin is in place. */
+export const ABSENT = [
+  "node_modules/tr46/",
+  "node_modules/whatwg-url/",
+  "node_modules/node-fetch/",
+  "node_modules/isomorphic-fetch/",
+  "node_modules/es6-promise/",
+  "node_modules/semver/",
+  "node_modules/jssha/",
+  "node_modules/uuid/",
+  "node_modules/tweetnacl/",
+  "node_modules/jsbn/",
+  "node_modules/ecc-jsbn/",
+  "node_modules/bcrypt-pbkdf/",
+  "node_modules/zod/v4/locales/de.js",
+  ...Object.keys(ZOD_STUBS).map((f) => `node_modules/zod/v4/${f}`),
+];
+
+async function zodStubSource(rel, spec) {
+  const ns = await import(pathToFileURL(join(zodRoot, rel)).href);
+  const lines = [`const fail = (name) => { throw new Error("zod's " + name + " is not bundled in this function"); };`];
+  const names = Object.keys(ns).filter((n) => n !== "default");
+  names.forEach((name, i) => {
+    const v = ns[name];
+    const id = `s${i}`;
+    const quoted = JSON.stringify(name);
+    if (spec.factories?.includes(name)) lines.push(`const ${id} = () => () => fail(${quoted});`);
+    else if (typeof v === "function") lines.push(`const ${id} = function () { fail(${quoted}); };`);
+    else if (typeof v === "symbol" && Symbol.keyFor(v) !== undefined) lines.push(`const ${id} = Symbol.for(${JSON.stringify(Symbol.keyFor(v))});`);
+    else if (v === null || ["string", "number", "boolean", "undefined"].includes(typeof v)) lines.push(`const ${id} = ${v === undefined ? "undefined" : JSON.stringify(v)};`);
+    else throw new Error(`zod ${rel} exports ${name} (${typeof v}): no stub for it; review scripts/bundle-slimming.mjs`);
+    lines.push(`export { ${id} as ${quoted} };`);
+  });
+  return lines.join("\n");
+}
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** @type {import("esbuild").Plugin} */
+export const slimFunctionBundle = {
+  name: "slim-function-bundle",
+  setup(b) {
+    const names = Object.keys(STUBS).map(escape).join("|");
+    b.onResolve({ filter: new RegExp(`^(${names})$`) }, (a) => ({ path: a.path, namespace: "stub", pluginData: { resolveDir: a.resolveDir } }));
+    b.onLoad({ filter: /.*/, namespace: "stub" }, (a) => ({ contents: STUBS[a.path], loader: "js", resolveDir: a.pluginData.resolveDir }));
+    // zod/v4/core and zod/v4/classic re-export `locales` from "../locales/index.js": English only
+    // (the default; z.config(z.locales.xx()) is never called).
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(a.importer) ? { path: "zod-locales-en", namespace: "zod-locales" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, () => ({
+      contents: `export { default as en } from ${JSON.stringify(zodEnglish)};`,
+      loader: "js",
+      resolveDir: dirname(zodEnglish),
+    }));
+    b.onResolve({ filter: /(compile|from-json-schema|json-schema-generator|to-json-schema)\.js$/ }, (a) => {
+      if (!a.importer.startsWith(zodRoot)) return undefined;
+      const target = relative(zodRoot, join(a.resolveDir, a.path)).split("\\").join("/");
+      const spec = ZOD_STUBS[target];
+      if (!spec) return undefined;
+      const importer = relative(zodRoot, a.importer).split("\\").join("/");
+      if (!spec.importers.includes(importer)) {
+        return { errors: [{ text: `zod's ${importer} imports ${target}, which the function bundle replaces with a stub: review scripts/bundle-slimming.mjs` }] };
+      }
+      return { path: target, namespace: "zod-stub" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-stub" }, async (a) => ({ contents: await zodStubSource(a.path, ZOD_STUBS[a.path]), loader: "js" }));
+  },
+};
+
+/** Throws unless the metafile shows one output file without any of ABSENT, with zod's English locale. */
+export function checkFunctionBundle(out, metafile) {
+  const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
+  if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
+  const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);
+  for (const path of ABSENT) {
+    const hit = inputs.find((f) => f.includes(path));
+    if (hit) throw new Error(`${out}: ${hit} is bundled; the slimming plugin no longer catches it`);
+  }
+  if (!inputs.some((f) => f.endsWith("zod/v4/locales/en.js"))) throw new Error(`${out}: zod's English locale is missing`);
+}
