@@ -1,12 +1,22 @@
 import * as fdk from "@fnproject/fdk";
 import { buildRuntime } from "./invocation/build-runtime.js";
 import { handle } from "./invocation/handle.js";
-import { createLogger } from "./log.js";
+import { createLogger, routeConsole, type Logger } from "./log.js";
+import { logSdkThrough } from "./oci/clients.js";
 
 // The FDK edge only. Configuration is read once per container from process.env (never from
 // ctx.config, which is a copy of the whole environment including the resource principal's key).
-const bootLog = createLogger((process.env["REENCRYPT_LOG_LEVEL"] as "info" | undefined) ?? "info");
+const bootLevel = (process.env["REENCRYPT_LOG_LEVEL"] as "info" | undefined) ?? "info";
+const bootLog = createLogger(bootLevel);
+// Every line this process prints is one JSON object: the console (the FDK, the OCI SDK's retrier)
+// and oci-common's LOG.logger go through the configured logger once there is one.
+let log: Logger = bootLog;
+routeConsole(() => log);
+logSdkThrough(() => log, bootLevel);
 const runtime = buildRuntime(process.env, bootLog);
+void runtime.then((rt) => {
+  if (!(rt instanceof Error)) log = rt.log;
+});
 
 fdk.handle(
   async (input, ctx) => {

@@ -1,7 +1,10 @@
 // JSON lines on stdout (OCI Functions ships stdout to its logs). Fields are serialised with
 // JSON.stringify, so SecretValue instances print as "[redacted]". Key material only ever travels
 // inside SecretValue; `redactText` is a second guard for free-form text we did not write
-// (SDK and service error messages).
+// (SDK and service error messages). Whatever else the process prints (the OCI SDK's console.warn
+// lines, the FDK's console.log) comes through routeConsole and sdkLogger: one JSON object a line.
+
+import { format } from "node:util";
 
 export const LogLevels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LogLevels;
@@ -21,11 +24,15 @@ const defaultSink: Sink = (line) => {
 };
 
 // Base64 runs of 40+ characters with mixed case are what SSE-C keys (44 chars) and PEM bodies
-// look like; OCIDs (lowercase) and ordinary names are left alone.
-const LONG_BASE64 = /[A-Za-z0-9+/]{40,}={0,2}/g;
+// look like; a run holding 64 hex digits in a row (either case) is a 32-byte key written in hex.
+// OCIDs (lowercase base32, with letters past f) and ordinary names are left alone.
+const LONG_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
+const HEX_KEY = /[0-9a-fA-F]{64}/;
+const UPPER = /[A-Z]/;
+const LOWER = /[a-z]/;
 
 export function redactText(text: string): string {
-  return text.replace(LONG_BASE64, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) ? "[redacted]" : run));
+  return text.replace(LONG_RUN, (run) => ((UPPER.test(run) && LOWER.test(run)) || HEX_KEY.test(run) ? "[redacted]" : run));
 }
 
 export function createLogger(level: LogLevel = "info", base: Record<string, unknown> = {}, sink: Sink = defaultSink): Logger {
@@ -48,4 +55,62 @@ export function createLogger(level: LogLevel = "info", base: Record<string, unkn
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger(level, { ...base, ...fields }, sink),
   };
+}
+
+/** Longer console text is cut: one failing SDK call must not write megabytes. */
+const MAX_CONSOLE_TEXT = 4_000;
+
+// oci-common's retrier prints these with console.warn for every failed call, embedding the
+// service's error text; our own failure records report the call already. Debug level only.
+const SDK_RETRY_LINE = /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
+
+/** The text of console-style arguments, redacted and bounded. */
+export function consoleText(args: unknown[]): string {
+  const text = redactText(format(...args));
+  return text.length > MAX_CONSOLE_TEXT ? `${text.slice(0, MAX_CONSOLE_TEXT)}… (${text.length} characters)` : text;
+}
+
+const CONSOLE_LEVELS = { debug: "debug", trace: "debug", log: "info", info: "info", dir: "info", warn: "warn", error: "error" } as const;
+type ConsoleMethod = keyof typeof CONSOLE_LEVELS;
+
+/**
+ * Sends console.log/info/debug/trace/dir/warn/error of this process through `logger()` (read on
+ * every call, so the configured logger replaces the boot one): each call becomes one JSON line with
+ * `source: "console"`, its text redacted, newlines escaped by JSON. The OCI SDK's retry lines go to
+ * debug. Returns a function that puts the console back.
+ */
+export function routeConsole(logger: () => Logger): () => void {
+  const saved = new Map<ConsoleMethod, unknown>();
+  for (const method of Object.keys(CONSOLE_LEVELS) as ConsoleMethod[]) {
+    saved.set(method, console[method]);
+    const level = CONSOLE_LEVELS[method];
+    console[method] = (...args: unknown[]): void => {
+      const text = method === "dir" ? consoleText([args[0]]) : consoleText(args);
+      logger()[SDK_RETRY_LINE.test(text) ? "debug" : level](text, { source: "console" });
+    };
+  }
+  return () => {
+    for (const [method, fn] of saved) (console as unknown as Record<string, unknown>)[method] = fn;
+  };
+}
+
+/** oci-common's Logger interface (`LOG.logger`), implemented over ours. */
+export interface SdkLogger {
+  level: string;
+  debug(message?: unknown, ...rest: unknown[]): void;
+  info(message?: unknown, ...rest: unknown[]): void;
+  warn(message?: unknown, ...rest: unknown[]): void;
+  error(message?: unknown, ...rest: unknown[]): void;
+  trace(message?: unknown, ...rest: unknown[]): void;
+}
+
+/** An adapter for oci-common's `LOG.logger`: its messages as JSON lines with `source: "oci-sdk"`, redacted. */
+export function sdkLogger(logger: () => Logger, level: LogLevel = "info"): SdkLogger {
+  const at =
+    (lvl: LogLevel) =>
+    (...args: unknown[]): void => {
+      if (LogLevels[lvl] < LogLevels[level]) return;
+      logger()[lvl](consoleText(args), { source: "oci-sdk" });
+    };
+  return { level, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), trace: at("debug") };
 }

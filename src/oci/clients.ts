@@ -3,12 +3,18 @@ import type { ObjectStorageClient } from "oci-objectstorage";
 import type { SecretsClient } from "oci-secrets";
 import { configurationError } from "../errors.js";
 import type { Config } from "../config.js";
+import { sdkLogger, type Logger, type LogLevel } from "../log.js";
 import { NodeHttpClient } from "./http/node-http-client.js";
 
 // Our own retry loop (retry.ts) knows the invocation's deadline; the SDK's does not (8 attempts
 // over ~95 s). The SDK's per-client circuit breaker would fail healthy calls for 30 s after ten
 // throttled ones, and it outlives invocations in a warm container: both are off.
 common.CircuitBreaker.EnableGlobalCircuitBreaker = false;
+
+/** oci-common's own logging (LOG.logger: auth, circuit breaker, client debug lines) as our JSON lines. */
+export function logSdkThrough(logger: () => Logger, level: LogLevel): void {
+  common.LOG.logger = sdkLogger(logger, level);
+}
 
 export const clientConfiguration = (): common.ClientConfiguration => ({
   retryConfiguration: common.NoRetryConfigurationDetails,
