@@ -10,9 +10,9 @@ const unitKey = (u: Unit): string =>
   JSON.stringify([u.namespace, u.bucket, u.scope.kind, u.scope.kind === "object" ? [u.scope.object, u.scope.versionId ?? null] : [u.scope.prefix, u.scope.allVersions]]);
 
 /**
- * Targets that name the same versions are processed once (contract §10): exact duplicates, and
- * targets inside another target of the same bucket (a prefix under a prefix that covers at least
- * the same versions; a latest-version object under a prefix). Order is kept.
+ * Targets that name the same versions are processed once (contract §10): exact duplicates, and a
+ * prefix inside another prefix of the same bucket that covers at least the same versions. An
+ * object target stays even under a prefix: if it does not exist, its caller hears so. Order is kept.
  */
 export function dedupeUnits(units: Unit[]): Unit[] {
   const seen = new Set<string>();
@@ -21,7 +21,7 @@ export function dedupeUnits(units: Unit[]): Unit[] {
     prefixes.some((p) => {
       if (p === u || p.namespace !== u.namespace || p.bucket !== u.bucket || p.scope.kind !== "prefix" || p.method !== u.method) return false;
       const ps = p.scope;
-      if (u.scope.kind === "object") return u.scope.versionId === undefined ? u.scope.object.startsWith(ps.prefix) : ps.allVersions && u.scope.object.startsWith(ps.prefix);
+      if (u.scope.kind === "object") return false;
       if (!u.scope.prefix.startsWith(ps.prefix) || (u.scope.allVersions && !ps.allVersions)) return false;
       // Two equal prefixes: the first one stays.
       return u.scope.prefix !== ps.prefix || u.scope.allVersions !== ps.allVersions || prefixes.indexOf(p) < prefixes.indexOf(u);

@@ -74,6 +74,10 @@ export async function startRotation(
   if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
   const d = await dispatchShards(spec.id, { jobs, invoker, config: rt.config, log });
   log.info("rotation job scheduled", { jobId: spec.id, units: spec.units.length, shards: shards.length, dispatched: d.started.length });
+  if (d.started.length === 0) {
+    log.error("no shard of the rotation could be started; the job is recorded and the next sweep resumes it", { jobId: spec.id });
+    return answer(spec.id, "incomplete", `job ${spec.id} is recorded but none of its shards could be started (InvokeFunction failed): the next sweep resumes it`);
+  }
   return answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`);
 }
 

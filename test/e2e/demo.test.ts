@@ -98,7 +98,7 @@ describe("npm start (dist/demo.cjs)", () => {
       const curls = r.stdout.match(/^ {2}curl -sS -X POST http:\/\/127\.0\.0\.1:\d+\/reencrypt /gm) ?? [];
       expect(curls.length).toBeGreaterThanOrEqual(4);
       expect(r.stdout).toMatch(/"secretId":"ocid1\.vaultsecret\./);
-      expect(r.stdout).toMatch(/\{"resume":"r1\.[A-Za-z0-9_-]+"\}/);
+      expect(r.stdout).toMatch(/\{"resume":"j1\.[A-Za-z0-9-]+\.[A-Za-z0-9_-]{22,}"\}/);
     },
     RUN_TIMEOUT_MS + 10_000,
   );

@@ -21,6 +21,12 @@ const seed = (perBucket = 10): Seed => ({
   ],
 });
 
+const jobStatus = async (s: LocalStack, jobId: string) => {
+  const r = await s.invoke({ job: jobId });
+  expect(r.httpStatus).toBe(200);
+  return r.data;
+};
+
 const objectEvent = (type: string, bucket: string, name: string, source = "objectstorage") => {
   const e = fixture("createobject");
   e.eventType = type;
@@ -117,7 +123,11 @@ describe("events, end to end", () => {
     const { event, keyId, versionId } = rotation(s, { withVault });
     const untouched = ["b4", "state"].flatMap((b) => em.state.objectVersions(b));
     const r = await s.deliverEvent(event);
-    expect(r.data).toMatchObject({ status: "succeeded", counts: { reencrypted: 21 + 10 + 5, failed: 0, skipped: 1 } });
+    // With a state bucket the rotation runs as shards (one per unit) in detached invocations.
+    expect(r.httpStatus).toBe(202);
+    expect(r.data.status).toBe("continuing");
+    const job = await jobStatus(s, r.data.jobId);
+    expect(job).toMatchObject({ status: "succeeded", origin: "rotation", counts: { reencrypted: 21 + 10 + 5, failed: 0, skipped: 1 }, shards: { total: 3, done: 3 } });
     const onNew = (b: string, p = "") => em.state.objectVersions(b, p).filter((v) => !v.isDeleteMarker);
     for (const v of [...onNew("b1"), ...onNew("b2"), ...onNew("b3", "sec/").filter((x) => !x.name.startsWith("sec/deep/"))]) {
       expect(v.wrapping).toEqual({ kind: "kms", kmsKeyId: keyId, keyVersionId: versionId });
@@ -127,7 +137,11 @@ describe("events, end to end", () => {
     expect(onNew("b3", "sec/deep/").every((v) => v.reencryptCount === 0)).toBe(true);
     expect(onNew("b3", "pub/").every((v) => v.reencryptCount === 0)).toBe(true);
     expect([...onNew("b4"), ...untouched].every((v) => v.reencryptCount === 0)).toBe(true);
-    expect(r.data.report).toMatch(/^\/n\/evns\/b\/state\/o\/reports\//);
+    expect(job.summary).toBe(`/n/evns/b/state/o/reports/${r.data.jobId}.summary.json`);
+    const summary = JSON.parse(em.state.findVersion("state", `reports/${r.data.jobId}.summary.json`)?.content.toString("utf8") ?? "{}");
+    expect(summary).toMatchObject({ status: "succeeded", counts: { reencrypted: 36 } });
+    const lines = summary.parts.flatMap((p: string) => (em.state.findVersion("state", p.replace(/^\/n\/evns\/b\/state\/o\//, ""))?.content.toString("utf8") ?? "").trim().split("\n"));
+    expect(lines.filter((l: string) => JSON.parse(l).outcome === "reencrypted")).toHaveLength(36);
   });
 
   it("does nothing for a failed automatic rotation", async () => {
@@ -143,11 +157,13 @@ describe("events, end to end", () => {
     const s = await start();
     const { event } = rotation(s);
     const first = await s.deliverEvent(event);
-    expect(first.data.status).toBe("succeeded");
+    expect(first.data.status).toBe("continuing");
+    expect((await jobStatus(s, first.data.jobId)).status).toBe("succeeded");
     const again = { ...event, eventID: randomUUID(), eventType: "com.oraclecloud.keymanagementservice.autokeyrotate.end" };
     const second = await s.deliverEvent(again);
     expect(second.data.status).toBe("skipped");
-    expect(second.data.message).toMatch(/already handled/);
+    expect(second.data.jobId).toBe(first.data.jobId);
+    expect(second.data.message).toMatch(/has ended: succeeded/);
     expect(s.emulator.state.objectVersions("b2").every((v) => v.reencryptCount === 1)).toBe(true);
   });
 
@@ -164,10 +180,12 @@ describe("events, end to end", () => {
     expect(r.data.resume).toBeUndefined();
     expect(flaky.hits).toBe(1);
     const outcomes = em.functions.detached;
-    expect(outcomes.length).toBeGreaterThanOrEqual(2);
-    const last = JSON.parse(outcomes[outcomes.length - 1]?.result?.body.toString("utf8") ?? "{}");
-    expect(last.status).toBe("succeeded");
-    expect(last.counts.reencrypted).toBe(3301 + 1650 + 5);
+    // Three shards, the big ones continued in further invocations.
+    expect(outcomes.length).toBeGreaterThanOrEqual(5);
+    const job = await jobStatus(s, r.data.jobId);
+    expect(job.status).toBe("succeeded");
+    expect(job.counts.reencrypted).toBe(3301 + 1650 + 5);
+    expect(job.invocations).toBe(outcomes.length);
     const all = [...em.state.objectVersions("b1"), ...em.state.objectVersions("b2")].filter((v) => !v.isDeleteMarker);
     expect(all).toHaveLength(4951);
     expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
@@ -175,7 +193,7 @@ describe("events, end to end", () => {
     expect(twice).toBeLessThanOrEqual(16 * outcomes.length);
   });
 
-  it("keeps the token when a continuation cannot start, and the job resumes from it by hand", async () => {
+  it("keeps the job when no shard can start, and the next sweep resumes it to the end", async () => {
     const s = await start({ perBucket: 400, timeoutSeconds: 2 });
     const em = s.emulator;
     em.faults.setBaseLatency(2);
@@ -184,15 +202,15 @@ describe("events, end to end", () => {
     const r = await s.deliverEvent(event);
     expect(r.httpStatus).toBe(202);
     expect(r.data.status).toBe("incomplete");
-    expect(r.data.message).toMatch(/continuation could not be started.*token kept at \/n\/evns\/b\/state\/o\/reports\//);
-    const kept = JSON.parse(em.state.findVersion("state", `reports/${r.data.jobId}.incomplete.json`)?.content.toString("utf8") ?? "{}");
-    expect(kept.resume).toBe(r.data.resume);
+    expect(r.data.message).toMatch(/next sweep resumes it/);
     expect(em.requests.filter((q) => q.operation === "InvokeFunction").length).toBeGreaterThan(1);
+    expect((await jobStatus(s, r.data.jobId)).status).toBe("stalled");
     em.faults.clear();
     em.faults.setBaseLatency(0);
-    const done = await s.invoke({ resume: kept.resume }, { deadline: new Date(Date.now() + 60_000) });
+    const sweep = await s.invoke({ sweep: true });
+    expect(sweep.data).toMatchObject({ resumed: [r.data.jobId] });
     await em.functions.idle();
-    expect(done.data.status).toBe("succeeded");
+    expect((await jobStatus(s, r.data.jobId)).status).toBe("succeeded");
     const all = [...em.state.objectVersions("b1"), ...em.state.objectVersions("b2")].filter((v) => !v.isDeleteMarker);
     expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Seed } from "../../src/local/emulator/index.js";
+import { startEmulator, type Emulator, type Seed } from "../../src/local/emulator/index.js";
 import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
 import { expectAllSigned, expectNoKeyMaterial, gateway, mutations, sha, wrapOf } from "./helpers.js";
 
@@ -42,9 +42,13 @@ describe("HTTP entrance, end to end (bundle + FDK socket + SDK + emulator)", () 
   let ids: LocalStack["emulator"]["seedIds"];
   let k1v2: string;
 
+  let em: Emulator;
   beforeAll(async () => {
-    stack = await startLocalStack({ seed });
-    ids = stack.emulator.seedIds;
+    em = await startEmulator({ seed });
+    ids = em.seedIds;
+    // Target keys must be allowed (contract §10): the Vault key and both key secrets, and inline keys.
+    const allowed = [ids.keys["k2"], ids.secrets["raw-key"], ids.secrets["b64-key"], ids.secrets["not-a-key"]].join(",");
+    stack = await startLocalStack({ emulator: em, config: { REENCRYPT_ALLOWED_KEYS: allowed, REENCRYPT_ALLOW_INLINE_KEYS: "true" } });
     // Rotate k1 so every object in data/pages sits on an old key version.
     k1v2 = stack.emulator.state.rotateKey(ids.keys["k1"] as string).id;
   });
@@ -52,6 +56,7 @@ describe("HTTP entrance, end to end (bundle + FDK socket + SDK + emulator)", () 
     expectAllSigned(stack.emulator);
     expectNoKeyMaterial(stack, [...Object.values(ids.sseCKeys), INLINE, B64_SECRET_KEY], responses);
     await stack.stop();
+    await em.close();
   });
 
   it("re-encrypts one object with a hostile name to the bucket key's latest version, via the gateway", async () => {
@@ -129,7 +134,8 @@ describe("HTTP entrance, end to end (bundle + FDK socket + SDK + emulator)", () 
   it("lists without changing anything in a dry run", async () => {
     const before = mutations(stack.emulator);
     const r = await call({ targets: [{ bucket: "plain" }, { bucket: "plain", object: "nope" }], dryRun: true });
-    expect(r.httpStatus).toBe(200);
+    // As the real run would answer (contract v2): some targets missing is a 207.
+    expect(r.httpStatus).toBe(207);
     expect(r.data.status).toBe("dry-run");
     expect(r.data.objects.map((o: { object: string }) => o.object)).toEqual(["x/000000", "x/000001", "x/000002", "x/000003", "x/000004"]);
     expect(r.data.failures).toMatchObject([{ object: "nope", status: 404 }]);

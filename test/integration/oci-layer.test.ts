@@ -108,12 +108,21 @@ describe("OCI layer against the emulator", () => {
     await expect(store.getBucket("intns", "nope")).rejects.toMatchObject({ failure: { status: 404 } });
   });
 
-  it("puts with if-none-match once", async () => {
+  it("puts with if-none-match once, and replaces only the ETag it read (if-match)", async () => {
     const store = rt.objectStore(budget);
     // (The SDK drops a body that is exactly "{}": our markers and reports never are.)
-    expect(await store.putObject("intns", "other", "m/x.json", '{"a":1}', { ifNoneMatch: true })).toBe(true);
-    expect(await store.putObject("intns", "other", "m/x.json", '{"a":2}', { ifNoneMatch: true })).toBe(false);
+    const first = await store.putObject("intns", "other", "m/x.json", '{"a":1}', { ifNoneMatch: true });
+    expect(first?.etag).toBeTruthy();
+    expect(await store.putObject("intns", "other", "m/x.json", '{"a":2}', { ifNoneMatch: true })).toBeUndefined();
     expect(em.state.findVersion("other", "m/x.json")?.content.toString("utf8")).toBe('{"a":1}');
+    const read = await store.getObject("intns", "other", "m/x.json");
+    expect(read).toEqual({ body: Buffer.from('{"a":1}'), etag: first?.etag });
+    const second = await store.putObject("intns", "other", "m/x.json", '{"a":3}', { ifMatch: read?.etag });
+    expect(second?.etag).not.toBe(first?.etag);
+    // A writer still holding the first ETag lost the race: nothing is written.
+    expect(await store.putObject("intns", "other", "m/x.json", '{"a":4}', { ifMatch: first?.etag })).toBeUndefined();
+    expect(em.state.findVersion("other", "m/x.json")?.content.toString("utf8")).toBe('{"a":3}');
+    expect(await store.getObject("intns", "other", "m/none.json")).toBeUndefined();
   });
 
   it("writes a large report intact, multi-byte characters included", async () => {
