@@ -7,10 +7,11 @@
 // (dynamic import() in src/oci): compiled and run only when an entrance needs them.
 import { build } from "esbuild";
 import { readdirSync, statSync, unlinkSync } from "node:fs";
-import { checkFunctionBundle, slimFunctionBundle } from "./bundle-slimming.mjs";
+import { checkFunctionBundle, checkUnusedClients, slimFunctionBundle } from "./bundle-slimming.mjs";
 
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", legalComments: "none" };
 
+checkUnusedClients("src");
 const functionBundle = { minify: true, keepNames: false, plugins: [slimFunctionBundle], metafile: true };
 const entries = [
   { in: "src/func.ts", out: "dist/func.cjs", ...functionBundle, define: { REENCRYPT_SDK_HTTP_CLIENT: "false" } },

@@ -1,5 +1,6 @@
 // What the function bundle leaves out, and why each is unreachable or replaceable. Used by
 // build.mjs for dist/func.cjs (and its benchmark twin) and by the bundle tests.
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -113,6 +114,49 @@ async function zodStubSource(rel, spec) {
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
+/**
+ * Client classes of multi-client SDK packages that the function never constructs. Each is
+ * replaced (in the package's lib/client.js) by a class that throws, located by the generated
+ * file's exact shape: `class X {` at column 0 up to `}` + `exports.X = X;`. The build fails if the
+ * shape differs or if src/ names one of them.
+ */
+export const UNUSED_CLIENTS = {
+  "oci-keymanagement": ["EkmClient", "KmsCryptoClient", "KmsHsmClusterClient"],
+};
+
+function dropClientClasses(pkg, file, source) {
+  let out = source;
+  for (const name of UNUSED_CLIENTS[pkg]) {
+    const open = `\nclass ${name} {\n`;
+    const close = `\n}\nexports.${name} = ${name};\n`;
+    const start = out.indexOf(open);
+    const end = out.indexOf(close, start);
+    if (start < 0 || end < 0 || out.indexOf(open, start + 1) >= 0) {
+      throw new Error(`${file}: class ${name} is not where the slimming plugin expects it; review scripts/bundle-slimming.mjs`);
+    }
+    const stub = `\nclass ${name} {\n    constructor() { throw new Error(${JSON.stringify(`${pkg} ${name} is not bundled in this function`)}); }`;
+    out = out.slice(0, start) + stub + out.slice(end);
+  }
+  return out;
+}
+
+/** Throws if a source file under `dir` names a client class the bundle replaces. */
+export function checkUnusedClients(dir) {
+  const names = Object.values(UNUSED_CLIENTS).flat();
+  const pattern = new RegExp(`\\b(${names.join("|")})\\b`);
+  const walk = (d) => {
+    for (const entry of readdirSync(d)) {
+      const p = join(d, entry);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith(".ts")) {
+        const m = pattern.exec(readFileSync(p, "utf8"));
+        if (m) throw new Error(`${p} uses ${m[1]}, which the function bundle replaces: see UNUSED_CLIENTS in scripts/bundle-slimming.mjs`);
+      }
+    }
+  };
+  walk(dir);
+}
+
 /** @type {import("esbuild").Plugin} */
 export const slimFunctionBundle = {
   name: "slim-function-bundle",
@@ -142,6 +186,11 @@ export const slimFunctionBundle = {
       return { path: target, namespace: "zod-stub" };
     });
     b.onLoad({ filter: /.*/, namespace: "zod-stub" }, async (a) => ({ contents: await zodStubSource(a.path, ZOD_STUBS[a.path]), loader: "js" }));
+    const clientFiles = new RegExp(`[\\\\/](${Object.keys(UNUSED_CLIENTS).join("|")})[\\\\/]lib[\\\\/]client\\.js$`);
+    b.onLoad({ filter: clientFiles }, (a) => {
+      const pkg = clientFiles.exec(a.path)[1];
+      return { contents: dropClientClasses(pkg, a.path, readFileSync(a.path, "utf8")), loader: "js" };
+    });
   },
 };
 
