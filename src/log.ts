@@ -104,7 +104,11 @@ export interface SdkLogger {
   trace(message?: unknown, ...rest: unknown[]): void;
 }
 
-/** An adapter for oci-common's `LOG.logger`: its messages as JSON lines with `source: "oci-sdk"`, redacted. */
+/**
+ * An adapter for oci-common's `LOG.logger`: its messages as JSON lines with `source: "oci-sdk"`,
+ * redacted. The SDK's info lines are chatter ("ObjectStorageClient endpoint set to …", region
+ * lookups): they go to debug with its debug and trace lines.
+ */
 export function sdkLogger(logger: () => Logger, level: LogLevel = "info"): SdkLogger {
   const at =
     (lvl: LogLevel) =>
@@ -112,5 +116,5 @@ export function sdkLogger(logger: () => Logger, level: LogLevel = "info"): SdkLo
       if (LogLevels[lvl] < LogLevels[level]) return;
       logger()[lvl](consoleText(args), { source: "oci-sdk" });
     };
-  return { level, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), trace: at("debug") };
+  return { level, debug: at("debug"), info: at("debug"), warn: at("warn"), error: at("error"), trace: at("debug") };
 }

@@ -92,10 +92,11 @@ describe("routeConsole", () => {
 });
 
 describe("sdkLogger", () => {
-  it("writes oci-common's messages as redacted JSON lines at their level and drops those below it", () => {
+  it("writes oci-common's warnings and errors as redacted JSON lines; its info chatter is debug", () => {
     const { lines, log } = capture("debug");
     const sdk = sdkLogger(() => log, "info");
     sdk.debug("Calling operation ObjectStorageClient#reencryptObject.");
+    sdk.info("ObjectStorageClient endpoint set to https://objectstorage.us-ashburn-1.oraclecloud.com");
     sdk.error("error from defaultErrorFunction: ", { message: `bad key ${b64}` });
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0] as string) as Record<string, unknown>;
