@@ -21,6 +21,7 @@ const entries = [
   { in: "src/func-loader.ts", out: "dist/func-loader.cjs", minify: true },
   { in: "src/local/demo.ts", out: "dist/demo.cjs", optional: true },
   { in: "src/local/bench.ts", out: "dist/bench.cjs", optional: true },
+  { in: "src/cli/main.ts", out: "dist/cli.cjs", minify: true },
 ];
 
 for (const e of entries) {

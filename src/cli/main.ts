@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The operator CLI: `oci-reencrypt <command>`, bundled to dist/cli.cjs (bin "oci-reencrypt").
+import { CommanderError } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
+import { CliError, ExitCode } from "./cli-error.js";
+import { createProgram, valueOptions } from "./cli-program.js";
+import { expandOciShortFlags } from "./oci-short-flags.js";
+
+async function main(argv: string[]): Promise<void> {
+  const program = createProgram(packageJson.version);
+  const args = expandOciShortFlags(argv.slice(2), valueOptions(program));
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed the message (and the help hint) already.
+      const ok = error.code === "commander.helpDisplayed" || error.code === "commander.version";
+      process.exitCode = ok ? ExitCode.done : ExitCode.usage;
+      return;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`oci-reencrypt: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`oci-reencrypt: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = ExitCode.failures;
+  }
+}
+
+void main(process.argv);
