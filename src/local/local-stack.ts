@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   maxContainers?: number;
   /** An idle container is stopped after this long. Default 30. */
   idleSeconds?: number;
+  /** How long an invocation waits for a busy container before a cold start (Fn's hot poll). Default 200; 0 cold-starts at once. */
+  hotPollMs?: number;
   /** Lifetime of the resource principal token every container reads from files; default 3600. */
   principalTtlSeconds?: number;
   /** Sees every container's output as it arrives (`pid` tells containers apart). */
@@ -112,6 +114,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     memoryMb: fnRecord.memoryInMBs,
     maxContainers: o.maxContainers,
     idleSeconds: o.idleSeconds,
+    hotPollMs: o.hotPollMs,
     timeoutSeconds: fnRecord.timeoutInSeconds,
     onOutput: o.onOutput,
   });

@@ -25,6 +25,12 @@ export interface ContainerPoolOptions {
   timeoutSeconds?: number | undefined;
   /** A container still busy this long after its invocation's deadline is SIGKILLed; default 1000 (OCI: 1 s). */
   killGraceMs?: number | undefined;
+  /**
+   * When every container is busy but another may start, an invocation first waits this long for
+   * a busy one to come free, as the Fn agent's hot poll does (FN_HOT_POLL_MSECS, 200 ms by default
+   * in fnproject/fn); only then does it cold-start a container. 0 starts one at once. Default 200.
+   */
+  hotPollMs?: number | undefined;
   /** Default 15000 (many cold starts at once on a small machine are slow). */
   readyTimeoutMs?: number | undefined;
   /** Sees every container's output as it arrives. */
@@ -89,6 +95,8 @@ interface Container {
 interface Waiter {
   resolve(c: Container): void;
   reject(e: Error): void;
+  /** Hot-polling: waits for a busy container until this timer starts a new one instead. */
+  hotTimer?: NodeJS.Timeout | undefined;
 }
 
 export class ContainerPool {
@@ -96,6 +104,7 @@ export class ContainerPool {
   private readonly max: number;
   private readonly idleMs: number;
   private readonly graceMs: number;
+  private readonly hotPollMs: number;
   /** Started and not retired, busy or idle. */
   private readonly live: Container[] = [];
   /** Idle containers, the most recently used last. */
@@ -115,6 +124,7 @@ export class ContainerPool {
     if (!(this.max >= 1)) throw new Error(`maxContainers must be at least 1, got ${this.max}`);
     this.idleMs = (o.idleSeconds ?? 30) * 1000;
     this.graceMs = o.killGraceMs ?? 1000;
+    this.hotPollMs = o.hotPollMs ?? 200;
     if (o.onOutput) this.listeners.add(o.onOutput);
   }
 
@@ -206,7 +216,10 @@ export class ContainerPool {
   /** Stops every container (SIGTERM, then SIGKILL after 2 s); waiting and running invocations fail. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const w of this.waiters.splice(0)) w.reject(new InvocationFailedError("stopped", "the container pool was stopped"));
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.hotTimer);
+      w.reject(new InvocationFailedError("stopped", "the container pool was stopped"));
+    }
     for (const c of this.live) clearTimeout(c.idleTimer);
     await Promise.allSettled([...this.pendingStarts]);
     await Promise.all(this.started.map((p) => p.stop()));
@@ -228,7 +241,23 @@ export class ContainerPool {
       idle.busy = true;
       return Promise.resolve(idle);
     }
-    if (this.live.length + this.starting < this.max) return this.spawn(true);
+    if (this.live.length + this.starting < this.max) {
+      const busy = this.live.some((c) => c.busy && !c.retired);
+      if (this.hotPollMs <= 0 || !busy) return this.spawn(true);
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = { resolve, reject };
+        waiter.hotTimer = setTimeout(() => {
+          waiter.hotTimer = undefined;
+          // Still waiting: start a container for it if there is room, else it waits its turn.
+          if (this.live.length + this.starting >= this.max) return;
+          const i = this.waiters.indexOf(waiter);
+          if (i < 0) return;
+          this.waiters.splice(i, 1);
+          this.spawn(true).then(resolve, reject);
+        }, this.hotPollMs);
+        this.waiters.push(waiter);
+      });
+    }
     if (!wait) {
       return Promise.reject(
         new InvocationFailedError("no-capacity", `all ${this.max} containers are busy (the concurrency limit): TooManyRequests`),
@@ -332,6 +361,7 @@ export class ContainerPool {
     }
     const waiter = this.waiters.shift();
     if (waiter) {
+      clearTimeout(waiter.hotTimer);
       c.busy = true;
       waiter.resolve(c);
       return;
@@ -369,6 +399,7 @@ export class ContainerPool {
   private slotFreed(): void {
     if (this.stopped || this.waiters.length === 0 || this.live.length + this.starting >= this.max) return;
     const waiter = this.waiters.shift() as Waiter;
+    clearTimeout(waiter.hotTimer);
     this.spawn(true).then(waiter.resolve, waiter.reject);
   }
 }
