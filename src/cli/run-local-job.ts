@@ -101,9 +101,11 @@ export async function runLocalJob(job: LocalJob, o: LocalRunOptions): Promise<Lo
       o.progress.note(`the checkpoint ${o.checkpoint.path} could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+  /** The estimate is an estimate: once the job is done, its size is what was done. */
   const sample = (s: ShardSnapshot) => {
     const c = addCounts(job.totals, s.counts);
-    return { done: c.matched + c.skipped, reencrypted: c.reencrypted, failed: c.failed, skipped: c.skipped, total: job.estimatedTotal };
+    const done = c.matched + c.skipped;
+    return { done, reencrypted: c.reencrypted, failed: c.failed, skipped: c.skipped, total: s.cursor === undefined && job.estimatedTotal !== undefined ? done : job.estimatedTotal };
   };
 
   save(running.snapshot());
