@@ -50,6 +50,9 @@ async function openTarget(f: TargetFlags, globals: GlobalOptions, o: { directOnl
 function checkAnswer(a: FunctionAnswer): Record<string, unknown> {
   const e = a.body["error"] as { code?: string; message?: string } | undefined;
   if (e && typeof e === "object") throw new CliError(`the function answered ${a.httpStatus === 200 ? "" : `${a.httpStatus} `}${e.code ?? "error"}: ${e.message ?? ""}`, a.httpStatus === 400 || e.code === "InvalidPayload" ? ExitCode.usage : ExitCode.failures);
+  // A job's answer carries its own status (207, 404, 502 for failed objects); anything else non-2xx
+  // came from before the function (the gateway's authentication, a missing route).
+  if (a.httpStatus >= 400 && !("jobId" in a.body)) throw new CliError(`the gateway answered ${a.httpStatus}: ${typeof a.body["message"] === "string" ? a.body["message"] : JSON.stringify(a.body)}`, ExitCode.failures);
   return a.body;
 }
 

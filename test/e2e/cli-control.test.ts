@@ -1,0 +1,165 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator, type IssuedApiKey, type Seed } from "../../src/local/emulator/index.js";
+import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
+import { jsonLines, runCli, startCli } from "./cli-helpers.js";
+import { expectAllSigned } from "./helpers.js";
+
+// Job control of the deployed function: the built CLI calls InvokeFunction (endpoint from
+// GetFunction) as an operator, or the gateway route with a token, against a local stack (the real
+// function bundle in containers, the emulator as OCI) with a state bucket.
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
+
+const seed: Seed = {
+  namespace: "ctlns",
+  compartments: ["apps"],
+  vaults: [{ name: "v", compartment: "apps", keys: [{ name: "kA" }] }],
+  buckets: [
+    { name: "slow-1", compartment: "apps", kmsKey: "kA", versioning: "Enabled", objects: [{ prefix: "x/", count: 500, versions: 2 }] },
+    { name: "slow-2", compartment: "apps", kmsKey: "kA", objects: [{ prefix: "y/", count: 600 }] },
+    { name: "small", compartment: "apps", objects: [{ prefix: "s/", count: 12 }] },
+    { name: "state", compartment: "apps" },
+  ],
+};
+
+let em: Emulator;
+let stack: LocalStack;
+let key: IssuedApiKey;
+let env: Record<string, string>;
+let gatewayUrl: string;
+let gatewayServer: http.Server;
+const TOKEN = "t0k-cli-e2e";
+
+beforeAll(async () => {
+  em = await startEmulator({ seed });
+  stack = await startLocalStack({
+    emulator: em,
+    compartmentId: em.seedIds.compartments["apps"] as string,
+    timeoutSeconds: 30,
+    config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: "1", REENCRYPT_CONCURRENCY: "2" },
+  });
+  key = await em.issueApiKey({ userId: "ocid1.user.oc1..operator" });
+  env = { HOME: "/nonexistent", OCI_CLI_CONFIG_FILE: key.configFile, REENCRYPT_FUNCTIONS_ENDPOINT: em.endpoints.functions };
+  // A stand-in for the API Gateway deployment: a bearer token, POST /reencrypt, GET /reencrypt/jobs/{id}.
+  gatewayServer = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+    req.on("end", () => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401, { "content-type": "application/json" }).end('{"message":"Unauthorized"}');
+        return;
+      }
+      void stack.invoke(body, { gateway: { method: req.method ?? "GET", url: req.url ?? "/", headers: { "Content-Type": "application/json" } } }).then((r) => {
+        res.writeHead(r.httpStatus, { "content-type": "application/json" }).end(r.body);
+      });
+    });
+  });
+  await new Promise<void>((r) => gatewayServer.listen(0, "127.0.0.1", r));
+  gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}/reencrypt`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => gatewayServer.close(r));
+  expectAllSigned(em);
+  await stack.stop();
+  await em.close();
+});
+
+const fn = () => ["--function-id", stack.functionId];
+let rotationJobId: string | undefined;
+
+/** A rotation of kA delivered as OCI Events would, answered "continuing" while its shards run on. */
+async function startSlowRotation(): Promise<string> {
+  em.faults.setBaseLatency(6);
+  const keyId = em.seedIds.keys["kA"] as string;
+  const version = em.state.rotateKey(keyId);
+  const e = fixture("createkeyversion-end");
+  e.eventID = randomUUID();
+  e.data.compartmentId = em.seedIds.compartments["apps"];
+  e.data.resourceId = keyId;
+  e.data.additionalDetails = { keyId, vaultId: em.seedIds.vaults["v"], keyVersionId: version.id };
+  const r = await stack.invoke(e, { intent: "cloudevent" });
+  expect(r.data.status).toBe("continuing");
+  return r.data.jobId as string;
+}
+
+describe("job control of the deployed function", () => {
+  it("status: the record of a running rotation (--no-wait), then followed with progress lines until it ends", async () => {
+    const jobId = await startSlowRotation();
+    rotationJobId = jobId;
+    const now = await runCli(["status", jobId, ...fn(), "--no-wait"], { env });
+    expect(now.code, now.stderr).toBe(0);
+    const record = JSON.parse(now.stdout);
+    expect(record).toMatchObject({ jobId, origin: "rotation", status: "running", shards: { total: 2 } });
+    expect(record.counts.reencrypted).toBeLessThan(1600);
+
+    const follow = startCli(["status", jobId, ...fn(), "--poll-seconds", "0.3", "--progress-seconds", "0.3"], { env });
+    const done = await follow.done;
+    em.faults.setBaseLatency(0);
+    expect(done.code, done.stderr).toBe(0);
+    const lines = jsonLines(done.stderr, "progress");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.some((l) => String(l["status"]).startsWith("running") && (l["done"] as number) < 1600)).toBe(true);
+    expect(lines[lines.length - 1]).toMatchObject({ done: 1600, reencrypted: 1600, status: "succeeded, shards 2/2" });
+    expect(JSON.parse(done.stdout)).toMatchObject({ jobId, status: "succeeded", counts: { reencrypted: 1600, failed: 0 }, shards: { total: 2, done: 2 } });
+    // The operator's own principal called GetFunction, then InvokeFunction at the invoke endpoint.
+    const ops = em.requests.filter((q) => q.principal === "ocid1.user.oc1..operator").map((q) => q.operation);
+    expect(ops).toContain("GetFunction");
+    expect(ops).toContain("InvokeFunction");
+  });
+
+  it("invoke: sends a request body and prints the job's answer; an unknown job is JobNotFound (exit 1)", async () => {
+    const r = await runCli(["invoke", ...fn(), "--body", JSON.stringify({ targets: [{ bucket: "small" }] }), "--progress", "none"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "succeeded", counts: { reencrypted: 12 } });
+    const bad = await runCli(["invoke", ...fn(), "--body", JSON.stringify({ targets: [{ bucket: "" }] })], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/InvalidPayload: .*targets\.0\.bucket/);
+    const missing = await runCli(["status", "00000000-0000-0000-0000-000000000000", ...fn()], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/JobNotFound/);
+  });
+
+  it("through the gateway route with a token: invoke and status as a caller; sweep and diagnose are direct only", async () => {
+    const r = await runCli(["invoke", "--gateway-url", gatewayUrl, "--token", TOKEN, "--body", JSON.stringify({ targets: [{ bucket: "small", prefix: "s/00000" }] })], { env: { HOME: "/nonexistent" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "succeeded", counts: { reencrypted: 10 } });
+    // GET <route>/jobs/<id>: the rotation's record (status queries are open to callers).
+    const st = await runCli(["status", rotationJobId as string, "--gateway-url", gatewayUrl, "--token", TOKEN, "--no-wait"], { env: { HOME: "/nonexistent" } });
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ jobId: rotationJobId, status: "succeeded" });
+    const noToken = await runCli(["invoke", "--gateway-url", gatewayUrl, "--body", '{"targets":[{"bucket":"small"}]}'], { env: { HOME: "/nonexistent" } });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/answered 401/);
+    const sweep = await runCli(["sweep", "--gateway-url", gatewayUrl], { env });
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toMatch(/unknown option '--gateway-url'/);
+  });
+
+  it("sweep and diagnose by InvokeFunction", async () => {
+    const sweep = await runCli(["sweep", ...fn()], { env });
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(JSON.parse(sweep.stdout)).toMatchObject({ resumed: [], needCaller: [] });
+    const first = await runCli(["diagnose", ...fn()], { env });
+    expect(first.code, first.stderr).toBe(JSON.parse(first.stdout).ok ? 0 : 1);
+    // A rule aimed at this function but disabled: a problem, exit 1.
+    em.state.createRule({
+      compartmentId: em.seedIds.compartments["apps"] as string,
+      displayName: "on-rotate",
+      isEnabled: false,
+      condition: JSON.stringify({ eventType: ["com.oraclecloud.keymanagementservice.createkeyversion.end"] }),
+      actions: [{ actionType: "FAAS", functionId: stack.functionId, isEnabled: true }],
+    });
+    const diagnose = await runCli(["diagnose", ...fn(), "--output", "table"], { env });
+    expect(diagnose.code, diagnose.stderr).toBe(1);
+    expect(diagnose.stdout).toMatch(/ok\s*│\s*false/);
+    expect(diagnose.stdout).toMatch(/on-rotate.*disabled/);
+    const missingFn = await runCli(["sweep"], { env });
+    expect(missingFn.code).toBe(2);
+    expect(missingFn.stderr).toMatch(/missing --function-id .*sweep is for direct invocations only/);
+  });
+});
