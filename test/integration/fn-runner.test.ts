@@ -142,6 +142,20 @@ describe("startFunction lifecycle", () => {
     ).rejects.toThrow(/did not create its socket within 300 ms.*hang-func: forgot to call fdk\.handle/s);
   });
 
+  it("tells onOutput which process wrote, and kill() SIGKILLs at once", async () => {
+    const chunks: [string, number][] = [];
+    const fn = await startFunction({ bundlePath: echoBundle, env: {}, onOutput: (stream, _chunk, pid) => chunks.push([stream, pid]) });
+    try {
+      await fn.invoke({ body: "x" });
+      await expect.poll(() => chunks.some(([stream]) => stream === "stdout")).toBe(true);
+      expect(chunks.every(([, pid]) => pid === fn.pid)).toBe(true);
+      fn.kill();
+      expect(await fn.exited).toBeNull();
+    } finally {
+      await fn.stop();
+    }
+  });
+
   it("explains an invoke that kills the process", async () => {
     const fn = await startFunction({ bundlePath: echoBundle, env: {} });
     try {
