@@ -12,7 +12,7 @@ import { startCheckpoints, mergeFailures, type Checkpointer } from "./checkpoint
 import { dispatchShards } from "./dispatch.js";
 import { finalStatus } from "./final-status.js";
 import { addCounts, zeroCounts, type Counts, type JobSpec, type ShardWork } from "./job.js";
-import { isLive, refreshDerived, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
+import { isLive, isStalled, refreshDerived, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { leaseMs } from "./leases.js";
 import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
@@ -64,6 +64,45 @@ function recordFinalStatus(r: JobRecord): RecordStatus {
  * token, or a detached invocation continues it.
  */
 export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const started = Date.now();
+  let step = await runOnce(input, rt, dl, log);
+  // A shard that finished with time to spare takes the next waiting shard itself: no new
+  // invocation, no cold start, and the job never has more runners than REENCRYPT_MAX_PARALLEL.
+  while (step.next && input.durable && Date.now() < dl.stopAt - (dl.stopAt - started) * 0.25) {
+    const { record, shard } = step.next;
+    log.info("taking over the next shard", { jobId: input.spec.id, shard: shard.id });
+    step = await runOnce(
+      { ...input, work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor }, durable: { ...input.durable, claimed: { record, shard } } },
+      rt,
+      dl,
+      log.child({ shard: shard.id }),
+    );
+  }
+  if (step.next && input.durable) {
+    // Out of time after all: give it back and let a detached invocation run it.
+    const id = step.next.shard.id;
+    const owner = input.durable.owner;
+    await input.durable.jobs
+      .update(input.spec.id, (r) => {
+        const s = r.shards.find((x) => x.id === id);
+        if (!s || s.lease?.owner !== owner) return false;
+        s.state = "pending";
+        delete s.lease;
+        return true;
+      })
+      .then(() => dispatchShards(input.spec.id, dispatchDeps(rt, input.durable?.jobs as JobStore, dl, log)))
+      .catch((error: unknown) => log.warn("a shard taken over could not be handed on; it waits for the sweep", { jobId: input.spec.id, error: errorText(error) }));
+  }
+  return step.response;
+}
+
+interface Step {
+  response: JobResponse;
+  /** A shard this invocation claimed to run next. */
+  next?: { record: JobRecord; shard: ShardRecord } | undefined;
+}
+
+async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: Logger): Promise<Step> {
   const { spec, work, durable } = input;
   const config = rt.config;
   const running = durable?.claimed ? Math.max(1, durable.claimed.record.shards.filter((s) => s.state === "running" && isLive(s.lease, Date.now())).length) : 1;
@@ -79,7 +118,7 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
   } catch (error) {
     // No caller to tell: a detached shard whose key cannot be read fails the job, it does not retry forever.
     if (input.driver === "self" && durable && error instanceof ReencryptError && error.status < 500) {
-      return failShard(input, durable, error, rt, dl, log);
+      return { response: await failShard(input, durable, error, rt, dl, log) };
     }
     throw error;
   }
@@ -139,10 +178,30 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
   await checkpoints?.stop();
   const parts = (await report?.close()) ?? [];
   if (run.stopped === "aborted") {
-    return { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` };
+    return { response: { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` } };
   }
-  if (!durable) return finishPortable(input, run, rt, dl, log);
+  if (!durable) return { response: await finishPortable(input, run, rt, dl, log) };
   return finishDurable(input, durable, run, parts, base, checkpoints?.mergedFailures() ?? 0, checkpoints?.recordExists() ?? false, rt, dl, log);
+}
+
+/** Claims a pending shard (or one whose runner died) for this invocation, in one conditional write. */
+async function takeNext(jobs: JobStore, jobId: string, owner: string, lease: number): Promise<{ record: JobRecord; shard: ShardRecord } | undefined> {
+  let chosen: number | undefined;
+  const updated = await jobs.update(jobId, (r) => {
+    chosen = undefined;
+    if (r.status !== "running") return false;
+    const t = Date.now();
+    const s = r.shards.find((x) => x.state === "pending") ?? r.shards.find((x) => isStalled(x, t));
+    if (!s) return false;
+    s.state = "running";
+    s.lease = { owner, until: t + lease };
+    chosen = s.id;
+    refreshDerived(r, t);
+    return true;
+  });
+  if (!updated?.written || chosen === undefined) return undefined;
+  const shard = updated.record.shards.find((x) => x.id === chosen) as ShardRecord;
+  return { record: updated.record, shard };
 }
 
 const dispatchDeps = (rt: Runtime, jobs: JobStore, dl: Deadlines, log: Logger) => ({
@@ -186,9 +245,10 @@ async function finishDurable(
   rt: Runtime,
   dl: Deadlines,
   log: Logger,
-): Promise<JobResponse> {
+): Promise<Step> {
   const { spec, work } = input;
   const jobs = durable.jobs;
+  let next: Step["next"];
   const shardCounts = addCounts(base, run.counts);
   const newFailures = run.failures.slice(merged);
   const exists = durable.claimed !== undefined || recorded;
@@ -207,7 +267,7 @@ async function finishDurable(
       r.finishedAt = r.updatedAt;
       response.report = await writeSummary(jobs, r).catch(() => parts[0] as string);
     }
-    return response;
+    return { response };
   }
 
   const applyStop = (r: JobRecord): ShardRecord | undefined => {
@@ -262,7 +322,9 @@ async function finishDurable(
       }
       log.info("job finished", { jobId: spec.id, status: record.status, counts: record.counts });
     } else if (record) {
-      // Free slot: start what waits (pending shards, or ones whose runner died).
+      // Free slot: this invocation takes the next waiting shard itself when it can; more free
+      // slots (a failed dispatch, a dead runner) get detached invocations.
+      if (input.driver === "self") next = await takeNext(jobs, spec.id, durable.owner, leaseMs(rt.config)).catch(() => undefined);
       await dispatchShards(spec.id, dispatchDeps(rt, jobs, dl, log)).catch((error: unknown) => log.warn("dispatch after a shard failed", { jobId: spec.id, error: errorText(error) }));
     }
   } else if (input.driver === "caller" || !rt.functionId) {
@@ -304,7 +366,7 @@ async function finishDurable(
   }
 
   if (!record) {
-    return { jobId: spec.id, status: "continuing", counts: shardCounts, failures: run.failures, message: `shard ${work.id} is run by another invocation now` };
+    return { response: { jobId: spec.id, status: "continuing", counts: shardCounts, failures: run.failures, message: `shard ${work.id} is run by another invocation now` } };
   }
   const status = record.status === "running" ? (token ? "incomplete" : "continuing") : record.status === "incomplete" ? "incomplete" : record.status;
   const response: JobResponse = { jobId: spec.id, status, counts: record.counts, failures: record.failures };
@@ -312,7 +374,7 @@ async function finishDurable(
   if (token) response.resume = token;
   const reportPath = record.summary ?? parts[0] ?? record.reports[0];
   if (reportPath) response.report = reportPath;
-  return response;
+  return { response, next };
 }
 
 /** A detached shard whose keys cannot be resolved: recorded as a failure of its units, the job goes on. */
@@ -337,5 +399,5 @@ async function failShard(input: InvocationInput, durable: DurableRun, error: Ree
     workRequest: undefined,
     stopped: "done",
   };
-  return finishDurable(input, durable, run, [], durable.claimed?.shard.counts ?? zeroCounts(), 0, false, rt, dl, log);
+  return (await finishDurable(input, durable, run, [], durable.claimed?.shard.counts ?? zeroCounts(), 0, false, rt, dl, log)).response;
 }

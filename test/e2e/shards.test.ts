@@ -1,0 +1,208 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator, type Seed } from "../../src/local/emulator/index.js";
+import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
+import { expectAllSigned, gateway } from "./helpers.js";
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const seed = (sizes: number[], rules = false): Seed => ({
+  namespace: "shns",
+  compartments: ["apps"],
+  vaults: [{ name: "v", compartment: "apps", keys: [{ name: "kA" }] }],
+  buckets: [
+    ...sizes.map((count, i) => ({ name: `data-${i}`, compartment: "apps", kmsKey: "kA", versioning: "Enabled" as const, objects: [{ prefix: "x/", count }] })),
+    ...(rules ? [{ name: "ruled", compartment: "apps", objects: [{ prefix: "in/", count: 300 }] }] : []),
+    { name: "state", compartment: "apps" },
+  ],
+});
+
+interface Started {
+  stack: LocalStack;
+  em: Emulator;
+}
+
+const start = async (sizes: number[], config: Record<string, string>, o: { rules?: boolean; maxContainers?: number; detachedTimeoutSeconds?: number } = {}): Promise<Started> => {
+  const em = await startEmulator({ seed: seed(sizes, o.rules) });
+  const keyId = em.seedIds.keys["kA"] as string;
+  const stack = await startLocalStack({
+    emulator: em,
+    compartmentId: em.seedIds.compartments["apps"] as string,
+    timeoutSeconds: 30,
+    detachedTimeoutSeconds: o.detachedTimeoutSeconds ?? 300,
+    ...(o.maxContainers ? { maxContainers: o.maxContainers } : {}),
+    config: {
+      REENCRYPT_STATE_BUCKET: "state",
+      REENCRYPT_CHECKPOINT_SECONDS: "1",
+      ...(o.rules ? { REENCRYPT_RULES: JSON.stringify([{ bucket: "ruled", prefix: "in/", kmsKeyId: keyId }]) } : {}),
+      ...config,
+    },
+  });
+  return { stack, em };
+};
+
+const rotate = async (s: Started) => {
+  const keyId = s.em.seedIds.keys["kA"] as string;
+  const version = s.em.state.rotateKey(keyId);
+  const e = fixture("createkeyversion-end");
+  e.eventID = randomUUID();
+  e.data.compartmentId = s.em.seedIds.compartments["apps"];
+  e.data.resourceId = keyId;
+  e.data.additionalDetails = { keyId, vaultId: s.em.seedIds.vaults["v"], keyVersionId: version.id };
+  const r = await s.stack.invoke(e, { intent: "cloudevent" });
+  expect(r.httpStatus).toBe(202);
+  expect(r.data.status).toBe("continuing");
+  return { jobId: r.data.jobId as string, versionId: version.id };
+};
+
+/** The most detached invocations the emulator had in flight at once, sampled until `until` settles. */
+const watchParallel = (em: Emulator) => {
+  let max = 0;
+  let stop = false;
+  const run = (async () => {
+    while (!stop) {
+      max = Math.max(max, em.functions.inFlight);
+      await sleep(10);
+    }
+  })();
+  return async () => {
+    stop = true;
+    await run;
+    return max;
+  };
+};
+
+const status = async (s: LocalStack, jobId: string) => (await s.invoke({ job: jobId })).data;
+const versionsOf = (em: Emulator, n: number) => Array.from({ length: n }, (_, i) => em.state.objectVersions(`data-${i}`)).flat();
+
+describe("parallel shards (contract §9), end to end", () => {
+  let current: Started | undefined;
+  afterEach(async () => {
+    if (current) expectAllSigned(current.em);
+    await current?.stack.stop();
+    await current?.em.close();
+    current = undefined;
+  });
+
+  it(
+    "runs a rotation over 8 buckets of 2,000 to 20,000 versions as shards, 4 at once, each version exactly once",
+    async () => {
+      const sizes = [2000, 2000, 3000, 3000, 4000, 5000, 8000, 20000];
+      // Checkpoints every 3 s: a busy machine must not make a running shard look stalled here.
+      current = await start(sizes, { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_CHECKPOINT_SECONDS: "3" });
+      const { stack, em } = current;
+      const stopWatching = watchParallel(em);
+      const { jobId, versionId } = await rotate(current);
+      await em.functions.idle();
+      const maxParallel = await stopWatching();
+      const job = await status(stack, jobId);
+      expect(job.status).toBe("succeeded");
+      expect(maxParallel).toBe(4);
+      const all = versionsOf(em, sizes.length);
+      expect(all).toHaveLength(47_000);
+      expect(all.filter((v) => v.reencryptCount !== 1 || v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
+      expect(job.counts).toMatchObject({ matched: 47_000, reencrypted: 47_000, failed: 0 });
+      // The 20,000-version bucket was split while it was listed.
+      expect(job.shards.total).toBeGreaterThan(8);
+      expect(job.shards.list.filter((s: { range?: unknown }) => s.range !== undefined).length).toBeGreaterThanOrEqual(2);
+    },
+    240_000,
+  );
+
+  it(
+    "splits one 30,000-version bucket into name ranges run by 3 or more overlapping invocations; a shard killed mid-range recovers through the sweep",
+    async () => {
+      current = await start([30_000], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "1500" });
+      const { stack, em } = current;
+      const stopWatching = watchParallel(em);
+      const { jobId, versionId } = await rotate(current);
+      // Let the ranges be handed off, then kill one shard in the middle of its range.
+      let job = await status(stack, jobId);
+      while (job.shards.total < 3 && job.status === "running") {
+        await sleep(300);
+        job = await status(stack, jobId);
+      }
+      await sleep(1_000);
+      expect(await stack.killRandomBusy()).toBeDefined();
+      for (;;) {
+        await sleep(1_500);
+        job = await status(stack, jobId);
+        if (job.status === "stalled") await stack.invoke({ sweep: true });
+        if (job.status !== "running" && job.status !== "stalled") break;
+      }
+      await em.functions.idle();
+      const maxParallel = await stopWatching();
+      job = await status(stack, jobId);
+      expect(job.status).toBe("succeeded");
+      expect(maxParallel).toBeGreaterThanOrEqual(3);
+      const ranges = job.shards.list.map((s: { range?: { start?: string; end?: string } }) => s.range);
+      expect(ranges.length).toBeGreaterThanOrEqual(3);
+      // The ranges tile the bucket: each one starts where the one before it ends.
+      const ends = ranges.map((r: { end?: string } | undefined) => r?.end).filter(Boolean);
+      const starts = ranges.map((r: { start?: string } | undefined) => r?.start).filter(Boolean);
+      expect([...starts].sort()).toEqual([...ends].sort());
+      const all = versionsOf(em, 1);
+      expect(all).toHaveLength(30_000);
+      expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
+      expect(job.counts.reencrypted).toBe(30_000);
+      // Only the killed shard's unknown and unrecorded work ran twice.
+      const twice = all.filter((v) => v.reencryptCount > 1).length;
+      expect(twice).toBeLessThanOrEqual(16 + 1500 * 1.5);
+    },
+    240_000,
+  );
+
+  it("delays shards the tenancy has no room for (InvokeFunction 429) instead of failing them, and keeps all shards under REENCRYPT_MAX_RPS together", async () => {
+    // Room for two containers: the third and fourth shards' invocations meet 429 until a slot frees.
+    current = await start([1500, 1500, 1500, 1500], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "400" }, { maxContainers: 2 });
+    const { stack, em } = current;
+    const { jobId } = await rotate(current);
+    let job = await status(stack, jobId);
+    for (let i = 0; i < 120 && job.status !== "succeeded"; i++) {
+      await sleep(1_000);
+      job = await status(stack, jobId);
+      if (job.status === "stalled") await stack.invoke({ sweep: true });
+    }
+    await em.functions.idle();
+    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
+    expect(em.requests.some((q) => q.operation === "InvokeFunction" && q.status === 429)).toBe(true);
+    // REENCRYPT_MAX_RPS is the job's, not each shard's: no one-second window holds more than it (plus one slot of slack per shard).
+    const at = em.requests.filter((q) => q.operation === "ReencryptObject").map((q) => q.at).sort((a, b) => a - b);
+    let worst = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while ((at[i] as number) - (at[j] as number) >= 1000) j++;
+      worst = Math.max(worst, i - j + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(400 + 4);
+  }, 200_000);
+
+  it('"method": "bucket" makes one ReencryptBucket call and no ReencryptObject; a rotation with REENCRYPT_ROTATION_METHOD=bucket keeps rule scopes on ReencryptObject', async () => {
+    current = await start([500, 700], { REENCRYPT_ROTATION_METHOD: "bucket" }, { rules: true });
+    const { stack, em } = current;
+    const keyId = em.seedIds.keys["kA"] as string;
+    em.state.rotateKey(keyId);
+    const r = await stack.invoke({ targets: [{ bucket: "data-0" }], method: "bucket" }, { gateway });
+    expect(r.data).toMatchObject({ status: "succeeded" });
+    expect(em.requests.filter((q) => q.operation === "ReencryptBucket")).toHaveLength(1);
+    expect(em.requests.filter((q) => q.operation === "ReencryptObject")).toHaveLength(0);
+    const newest = em.state.key(keyId)?.currentKeyVersion;
+    expect(em.state.objectVersions("data-0").every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === newest)).toBe(true);
+    // Not expressible with ReencryptBucket: 400, nothing called.
+    const bad = await stack.invoke({ targets: [{ bucket: "data-0", prefix: "x/" }], method: "bucket" }, { gateway });
+    expect(bad.httpStatus).toBe(400);
+
+    const { jobId, versionId } = await rotate(current);
+    await em.functions.idle();
+    const job = await status(stack, jobId);
+    expect(job.status).toBe("succeeded");
+    // Two bucket units by ReencryptBucket (percentage in the record), the rule scope by ReencryptObject.
+    expect(em.requests.filter((q) => q.operation === "ReencryptBucket")).toHaveLength(3);
+    expect(job.shards.list.filter((s: { workRequest?: { percentComplete: number } }) => s.workRequest?.percentComplete === 100)).toHaveLength(2);
+    expect(em.requests.filter((q) => q.operation === "ReencryptObject" && q.path.includes("/b/ruled/"))).toHaveLength(300);
+    expect(em.requests.filter((q) => q.operation === "ReencryptObject" && q.path.includes("/b/data-"))).toHaveLength(0);
+    for (const b of ["data-0", "data-1"]) expect(em.state.objectVersions(b).every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === versionId)).toBe(true);
+    expect(em.state.objectVersions("ruled").every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === versionId)).toBe(true);
+  }, 120_000);
+});
