@@ -4,12 +4,12 @@
 // SDK reads of a fetch Response. Transport failures are thrown (the Node error, with its `code`),
 // so the SDK and our retry layer see them as before: no response, status 0.
 
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 import { Readable } from "node:stream";
 import type * as common from "oci-common";
 import { NodeResponse } from "./node-response.js";
-import { destination } from "./request-target.js";
+import { destination, type Origin } from "./request-target.js";
 import { BODY_SIGNED_METHODS, EMPTY_BODY_SHA256, SigningKeys, authorizationHeader, sha256Base64, signingString } from "./request-signer.js";
 
 /** Bodies up to this size are read before the SDK sees the response; larger binary ones stay streams. */
@@ -18,17 +18,21 @@ const BUFFER_LIMIT = 1024 * 1024;
 // Idle sockets are closed after 4 s (undici's default keep-alive timeout), sooner when the server
 // announces a shorter `Keep-Alive: timeout`; requests themselves have no timeout, as before.
 const IDLE_SOCKET_MS = 4_000;
-const agents = {
-  "http:": new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" }),
-  "https:": new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" }),
-};
+const httpAgent = new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" });
+
+// node:https (and tls) load on the first https request: a cold start that calls nothing skips them.
+let https: { agent: HttpsAgent; request: typeof httpRequest } | undefined;
+async function loadHttps(): Promise<NonNullable<typeof https>> {
+  const m = await import("node:https");
+  https ??= { agent: new m.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" }), request: m.request };
+  return https;
+}
 
 let dateSecond = -1;
 let dateText = "";
 /** RFC 1123 date for x-date, rebuilt once per second. */
 function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
+  const second = Math.floor(Date.now() / 1000);
   if (second !== dateSecond) {
     dateSecond = second;
     dateText = new Date(second * 1000).toUTCString();
@@ -38,16 +42,53 @@ function httpDate(): string {
 
 type Body = string | Buffer | Readable | undefined;
 
-function isEmptyBody(body: unknown): boolean {
-  if (body === undefined || body === null) return true;
-  if (typeof body === "string" || Buffer.isBuffer(body) || body instanceof Uint8Array) return body.length === 0;
-  return false;
+function requestBody(raw: unknown): Body {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "string") return raw.length === 0 ? undefined : raw;
+  if (Buffer.isBuffer(raw)) return raw.length === 0 ? undefined : raw;
+  if (raw instanceof Uint8Array) return raw.length === 0 ? undefined : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return raw as Readable;
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Headers as Node's raw [name, value, name, value, …] list: no per-header map, names already lower case. */
+class OutgoingHeaders {
+  readonly list: string[] = [];
+  host: string | undefined;
+  xDate: string | undefined;
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  date = false;
+
+  add(name: string, value: string): void {
+    switch (name) {
+      case "host":
+        this.host = value;
+        return;
+      case "x-date":
+        this.xDate = value;
+        return;
+      case "content-type":
+        this.contentType = value;
+        return;
+      case "content-length":
+        this.contentLength = value;
+        return;
+      case "date":
+        this.date = true;
+        this.list.push(name, value);
+        return;
+      default:
+        this.list.push(name, value);
+    }
+  }
 }
 
 export class NodeHttpClient implements common.HttpClient {
@@ -60,102 +101,102 @@ export class NodeHttpClient implements common.HttpClient {
   async send(req: common.HttpRequest, forceExcludeBody = false): Promise<Response> {
     const { origin, target } = destination(req.uri);
     const method = req.method as string;
-    const raw: unknown = req.body;
-    let body: Body;
-    if (isEmptyBody(raw)) body = undefined;
-    else if (raw instanceof Uint8Array && !Buffer.isBuffer(raw)) body = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    else body = raw as Body;
+    let body = requestBody(req.body as unknown);
 
-    // Everything composeRequest set (lower-case names), then what signing adds.
-    const headers: OutgoingHttpHeaders = {};
-    req.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const host = (headers["host"] as string | undefined) ?? origin.host;
-    headers["host"] = host;
-    const xDate = (headers["x-date"] as string | undefined) ?? httpDate();
-    headers["x-date"] = xDate;
-    // http-signature also sets Date (unsigned) when absent; kept so requests look as before.
-    headers["date"] ??= xDate;
+    // What composeRequest set (Headers iterates lower-case names), then what signing adds.
+    const h = new OutgoingHeaders();
+    req.headers.forEach((value, name) => h.add(name, value));
+    const host = h.host ?? origin.host;
+    const xDate = h.xDate ?? httpDate();
+    const list = h.list;
+    list.push("host", host, "x-date", xDate);
+    // http-signature also set an unsigned Date when absent; kept so requests look as before.
+    if (!h.date) list.push("date", xDate);
 
     let signedBody: { contentType: string; contentLength: string; sha256: string } | undefined;
     if (!forceExcludeBody && BODY_SIGNED_METHODS.has(method.toUpperCase())) {
       if (body instanceof Readable) body = await readAll(body);
-      const contentType = (headers["content-type"] as string | undefined) ?? "application/json";
       const length = body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
-      const sha256 = body === undefined || length === 0 ? EMPTY_BODY_SHA256 : sha256Base64(body);
-      const contentLength = (headers["content-length"] as string | undefined) ?? String(length);
-      headers["content-type"] = contentType;
-      headers["content-length"] = contentLength;
-      headers["x-content-sha256"] = sha256;
-      signedBody = { contentType, contentLength, sha256 };
-    } else if (body !== undefined && !(body instanceof Readable) && headers["content-length"] === undefined) {
-      headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length);
+      signedBody = {
+        contentType: h.contentType ?? "application/json",
+        contentLength: h.contentLength ?? String(length),
+        sha256: body === undefined || length === 0 ? EMPTY_BODY_SHA256 : sha256Base64(body),
+      };
+      list.push("content-type", signedBody.contentType, "content-length", signedBody.contentLength, "x-content-sha256", signedBody.sha256);
+    } else {
+      if (h.contentType !== undefined) list.push("content-type", h.contentType);
+      const length = h.contentLength ?? (body === undefined || body instanceof Readable ? undefined : String(typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length));
+      if (length !== undefined) list.push("content-length", length);
+      // A stream without a length goes chunked.
+      else if (body instanceof Readable) list.push("transfer-encoding", "chunked");
     }
 
     const keyId = await this.keys.keyId();
     const k = this.keys.privateKey();
     const key = k instanceof Promise ? await k : k;
     const oboToken = this.keys.oboToken;
-    if (oboToken !== undefined) headers["opc-obo-token"] = oboToken;
+    if (oboToken !== undefined) list.push("opc-obo-token", oboToken);
     const s = signingString({ method, target, host, xDate, body: signedBody, oboToken });
-    headers["authorization"] = authorizationHeader(keyId, s.headers, this.keys.sign(s.text, key));
+    list.push("authorization", authorizationHeader(keyId, s.headers, this.keys.sign(s.text, key)));
 
-    return new Promise<Response>((resolve, reject) => {
-      const options = {
-        method,
-        host: origin.hostname,
-        port: origin.port,
-        path: target,
-        headers,
-        agent: agents[origin.protocol],
-        // The path is sent as given: Node must not insist on its own host header or path checks.
-        setHost: false,
-      };
-      let out: ClientRequest;
-      try {
-        out = origin.protocol === "https:" ? httpsRequest(options) : httpRequest(options);
-      } catch (error) {
-        reject(error as Error);
+    const transport = origin.protocol === "https:" ? (https ?? (await loadHttps())) : undefined;
+    return exchange(origin, transport, { method, path: target, headers: list, setHost: false }, body, req.uri);
+  }
+}
+
+function exchange(origin: Origin, tls: { agent: HttpsAgent; request: typeof httpRequest } | undefined, o: RequestOptions & { headers: string[] }, body: Body, uri: string): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    o.host = origin.hostname;
+    o.port = origin.port;
+    o.agent = tls ? tls.agent : httpAgent;
+    let out: ClientRequest;
+    try {
+      // A raw header list is written as given: no per-header map, no re-validation per name.
+      out = (tls ? tls.request : httpRequest)(o as RequestOptions);
+    } catch (error) {
+      reject(error as Error);
+      return;
+    }
+    out.once("error", reject);
+    out.once("response", (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const headers = res.headers;
+      const length = headers["content-length"];
+      if (
+        o.method !== "HEAD" &&
+        status >= 200 &&
+        status <= 299 &&
+        status !== 204 &&
+        !(headers["content-type"] ?? "").includes("json") &&
+        (length === undefined || Number(length) > BUFFER_LIMIT)
+      ) {
+        resolve(new NodeResponse(res, uri, undefined) as unknown as Response);
         return;
       }
-      out.once("error", reject);
-      out.once("response", (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        const length = res.headers["content-length"];
-        const contentType = res.headers["content-type"] ?? "";
-        const streamed =
-          method !== "HEAD" &&
-          status >= 200 &&
-          status <= 299 &&
-          status !== 204 &&
-          !contentType.includes("json") &&
-          (length === undefined || Number(length) > BUFFER_LIMIT);
-        if (streamed) {
-          resolve(new NodeResponse(res, req.uri, undefined) as unknown as Response);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let ended = false;
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.once("end", () => {
-          ended = true;
-          const data = chunks.length === 0 ? Buffer.alloc(0) : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          resolve(new NodeResponse(res, req.uri, data) as unknown as Response);
-        });
-        res.once("error", reject);
-        res.once("close", () => {
-          if (!ended) reject(Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" }));
-        });
+      let first: Buffer | undefined;
+      let more: Buffer[] | undefined;
+      let ended = false;
+      res.on("data", (c: Buffer) => {
+        if (first === undefined) first = c;
+        else (more ??= [first]).push(c);
       });
-      if (body instanceof Readable) {
-        body.once("error", (e) => out.destroy(e));
-        body.pipe(out);
-      } else if (body !== undefined) {
-        out.end(body);
-      } else {
-        out.end();
-      }
+      res.once("end", () => {
+        ended = true;
+        const data = more !== undefined ? Buffer.concat(more) : (first ?? EMPTY);
+        resolve(new NodeResponse(res, uri, data) as unknown as Response);
+      });
+      res.once("error", reject);
+      res.once("close", () => {
+        if (!ended) reject(Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" }));
+      });
     });
-  }
+    if (body instanceof Readable) {
+      body.once("error", (e) => out.destroy(e));
+      body.pipe(out);
+    } else if (body !== undefined) {
+      out.end(body);
+    } else {
+      out.end();
+    }
+  });
 }
