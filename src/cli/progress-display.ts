@@ -77,7 +77,7 @@ export function createProgress(
   if (mode === "none") return { update: () => undefined, note: () => undefined, stop: () => undefined };
 
   if (mode === "json") {
-    let last = 0;
+    let last = -Infinity;
     const line = (s: ProgressSample, force: boolean): void => {
       const t = now();
       const d = derive(s);
