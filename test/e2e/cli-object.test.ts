@@ -39,7 +39,6 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) => runCli(args, { env: w.env });
-const reencrypts = () => w.em.requests.filter((r) => r.operation === "ReencryptObject");
 const keyId = (name: string) => w.em.seedIds.keys[name] as string;
 
 describe("oci-reencrypt object", () => {
