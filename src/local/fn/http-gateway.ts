@@ -10,13 +10,18 @@ export interface HttpGatewayOptions {
   /** Default "/reencrypt". */
   route?: string;
   invoke: Invoke;
-  /** Default 300, the OCI Functions maximum. */
+  /**
+   * The Fn-Deadline of each call, from now. API Gateway invokes the function synchronously, so in
+   * OCI this is the function's timeout (timeout_in_seconds). Default 300, the OCI Functions maximum.
+   */
   deadlineSeconds?: number;
 }
 
 export interface HttpGateway {
   /** Full URL of the route, e.g. http://127.0.0.1:8080/reencrypt. */
   url: string;
+  /** A job's status route: `${url}/jobs/${jobId}` (GET). */
+  statusUrl(jobId: string): string;
   port: number;
   close(): Promise<void>;
 }
@@ -124,12 +129,15 @@ export function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const pathname = new URL(req.url ?? "/", "http://gateway.invalid").pathname;
-    if (pathname !== route) {
+    // Everything under the route goes to the function with its method and URL, as the deployment's
+    // routes do (POST <route>, GET <route>/jobs/{jobId}): the function answers the status route,
+    // and 404s other paths and 405s other methods itself. Outside the route nothing is deployed.
+    if (pathname !== route && !pathname.startsWith(`${route}/`)) {
       req.resume();
-      sendJson(res, 404, "NotFound", `no route for ${pathname}; try POST ${route}`);
+      sendJson(res, 404, "NotFound", `no route for ${pathname}; try POST ${route} or GET ${route}/jobs/{jobId}`);
       return;
     }
-    if (req.method !== "POST") {
+    if (pathname === route && req.method !== "POST") {
       req.resume();
       sendJson(res, 405, "MethodNotAllowed", `${req.method ?? "?"} is not allowed on ${route}; use POST`, { Allow: "POST" });
       return;
@@ -144,7 +152,7 @@ export function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
     const call: InvokeRequest = {
       body: read.body,
       deadline: new Date(Date.now() + deadlineSeconds * 1000),
-      gateway: { method: req.method, url: req.url ?? route, headers: forwardableHeaders(req) },
+      gateway: { method: req.method ?? "GET", url: req.url ?? route, headers: forwardableHeaders(req) },
     };
     const contentType = req.headers["content-type"];
     if (contentType !== undefined) call.contentType = contentType;
@@ -190,8 +198,10 @@ export function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
       server.off("error", onError);
       const port = (server.address() as AddressInfo).port;
       const hostInUrl = host.includes(":") ? `[${host}]` : host;
+      const url = `http://${hostInUrl}:${port}${route}`;
       resolve({
-        url: `http://${hostInUrl}:${port}${route}`,
+        url,
+        statusUrl: (jobId) => `${url}/jobs/${encodeURIComponent(jobId)}`,
         port,
         close: () =>
           new Promise<void>((done, fail) => {
