@@ -1,0 +1,131 @@
+import { startEmulator } from "../emulator/index.js";
+import { startLocalStack } from "../local-stack.js";
+import { rotationWorld, runRotation } from "./rotation-run.js";
+import { ratio, type BenchRow } from "./table.js";
+
+// The bench rows of durable jobs (contract §8) and parallel shards (§9): what durability costs,
+// how fast a killed job runs again, how throughput scales with shards, and a million versions.
+
+const GATEWAY = { method: "POST", url: "/reencrypt", headers: { "Content-Type": "application/json" } };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/**
+ * Versions per second of one request job with checkpoints every second against the same job
+ * whose checkpoint interval is longer than the run (none written); the report is written in both.
+ * Interleaved A/B runs, medians.
+ */
+export async function durabilityCost(o: { versions: number; rounds: number; log: (s: string) => void }): Promise<BenchRow> {
+  const em = await startEmulator({ seed: { namespace: "dur", buckets: [{ name: "b", objects: [{ prefix: "o/", count: o.versions, size: 0 }] }, { name: "state" }] } });
+  const run = async (checkpointSeconds: string): Promise<number> => {
+    const stack = await startLocalStack({ emulator: em, config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: checkpointSeconds, REENCRYPT_CONCURRENCY: "16" } });
+    try {
+      em.requests.length = 0;
+      const t0 = performance.now();
+      const r = await stack.invoke({ targets: [{ bucket: "b" }] }, { gateway: GATEWAY, deadline: new Date(Date.now() + 300_000) });
+      const s = (performance.now() - t0) / 1000;
+      if (r.data?.status !== "succeeded") throw new Error(`durability run ended ${r.body.slice(0, 200)}`);
+      return o.versions / s;
+    } finally {
+      await stack.stop();
+    }
+  };
+  const withCk: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < o.rounds; i++) {
+    o.log(`durability cost: round ${i + 1}/${o.rounds}`);
+    // Alternate which goes first, so drift on a noisy machine falls on both.
+    if (i % 2 === 0) {
+      withCk.push(await run("1"));
+      without.push(await run("3600"));
+    } else {
+      without.push(await run("3600"));
+      withCk.push(await run("1"));
+    }
+  }
+  await em.close();
+  const a = median(withCk);
+  const b = median(without);
+  return { name: `durability: ${n(o.versions)} versions, checkpoint every 1 s`, value: `${n(a)} versions/s`, baseline: `${n(b)} versions/s, no checkpoint`, ratio: ratio(a, b) };
+}
+
+/** From SIGKILL of a shard's container to the job running again, sweeping every 250 ms (lease 3 × 1 s). */
+export async function killToRunning(o: { log: (s: string) => void }): Promise<BenchRow> {
+  const world = await rotationWorld({ buckets: 1, versionsPerBucket: 20_000, objectBytes: 0, config: { REENCRYPT_CHECKPOINT_SECONDS: "1", REENCRYPT_MAX_RPS: "800" } });
+  const { stack } = world;
+  let killedAt = 0;
+  let runningAgainAt = 0;
+  let sweeps = 0;
+  await runRotation(world, {
+    pollMs: 250,
+    during: async (jobId) => {
+      await sleep(2_000);
+      const before = (await stack.invoke({ job: jobId })).data;
+      if ((await stack.killRandomBusy()) === undefined) throw new Error("no busy container to kill");
+      killedAt = Date.now();
+      o.log("kill to running: container killed; sweeping until the job runs again");
+      for (;;) {
+        await sleep(250);
+        const r = await stack.invoke({ sweep: true });
+        sweeps++;
+        if ((r.data?.resumed ?? []).includes(jobId)) break;
+      }
+      // Running again: the shard's new invocation has checkpointed progress past the kill.
+      for (;;) {
+        const now = (await stack.invoke({ job: jobId })).data;
+        if (now.invocations > before.invocations || now.status === "succeeded" || now.counts.reencrypted > before.counts.reencrypted + 100) break;
+        await sleep(50);
+      }
+      runningAgainAt = Date.now();
+    },
+  });
+  await world.close();
+  const s = (runningAgainAt - killedAt) / 1000;
+  return { name: "kill → job running again (sweep every 250 ms)", value: `${s.toFixed(1)} s`, baseline: "lease 3 s (3 × checkpoint)", ratio: ratio(s, 3) };
+}
+
+/** Aggregate versions/s of one rotation over 8 buckets with 1, 2, 4 and 8 shards at once, every call +100 ms. */
+export async function shardScaling(o: { versionsPerBucket: number; log: (s: string) => void }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  let one = 0;
+  for (const parallel of [1, 2, 4, 8]) {
+    const world = await rotationWorld({
+      buckets: 8,
+      versionsPerBucket: o.versionsPerBucket,
+      objectBytes: 0,
+      latencyMs: 100,
+      config: { REENCRYPT_MAX_PARALLEL: String(parallel), REENCRYPT_CONCURRENCY: "8", REENCRYPT_CHECKPOINT_SECONDS: "30" },
+    });
+    o.log(`shard scaling: ${parallel} shard(s) at once`);
+    const out = await runRotation(world, { pollMs: 250 });
+    await world.close();
+    if (out.status !== "succeeded" || out.leftBehind !== 0) throw new Error(`scaling run with ${parallel} shards ended ${out.status}, ${out.leftBehind} left behind`);
+    const rate = (out.versions * 1000) / out.wallMs;
+    if (parallel === 1) one = rate;
+    rows.push({ name: `rotation, 8 × ${n(o.versionsPerBucket)} versions, +100 ms/call, ${parallel} shard${parallel === 1 ? "" : "s"}`, value: `${n(rate)} versions/s`, baseline: parallel === 1 ? "—" : "1 shard", ratio: parallel === 1 ? "1.00×" : ratio(rate, one) });
+  }
+  return rows;
+}
+
+/** A million versions end to end (opt-in: `npm run bench -- --million`). */
+export async function millionVersions(o: { log: (s: string) => void }): Promise<BenchRow> {
+  const before = process.memoryUsage().rss;
+  const world = await rotationWorld({ buckets: 10, versionsPerBucket: 100_000, objectBytes: 0, config: { REENCRYPT_MAX_PARALLEL: "8", REENCRYPT_CHECKPOINT_SECONDS: "30" } });
+  const seeded = process.memoryUsage().rss;
+  o.log(`a million versions: emulator seeded (${Math.round((seeded - before) / 1024 / 1024)} MiB); rotating`);
+  const out = await runRotation(world, { pollMs: 5_000, timeoutMs: 4 * 3_600_000 });
+  const peak = process.memoryUsage().rss;
+  await world.close();
+  if (out.leftBehind !== 0) throw new Error(`${out.leftBehind} versions left behind`);
+  return {
+    name: `rotation of ${n(out.versions)} versions (8 shards at once, ${out.shards} shards in all)`,
+    value: `${(out.wallMs / 60_000).toFixed(1)} min`,
+    baseline: `${n((out.versions * 1000) / out.wallMs)} versions/s; emulator ${Math.round(peak / 1024 / 1024)} MiB RSS`,
+    ratio: "—",
+  };
+}
