@@ -99,6 +99,13 @@ export class NodeHttpClient implements common.HttpClient {
   }
 
   async send(req: common.HttpRequest, forceExcludeBody = false): Promise<Response> {
+    const p = await this.prepare(req, forceExcludeBody);
+    const transport = p.origin.protocol === "https:" ? (https ?? (await loadHttps())) : undefined;
+    return exchange(p.origin, transport, { method: p.method, path: p.target, headers: p.headers, setHost: false }, p.body, req.uri);
+  }
+
+  /** The request as it will go on the wire, signed: what send() sends (exposed for tests). */
+  async prepare(req: common.HttpRequest, forceExcludeBody = false): Promise<PreparedRequest> {
     const { origin, target } = destination(req.uri);
     const method = req.method as string;
     let body = requestBody(req.body as unknown);
@@ -138,10 +145,18 @@ export class NodeHttpClient implements common.HttpClient {
     if (oboToken !== undefined) list.push("opc-obo-token", oboToken);
     const s = signingString({ method, target, host, xDate, body: signedBody, oboToken });
     list.push("authorization", authorizationHeader(keyId, s.headers, this.keys.sign(s.text, key)));
-
-    const transport = origin.protocol === "https:" ? (https ?? (await loadHttps())) : undefined;
-    return exchange(origin, transport, { method, path: target, headers: list, setHost: false }, body, req.uri);
+    return { origin, method, target, headers: list, body };
   }
+}
+
+export interface PreparedRequest {
+  origin: Origin;
+  method: string;
+  /** Path and query as signed and sent. */
+  target: string;
+  /** [name, value, name, value, …], lower-case names. */
+  headers: string[];
+  body: Body;
 }
 
 function exchange(origin: Origin, tls: { agent: HttpsAgent; request: typeof httpRequest } | undefined, o: RequestOptions & { headers: string[] }, body: Body, uri: string): Promise<Response> {

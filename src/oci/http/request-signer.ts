@@ -92,18 +92,35 @@ export class SigningKeys {
   }
 
   /**
-   * Call after keyId(): a token refresh there may have replaced the key. Synchronous while the PEM
-   * is unchanged (every request but the first after a change), a promise otherwise.
+   * Call after keyId(): a token refresh there may have replaced the key. Synchronous (Node reads
+   * the PEM at once); a promise only while a key Node cannot read goes through sshpk, shared by
+   * every request that asks meanwhile.
    */
   privateKey(): KeyObject | Promise<KeyObject> {
     const pem = this.provider.getPrivateKey();
     const passphrase = this.provider.getPassphrase() ?? undefined;
     if (this.key !== undefined && pem === this.pem && passphrase === this.passphrase) return this.key;
-    return this.load(pem, passphrase);
+    const pending = this.pending;
+    if (pending !== undefined && pending.pem === pem && pending.passphrase === passphrase) return pending.key;
+    const direct = readPem(pem, passphrase);
+    if (!(direct instanceof Error)) return this.keep(pem, passphrase, direct);
+    const key = convertWithSshpk(pem, passphrase, direct).then(
+      (k) => {
+        this.pending = undefined;
+        return this.keep(pem, passphrase, k);
+      },
+      (error: unknown) => {
+        this.pending = undefined;
+        throw error;
+      },
+    );
+    this.pending = { pem, passphrase, key };
+    return key;
   }
 
-  private async load(pem: string, passphrase: string | undefined): Promise<KeyObject> {
-    const key = await parsePrivateKey(pem, passphrase);
+  private pending: { pem: string; passphrase: string | undefined; key: Promise<KeyObject> } | undefined;
+
+  private keep(pem: string, passphrase: string | undefined, key: KeyObject): KeyObject {
     this.parses++;
     this.key = key;
     this.pem = pem;
@@ -130,23 +147,30 @@ export class SigningKeys {
   }
 }
 
-/**
- * Node reads PKCS#1 and PKCS#8 PEM, encrypted or not. Anything else (an OpenSSH-format key, say)
- * goes through sshpk's conversion, as the SDK's signer always did; the result is cached with the PEM.
- */
-export async function parsePrivateKey(pem: string, passphrase: string | undefined): Promise<KeyObject> {
+/** Node reads PKCS#1 and PKCS#8 PEM, encrypted or not; the error otherwise. */
+function readPem(pem: string, passphrase: string | undefined): KeyObject | Error {
   try {
     return createPrivateKey(passphrase === undefined ? { key: pem, format: "pem" } : { key: pem, format: "pem", passphrase });
-  } catch (first) {
-    let converted: Buffer;
-    try {
-      const mod = (await import("sshpk")) as unknown as typeof import("sshpk") & { default?: typeof import("sshpk") };
-      const sshpk = mod.default ?? mod;
-      converted = sshpk.parsePrivateKey(pem, "auto", passphrase === undefined ? {} : { passphrase }).toBuffer("pem", {});
-    } catch {
-      const why = first instanceof Error ? first.message : String(first);
-      throw new Error(`the private key cannot be read (${why})`);
-    }
-    return createPrivateKey({ key: converted, format: "pem" });
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** Anything else (an OpenSSH-format key, say) goes through sshpk's conversion, as the SDK's signer always did. */
+async function convertWithSshpk(pem: string, passphrase: string | undefined, first: Error): Promise<KeyObject> {
+  let converted: Buffer;
+  try {
+    const mod = (await import("sshpk")) as unknown as typeof import("sshpk") & { default?: typeof import("sshpk") };
+    const sshpk = mod.default ?? mod;
+    converted = sshpk.parsePrivateKey(pem, "auto", passphrase === undefined ? {} : { passphrase }).toBuffer("pem", {});
+  } catch {
+    throw new Error(`the private key cannot be read (${first.message})`);
+  }
+  return createPrivateKey({ key: converted, format: "pem" });
+}
+
+/** The key a PEM (with its passphrase) holds, as SigningKeys reads it. */
+export async function parsePrivateKey(pem: string, passphrase: string | undefined): Promise<KeyObject> {
+  const direct = readPem(pem, passphrase);
+  return direct instanceof Error ? convertWithSshpk(pem, passphrase, direct) : direct;
 }
