@@ -117,7 +117,6 @@ export async function runJobWithFlags(
     progress,
   });
   printFailures(result.failures, result.counts.failed);
-  if (result.message) process.stderr.write(result.message + "\n");
   printResult({ ...result, ...o.extra }, o.output);
   return exitCodeOf(result.status, result.counts);
 }

@@ -110,7 +110,7 @@ export function createProgress(
   // The bar: one cli-progress MultiBar (so notes print above it); the format is picked when the
   // bar appears, by whether the job's size is known.
   const multi = new MultiBar({ stream, hideCursor: true, clearOnComplete: false, stopOnComplete: false, fps: 10, barsize: 30, autopadding: true });
-  const known = "{bar} {percentage}% | {value}/{total} versions | {rate}/s | {failed} failed | ETA {eta}{status}";
+  const known = "{bar} {percentage}% | {value}/{total} versions | {rate}/s | {failed} failed | ETA {etaText}{status}";
   const unknown = "{value} versions | {rate}/s | {failed} failed | elapsed {elapsed}{status}";
   let bar: SingleBar | undefined;
   const render = (s: ProgressSample): void => {
@@ -118,7 +118,7 @@ export function createProgress(
     const payload = {
       rate: d.rate >= 100 ? String(Math.round(d.rate)) : (Math.round(d.rate * 10) / 10).toFixed(1),
       failed: String(s.failed),
-      eta: formatDuration(d.eta),
+      etaText: formatDuration(d.eta),
       elapsed: formatDuration((now() - started) / 1000),
       status: s.status ? ` | ${s.status}` : "",
     };
@@ -131,7 +131,11 @@ export function createProgress(
   };
   return {
     update: render,
-    note: (message) => multi.log(message + "\n"),
+    note: (message) => {
+      multi.log(message + "\n");
+      // Logged lines are written at the next redraw: now, not at the next update.
+      multi.update();
+    },
     stop: (s) => {
       if (s) render(s);
       multi.stop();

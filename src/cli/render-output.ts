@@ -3,7 +3,7 @@ import type { FailureRecord } from "../engine/run-shard.js";
 
 export type OutputFormat = "json" | "table";
 
-const plain = { style: { head: [], border: [] } };
+const plain = { style: { head: [], border: [], compact: true } };
 
 const cell = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
 

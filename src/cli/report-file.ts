@@ -49,18 +49,21 @@ export function openReportFile(path: string, format: ReportFormat, o: { append: 
   if (format === "csv" && fresh) buffer.push(CSV_COLUMNS.join(",") + "\r\n");
   const timer = setInterval(flush, 1000);
   timer.unref();
-  return {
-    add(line) {
+  const sink = {
+    add(line: ReportLine): void {
       const text = format === "csv" ? csvLine(line) : JSON.stringify(line) + "\n";
       buffer.push(text);
       size += text.length;
       if (size >= 256 * 1024) flush();
     },
-    async close() {
+    /** Writes are synchronous and bounded (256 KiB): never behind. */
+    backlog: (): Promise<void> | undefined => undefined,
+    async close(): Promise<string[]> {
       clearInterval(timer);
       flush();
       closeSync(fd);
       return [path];
     },
   };
+  return sink;
 }

@@ -103,7 +103,9 @@ describe("oci-reencrypt run", () => {
     const args = ["run", "-bn", "big", "--all-versions", "--encryption-key-file", keyFile, "--concurrency", "4", "--checkpoint", checkpoint, "--checkpoint-seconds", "1", "--report", report, "--progress-seconds", "0.2"];
     const first = startCli(args, { env: world.env, cwd: world.dir });
     const calls = () => world.em.requests.filter((q) => q.operation === "ReencryptObject").length;
-    await waitFor(() => calls() >= 300, 30_000, "300 ReencryptObject calls");
+    await waitFor(() => calls() >= 300, 30_000, "300 ReencryptObject calls").catch((error: unknown) => {
+      throw new Error(`${String(error)}; the CLI said: ${first.stderr()}`);
+    });
     first.child.kill("SIGINT");
     const stopped = await first.done;
     expect(stopped.code, stopped.stderr).toBe(130);
