@@ -3,7 +3,7 @@ import * as common from "oci-common";
 import sshpk from "sshpk";
 import { describe, expect, it } from "vitest";
 import { NodeHttpClient } from "../../src/oci/http/node-http-client.js";
-import { EMPTY_BODY_SHA256, SigningKeys, parsePrivateKey } from "../../src/oci/http/request-signer.js";
+import { EMPTY_BODY_SHA256, SigningKeys, parsePrivateKey, tokenExpiry } from "../../src/oci/http/request-signer.js";
 import { requestTarget } from "../../src/oci/http/request-target.js";
 
 // Our signer against oci-common's DefaultRequestSigner: same request in, the same headers and the
@@ -191,5 +191,43 @@ describe("the private key", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^the private key cannot be read/);
     expect((error as Error).message).not.toContain("not a key");
+  });
+});
+
+describe("the key id", () => {
+  const jwt = (exp: number) => `ST$${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.c2ln`;
+  const counting = (keyId: () => string, pem: () => string = () => first.pem) => {
+    let calls = 0;
+    const p = { getKeyId: async () => (calls++, keyId()), getPrivateKey: pem, getPassphrase: () => null } as unknown as common.AuthenticationDetailsProvider;
+    return { keys: new SigningKeys(p), calls: () => calls };
+  };
+
+  it("reads a token's expiry; API keys never expire; anything unreadable is asked for every time", () => {
+    expect(tokenExpiry(jwt(1_900_000_000))).toBe(1_900_000_000_000);
+    expect(tokenExpiry("ocid1.tenancy.oc1..t/ocid1.user.oc1..u/aa:bb")).toBe(Number.POSITIVE_INFINITY);
+    expect(tokenExpiry("ST$not-a-jwt")).toBe(0);
+  });
+
+  it("is asked for again after a second, on every request in a token's last minute, and when the key changed", async () => {
+    const far = counting(() => jwt(Math.floor(Date.now() / 1000) + 3600));
+    for (let i = 0; i < 5; i++) {
+      await far.keys.keyId();
+      far.keys.privateKey();
+    }
+    expect(far.calls()).toBe(1);
+
+    const expiring = counting(() => jwt(Math.floor(Date.now() / 1000) + 30));
+    for (let i = 0; i < 5; i++) await expiring.keys.keyId();
+    expect(expiring.calls()).toBe(5);
+
+    let pem = first.pem;
+    const rotating = counting(() => jwt(Math.floor(Date.now() / 1000) + 3600), () => pem);
+    await rotating.keys.keyId();
+    rotating.keys.privateKey();
+    await rotating.keys.keyId();
+    expect(rotating.calls()).toBe(1);
+    pem = second.pem;
+    await rotating.keys.keyId();
+    expect(rotating.calls()).toBe(2);
   });
 });

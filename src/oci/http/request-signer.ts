@@ -55,6 +55,21 @@ export function sha256Base64(body: string | Buffer): string {
   return createHash("sha256").update(body).digest("base64");
 }
 
+const KEY_ID_TTL_MS = 1_000;
+const TOKEN_REFRESH_WINDOW_MS = 60_000;
+
+/** `exp` (epoch ms) of a security-token key id ("ST$<jwt>"); infinity for API keys; 0 (ask every time) when unreadable. */
+export function tokenExpiry(keyId: string): number {
+  if (!keyId.startsWith("ST$")) return Number.POSITIVE_INFINITY;
+  try {
+    const payload = keyId.split(".")[1] ?? "";
+    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** What a provider may additionally offer (config-file profiles with a delegation token or an auth type). */
 interface DelegatingProvider {
   getAuthType?(): string | undefined;
@@ -86,10 +101,25 @@ export class SigningKeys {
     this.oboToken = d.getAuthType?.() ? d.getDelegationToken?.() || undefined : undefined;
   }
 
+  /**
+   * The provider's key id, asked again at least every second, on every request in the last minute
+   * of a security token's life (the provider refreshes the token there, as the SDK's signer would
+   * have it do), and whenever the provider's private key changed (a refresh replaced both).
+   */
   async keyId(): Promise<string> {
+    const now = Date.now();
+    if (this.cachedKeyId !== undefined && now < this.keyIdUntil && this.provider.getPrivateKey() === this.pem) return this.cachedKeyId;
     if (!this.resolved) await this.resolve();
-    return this.provider.getKeyId();
+    const id = await this.provider.getKeyId();
+    if (id !== this.cachedKeyId) this.tokenExpiry = tokenExpiry(id);
+    this.cachedKeyId = id;
+    this.keyIdUntil = Math.min(now + KEY_ID_TTL_MS, this.tokenExpiry - TOKEN_REFRESH_WINDOW_MS);
+    return id;
   }
+
+  private cachedKeyId: string | undefined;
+  private keyIdUntil = 0;
+  private tokenExpiry = Number.POSITIVE_INFINITY;
 
   /**
    * Call after keyId(): a token refresh there may have replaced the key. Synchronous (Node reads
