@@ -14,6 +14,12 @@ export interface ReportLine {
 
 export interface ReportSink {
   add(line: ReportLine): void;
+  /**
+   * Resolves when the uploads have caught up (at most one part waiting); undefined when they have.
+   * The engine waits on it before starting more work, so lines produced faster than parts upload
+   * (a dry run lists a thousand versions per call) do not pile up in memory.
+   */
+  backlog(): Promise<void> | undefined;
   /** Uploads what is left and waits for every part; the paths of the parts written. */
   close(): Promise<string[]>;
 }
@@ -36,24 +42,34 @@ export interface ReportWriterOptions {
  */
 export function createReportWriter(o: ReportWriterOptions): ReportSink {
   const size = o.partBytes ?? 2 * 1024 * 1024;
-  let buf = Buffer.allocUnsafe(size);
+  // Part buffers are recycled, never freed and allocated again: a freed 2 MiB chunk raises
+  // glibc's mmap threshold, the next ones come from the heap, and RSS creeps up with every part.
+  const spare: Buffer[] = [];
+  const take = (): Buffer => spare.pop() ?? Buffer.allocUnsafe(size);
+  let buf = take();
   let used = 0;
   let parts = 0;
   const written: string[] = [];
   let uploads: Promise<void> = Promise.resolve();
+  let waiting = 0;
 
   const ship = (): void => {
     if (used === 0) return;
-    const body = buf.subarray(0, used);
+    const full = buf;
+    const body = full.subarray(0, used);
     const name = o.partName(parts++);
-    buf = Buffer.allocUnsafe(size);
+    buf = take();
     used = 0;
+    waiting++;
     uploads = uploads.then(async () => {
       try {
         await o.store.putObject(o.namespace, o.bucket, name, body, { contentType: "application/x-ndjson" });
         written.push(`/n/${o.namespace}/b/${o.bucket}/o/${name}`);
       } catch (error) {
         o.log.warn("a report part could not be written", { report: name, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        waiting--;
+        if (full.length === size) spare.push(full);
       }
     });
   };
@@ -68,6 +84,11 @@ export function createReportWriter(o: ReportWriterOptions): ReportSink {
         buf = Buffer.allocUnsafe(bytes);
       }
       used += buf.write(text, used);
+    },
+    backlog() {
+      if (waiting <= 1) return undefined;
+      const target = uploads;
+      return target;
     },
     async close() {
       ship();

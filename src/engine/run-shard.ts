@@ -198,9 +198,11 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
     void call(id, u, pos);
   };
 
-  /** Waits for a free slot; false when no new call may start. */
+  /** Waits for a free slot (and for the report's uploads to keep up); false when no new call may start. */
   const admit = async (): Promise<boolean> => {
     while (inflight.size >= deps.concurrency) await new Promise<void>((r) => (slotFreed = r));
+    const behind = deps.report?.backlog();
+    if (behind) await behind;
     return !aborted && now() < deps.stopAt;
   };
 
@@ -287,6 +289,8 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
       try {
         for await (const item of listScope(deps.store, unit, listAfter, { range: deps.range, pageSize: deps.pageSize })) {
           if (item.isDeleteMarker) {
+            const behind = deps.report?.backlog();
+            if (behind) await behind;
             counts.skipped++;
             const pos = positionOf(item);
             record({ ...refOf(unit, pos), outcome: "skipped" });
