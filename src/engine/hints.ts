@@ -21,6 +21,7 @@ export function hintFor(f: OciFailure, ctx: { sseCSourceGiven: boolean }): strin
   if (f.status === 409) return "Conflict (409) that outlived the retries: the object may be changing; retry later.";
   if (f.status === 429) return "Throttled (429) beyond the retries: lower REENCRYPT_CONCURRENCY or set REENCRYPT_MAX_RPS, then resume.";
   if (f.status >= 500) return `Service error (${f.status}) that outlived the retries: retry later; quote the opc-request-id to Oracle support if it persists.`;
+  if (f.code === "ClientError") return "The call could not be made: an error in the function itself, not in OCI; see the function's logs for this job and report it.";
   if (f.status === 0) return "No response from Object Storage (connection failed) after retries: check the function's network path (service or NAT gateway).";
   return "Unexpected response; see the code and message.";
 }

@@ -18,9 +18,11 @@ export function toOciFailure(error: unknown): OciFailure {
     const rawCode = typeof error["code"] === "string" ? error["code"] : undefined;
     const message = typeof error["message"] === "string" ? error["message"] : String(error);
     const opc = error["opcRequestId"];
+    // A transport failure carries a system code (ECONNRESET, ECONNREFUSED, …); an error without
+    // status or code was thrown before anything was sent: a fault of ours, not the network's.
     return {
       status,
-      code: serviceCode ?? rawCode ?? (status === 0 ? "ConnectionFailed" : "Unknown"),
+      code: serviceCode ?? rawCode ?? (status === 0 ? (typeof error["requestEndpoint"] === "string" && /fetch failed|socket|network|connect/i.test(message) ? "ConnectionFailed" : "ClientError") : "Unknown"),
       message: redactText(message).slice(0, 500),
       opcRequestId: typeof opc === "string" && opc.length > 0 ? opc : undefined,
     };
@@ -30,6 +32,7 @@ export function toOciFailure(error: unknown): OciFailure {
 
 /** The SDK's own retryable set, which we apply ourselves so backoff respects the deadline. */
 export function isRetryable(f: OciFailure): boolean {
+  if (f.code === "ClientError") return false;
   if (f.status === 0) return true;
   if (f.status === 429) return true;
   if (f.status === 409) return f.code === "IncorrectState";
