@@ -3,6 +3,9 @@ import type { Seed } from "./emulator/index.js";
 /** The one compartment everything lives in; the function runs there too, so rotation scans it. */
 export const DEMO_COMPARTMENT = "finance";
 export const DEMO_STATE_BUCKET = "reencrypt-state";
+/** A bucket too big for one short invocation: a request over it answers "incomplete" and is resumed over HTTP. */
+export const DEMO_LONG_BUCKET = "media";
+export const DEMO_LONG_BUCKET_OBJECTS = 3000;
 
 /** Names that break naive URL building: spaces, `+` (a space in a query), `%`, `#`, `?`, `&`, non-ASCII. */
 export const HOSTILE_NAMES = [
@@ -13,9 +16,10 @@ export const HOSTILE_NAMES = [
 ] as const;
 
 /**
- * A small tenancy in namespace "demo": ~6,000 versions on finance-key, 1,000 on logs-key, a few
- * Oracle-managed and SSE-C ones. The "public" bucket's keep/ objects sit on finance-key because a
- * rule (REENCRYPT_RULES) puts them there on upload, so a rotation must find them through the rule.
+ * A small tenancy in namespace "demo": ~3,000 versions on finance-key, 1,000 on logs-key, 3,000
+ * Oracle-managed ones in "media" (for a long request), a few SSE-C ones. The "public" bucket's
+ * keep/ objects sit on finance-key because a rule (REENCRYPT_RULES) puts them there on upload, so
+ * a rotation must find them through the rule.
  */
 export function demoSeed(): Seed {
   const c = DEMO_COMPARTMENT;
@@ -31,13 +35,13 @@ export function demoSeed(): Seed {
         kmsKey: "finance-key",
         versioning: "Enabled",
         objects: [
-          { prefix: "2025/inv-", count: 1500, versions: 2 },
+          { prefix: "2025/inv-", count: 1000, versions: 2 },
           ...HOSTILE_NAMES.map((name) => ({ name, versions: 2 })),
           // A delete marker: the job must step over it, not fail on it.
           { name: "2023/withdrawn.pdf", deleted: true },
         ],
       },
-      { name: "archive", compartment: c, kmsKey: "finance-key", objects: [{ prefix: "2023/", count: 1500 }] },
+      { name: "archive", compartment: c, kmsKey: "finance-key", objects: [{ prefix: "2023/", count: 1000 }] },
       {
         name: "app-logs",
         compartment: c,
@@ -60,6 +64,7 @@ export function demoSeed(): Seed {
           { name: "sealed/bank-details.csv", sseCustomerKey: { secret: "customer-key" } },
         ],
       },
+      { name: DEMO_LONG_BUCKET, compartment: c, objects: [{ prefix: "video/", count: DEMO_LONG_BUCKET_OBJECTS }] },
       { name: DEMO_STATE_BUCKET, compartment: c },
     ],
   };

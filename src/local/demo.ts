@@ -1,34 +1,45 @@
 // `npm start`: the whole product on one machine. The local OCI emulator plays Object Storage, Vault,
-// Secrets, Functions and Events; the real bundle runs behind the real FDK socket; a key rotation
-// and a few HTTP requests show what it does, checked against the emulator's ground truth.
+// Secrets, Functions and Events; the real bundle runs behind the real FDK socket in a pool of
+// containers; a key rotation (watched through its job's status, one container SIGKILLed and the
+// job recovered) and HTTP requests (one long enough to be resumed) show what it does, checked
+// against the emulator's ground truth. Then the local API Gateway serves until Ctrl-C.
 
 import { randomUUID } from "node:crypto";
-import { DEMO_COMPARTMENT, DEMO_STATE_BUCKET, HOSTILE_NAMES, demoSeed } from "./demo-seed.js";
-import { readOptions, USAGE, type DemoOptions } from "./demo/cli.js";
+import { DEMO_COMPARTMENT, DEMO_LONG_BUCKET, DEMO_LONG_BUCKET_OBJECTS, DEMO_STATE_BUCKET, HOSTILE_NAMES, demoSeed } from "./demo-seed.js";
+import { DEFAULT_PORT, readOptions, USAGE, type DemoOptions } from "./demo/cli.js";
 import { lineSplitter, type LogRecord } from "./demo/function-log.js";
+import { httpJson, isJobView, progressLine, type HttpAnswer, type JobView } from "./demo/job-view.js";
 import { columnOf, renderWrappingTable } from "./demo/wrapping-table.js";
 import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js";
 import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
-import { startLocalStack, type LocalStack } from "./local-stack.js";
+import { removeSession, writeSession } from "./job/session.js";
+import { InvocationFailedError, startLocalStack, type LocalStack } from "./local-stack.js";
 
-/** Short on purpose: ~4,500 versions then need several self-continuations, which is the point. */
-const FUNCTION_TIMEOUT_SECONDS = 8;
 /**
- * Added to every emulated request. It caps throughput at concurrency/latency (16 / 25 ms), so even
- * a fast machine needs more than one invocation; on a slow one the function's CPU is the limit anyway.
+ * Added to every emulated request. With REENCRYPT_CONCURRENCY it caps an invocation's throughput
+ * at CONCURRENCY / latency (8 / 25 ms = 320 versions/s), so the long request always needs more than
+ * one call (3,000 objects; at most 320 × 8 s × 0.8 = 2,048 per call at the default deadline).
  */
 const REGION_LATENCY_MS = 25;
+const CONCURRENCY = 8;
+const MAX_PER_SECOND = (CONCURRENCY * 1000) / REGION_LATENCY_MS;
+/** The rotation's shards, at most, at once (REENCRYPT_MAX_PARALLEL). */
+const MAX_PARALLEL = 4;
+const STATUS_POLL_MS = 1_000;
+const ROTATION_LIMIT_MS = 180_000;
 
 const started = Date.now();
 const out = (line = ""): void => void process.stdout.write(`${line}\n`);
 const n = (x: number): string => x.toLocaleString("en-US");
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 interface Running {
   gateway?: HttpGateway;
   stack?: LocalStack;
   emulator?: Emulator;
+  sessionPort?: number;
 }
 
 /** Stops whatever was started, in reverse order; safe to call twice. */
@@ -36,6 +47,7 @@ function makeCleanup(r: Running): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () =>
     (done ??= (async () => {
+      if (r.sessionPort !== undefined) removeSession(r.sessionPort, process.pid);
       await r.gateway?.close().catch(() => undefined);
       await r.stack?.stop().catch(() => undefined);
       await r.emulator?.close().catch(() => undefined);
@@ -66,9 +78,13 @@ async function main(): Promise<number | "serving"> {
   try {
     running.gateway = await startHttpGateway({
       port: opts.port,
+      // API Gateway invokes the function synchronously: each call gets the function's timeout.
+      deadlineSeconds: opts.deadline,
       invoke: async (req) => {
-        if (!running.stack) throw new Error("the function is still starting");
-        return running.stack.fn.invoke(req);
+        const stack = running.stack;
+        if (!stack) throw new Error("the function is still starting");
+        // Gateway calls are never the container the walkthrough kills: it kills a shard's.
+        return ownInvocation((callId) => stack.fn.invoke({ ...req, callId }));
       },
     });
   } catch (error) {
@@ -77,13 +93,16 @@ async function main(): Promise<number | "serving"> {
   }
 
   try {
-    const ok = await walkthrough(running, running.gateway, opts);
+    const result = await walkthrough(running, running.gateway, opts);
     if (opts.exit) {
+      out();
+      out("--exit: the walkthrough is over and the gateway is closed (run `npm start` without --exit to keep it serving).");
       await cleanup();
-      return ok ? 0 : 1;
+      return result.ok ? 0 : 1;
     }
+    await serve(running, running.gateway, opts, result);
     out();
-    out(`Serving: POST ${running.gateway.url}  (ready in ${secs(Date.now() - started)}; Ctrl-C to stop)`);
+    out(`Serving: POST ${running.gateway.url}  ·  GET ${running.gateway.statusUrl("{jobId}")}  (ready in ${secs(Date.now() - started)}; Ctrl-C to stop)`);
     return "serving";
   } catch (error) {
     process.stderr.write(`demo failed: ${errorMessage(error)}\n`);
@@ -93,12 +112,19 @@ async function main(): Promise<number | "serving"> {
   }
 }
 
-async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOptions): Promise<boolean> {
+interface WalkthroughResult {
+  ok: boolean;
+  rotationJobId: string;
+  financeKey: string;
+  secretId: string;
+}
+
+async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOptions): Promise<WalkthroughResult> {
   out("oci-reencrypt: local demo");
   out("  Everything here runs on this machine. A local OCI emulator stands in for Object Storage, Vault (KMS),");
   out("  Secrets, Functions and Events; the real function bundle (dist/func.cjs) runs behind the real Fn FDK");
-  out("  socket and signs every request with a resource principal, as it would in OCI. Nothing leaves the");
-  out("  machine and no OCI account or credentials are involved.");
+  out("  socket, one container per invocation as OCI Functions runs it, and signs every request with a");
+  out("  resource principal. Nothing leaves the machine and no OCI account or credentials are involved.");
   out();
 
   const emulator = await startEmulator({ seed: demoSeed() });
@@ -115,37 +141,43 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   const vaultId = need(ids.vaults, "demo-vault");
   const secretId = need(ids.secrets, "customer-key");
 
-  const progress = new RotationProgress(opts.verbose);
   const stack = await startLocalStack({
     emulator,
     compartmentId,
-    timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+    timeoutSeconds: opts.deadline,
+    detachedTimeoutSeconds: opts.deadline,
     config: {
       REENCRYPT_STATE_BUCKET: DEMO_STATE_BUCKET,
       REENCRYPT_RULES: JSON.stringify([{ bucket: "public", prefix: "keep/", kmsKeyId: financeKey }]),
+      // Requests may name the customer key's secret as their target key (rule keys are allowed anyway).
+      REENCRYPT_ALLOWED_KEYS: secretId,
+      REENCRYPT_CHECKPOINT_SECONDS: String(opts.checkpoint),
+      REENCRYPT_MAX_PARALLEL: String(MAX_PARALLEL),
+      REENCRYPT_CONCURRENCY: String(CONCURRENCY),
     },
-    onOutput: lineSplitter((stream, line, record) => progress.onLine(stream, line, record)),
+    onOutput: lineSplitter((stream, line, record) => functionLine(opts.verbose, stream, line, record)),
   });
   running.stack = stack;
   emulator.faults.setBaseLatency(REGION_LATENCY_MS);
 
   out(`  namespace    ${state.namespace}`);
   out(`  compartment  ${compartmentId}  (buckets, vault and function all live here)`);
-  out(`  function     ${stack.functionId}  (timeout ${FUNCTION_TIMEOUT_SECONDS} s)`);
+  out(`  function     ${stack.functionId}`);
+  out(`               timeout ${opts.deadline} s (--deadline), checkpoint every ${opts.checkpoint} s (--checkpoint), up to ${MAX_PARALLEL} shards per job, ${CONCURRENCY} calls in flight each`);
   out(`  emulator     ${emulator.url}  (+${REGION_LATENCY_MS} ms per request, like a region's round trip)`);
-  out(`  gateway      ${gateway.url}`);
+  out(`  gateway      ${gateway.url}  (and GET ${gateway.statusUrl("{jobId}")})`);
   out();
 
   out("BEFORE: object versions per bucket, by the key version that wraps their data key (emulator ground truth)");
   out(renderWrappingTable(state));
   out();
 
+  // --- A key rotation, watched through its job's status ---------------------------------------
   const before = snapshot(emulator);
   const inScope = [...before.values()].filter((v) => v.kmsKeyId === financeKey).length;
   const newVersion = state.rotateKey(financeKey);
   out(`Rotating finance-key: Vault now encrypts with finance-key v${state.key(financeKey)?.versions.length ?? "?"} (${newVersion.id}).`);
-  out("Delivering the event OCI Events sends for it (com.oraclecloud.keymanagementservice.createkeyversion.end);");
-  out(`the function finds every version under finance-key (${n(inScope)}) and continues itself when its ${FUNCTION_TIMEOUT_SECONDS} s deadline nears:`);
+  out("Delivering the event OCI Events sends for it (com.oraclecloud.keymanagementservice.createkeyversion.end):");
   const event = {
     cloudEventsVersion: "0.1",
     eventID: randomUUID(),
@@ -160,37 +192,141 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
       additionalDetails: { keyId: financeKey, vaultId, keyVersionId: newVersion.id },
     },
   };
-  progress.begin(inScope);
+  // OCI keeps containers of a busy function warm: start a few, so the status queries below do not
+  // wait for a cold start on a machine whose cores the shards keep busy.
+  // (A generous deadline: cold starts are slow on a loaded machine, and these calls do nothing.)
+  const warmDeadline = new Date(Date.now() + 120_000);
+  await Promise.all(Array.from({ length: MAX_PARALLEL + 2 }, () => ownInvocation((callId) => stack.invoke({ job: randomUUID() }, { callId, deadline: warmDeadline }))));
   const rotationStarted = Date.now();
-  const first = await stack.deliverEvent(event);
-  const elapsed = Date.now() - rotationStarted;
-  const detached = emulator.functions.detached;
-  const invocations = 1 + detached.length;
-  // The last log lines can trail the last response on the pipe.
-  await progress.waitFor(invocations, 1_000);
-  progress.end();
-  // The job's record says how it ended (the event was answered as soon as its shards started).
-  const jobId = typeof first.data?.jobId === "string" ? first.data.jobId : "";
-  const record = (await stack.invoke({ job: jobId })).data as Record<string, unknown> | undefined;
-  const finalStatus = typeof record?.["status"] === "string" ? record["status"] : "unknown";
-  out(`Job ${finalStatus}: ${invocations} invocation${invocations === 1 ? "" : "s"} (1 event + ${invocations - 1} detached: shards and their continuations), ${secs(elapsed)}.`);
+  let first = await answered(stack.invoke(event, { intent: "cloudevent" }));
+  for (let attempt = 2; !first && attempt <= 3; attempt++) {
+    out(`  (no answer before the ${opts.deadline} s deadline on this busy machine: delivering it again, as OCI Events redelivers)`);
+    first = await answered(stack.invoke(event, { intent: "cloudevent" }));
+  }
+  if (!first) throw new Error("the rotation event got no answer in three deliveries");
+  const jobId = typeof first.data?.jobId === "string" ? (first.data.jobId as string) : "";
+  if (!jobId) throw new Error(`the rotation event was answered HTTP ${first.httpStatus} without a job: ${first.body.slice(0, 300)}`);
+  out(`  answered HTTP ${first.httpStatus} ${String(first.data?.status)} after ${secs(Date.now() - rotationStarted)}: job ${jobId}`);
+  out(`  (its ${n(inScope)} finance-key versions run as shards, detached invocations of the function; each continues itself before its ${opts.deadline} s deadline)`);
+  out(`Its status, as GET ${gateway.statusUrl(jobId)} answers it, every second:`);
+  const watched = await watchRotation(stack, gateway, jobId, inScope, rotationStarted, opts);
+  const record = watched.record;
+  out(
+    `Job ${record.status}: ${n(record.invocations)} invocations (1 event + ${n(record.invocations - 1)} detached: shards, their continuations${watched.sweeps > 0 ? ", the sweep's resumption" : ""}), ${secs(Date.now() - rotationStarted)}.`,
+  );
   out();
 
   out("AFTER");
   out(renderWrappingTable(state));
   const check = compare(before, snapshot(emulator), financeKey, newVersion.id);
   const newLabel = columnOf(state, { kind: "kms", kmsKeyId: financeKey, keyVersionId: newVersion.id });
-  const ok = finalStatus === "succeeded" && check.moved === inScope && check.changedOthers === 0;
+  const rotationOk = record.status === "succeeded" && check.moved === inScope && check.changedOthers === 0 && record.counts.reencrypted === inScope;
   out(
-    ok
+    rotationOk
       ? `  ✓ all ${n(inScope)} finance-key versions are on ${newLabel} (invoices, archive, and public/keep/ through the rule); the other ${n(check.others)} versions are untouched.`
-      : `  ✗ ${n(check.moved)} of ${n(inScope)} finance-key versions moved to ${newLabel}; ${n(check.changedOthers)} other versions changed; job ${finalStatus}.`,
+      : `  ✗ ${n(check.moved)} of ${n(inScope)} finance-key versions moved to ${newLabel}; ${n(check.changedOthers)} other versions changed; job ${record.status}.`,
   );
+  out(
+    `  The record counts each version once (${n(record.counts.reencrypted)} re-encrypted); ${n(check.twice)} were re-encrypted twice: calls in flight, or not yet checkpointed, when the container died.`,
+  );
+  const summary = readSummary(emulator, jobId);
+  if (summary) out(`  Its summary, reports/${jobId}.summary.json in the state bucket: ${summary}`);
   out();
 
-  await httpExamples(gateway, emulator, financeKey);
-  await curlExamples(stack, gateway, { financeKey, secretId }, !opts.exit);
-  return ok;
+  const httpOk = await httpExamples(gateway, emulator, financeKey, opts);
+  return { ok: rotationOk && httpOk, rotationJobId: jobId, financeKey, secretId };
+}
+
+/** Function log lines: all of them with --verbose, else only warnings and errors. */
+function functionLine(verbose: boolean, stream: "stdout" | "stderr", line: string, record: LogRecord | undefined): void {
+  if (verbose) out(`  │ ${line}`);
+  else if (stream === "stderr" || (record && (record.level === "warn" || record.level === "error"))) {
+    out(`  function ${record?.level ?? stream}: ${record?.msg ?? line}${record?.["error"] ? ` (${String(record["error"])})` : ""}`);
+  }
+}
+
+/**
+ * Polls the job's status through the gateway until it ends. Once shards are running, SIGKILLs one
+ * busy container; when the status says "stalled" (the dead shard's lease expired), sends
+ * {"sweep": true} as the scheduled sweep would.
+ */
+async function watchRotation(
+  stack: LocalStack,
+  gateway: HttpGateway,
+  jobId: string,
+  total: number,
+  since: number,
+  opts: DemoOptions,
+): Promise<{ record: JobView; sweeps: number }> {
+  let killed = false;
+  let sweeps = 0;
+  let lastSweep = 0;
+  const at = (): string => `+${secs(Date.now() - since)}`.padStart(8);
+  for (;;) {
+    await sleep(STATUS_POLL_MS);
+    if (Date.now() - since > ROTATION_LIMIT_MS) throw new Error(`the rotation job ${jobId} did not end within ${ROTATION_LIMIT_MS / 1000} s`);
+    const s = await httpJson(gateway.statusUrl(jobId));
+    if (s.status !== 200 || !isJobView(s.data)) {
+      out(`  ${at()}  status answered HTTP ${s.status}: ${s.text.slice(0, 200)}`);
+      continue;
+    }
+    const v = s.data;
+    out(`  ${at()}  ${progressLine(v, total)}`);
+    if (v.status !== "running" && v.status !== "stalled") {
+      if (!killed) out("           (the shards ended before a busy one could be killed)");
+      return { record: v, sweeps };
+    }
+    if (!killed && v.counts.reencrypted > 0 && v.shards.running > 0) {
+      const pid = await killAShard(stack);
+      if (pid !== undefined) {
+        killed = true;
+        out(`  ${at()}  ✗ SIGKILL container ${pid}, busy with a shard: it dies mid-call, as an out-of-memory kill or a recycled host would end it; its shard is "stalled" once its lease (3 × ${opts.checkpoint} s) expires`);
+      }
+    }
+    if (v.status === "stalled" && Date.now() - lastSweep > 3 * STATUS_POLL_MS) {
+      lastSweep = Date.now();
+      sweeps++;
+      const r = await answered(ownInvocation((callId) => stack.invoke({ sweep: true }, { callId })));
+      if (!r) {
+        out(`  ${at()}  → {"sweep": true} got no answer before its deadline on this busy machine; the next one retries`);
+        continue;
+      }
+      const resumed = Array.isArray(r.data?.resumed) ? (r.data.resumed as string[]) : [];
+      out(`  ${at()}  → {"sweep": true}, as the scheduled sweep sends it (OCI Resource Scheduler, every 10 min): resumed ${resumed.length > 0 ? resumed.join(", ") : "nothing yet"}`);
+    }
+  }
+}
+
+/** The answer, or undefined when the container did not answer before the deadline (a busy machine). */
+async function answered<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (error) {
+    if (error instanceof InvocationFailedError) return undefined;
+    throw error;
+  }
+}
+
+/** Call ids of the invocations made through the gateway or by the demo itself (status queries, sweeps): never the one to kill. */
+const ownCalls = new Set<string>();
+
+async function ownInvocation<T>(run: (callId: string) => Promise<T>): Promise<T> {
+  const callId = randomUUID();
+  ownCalls.add(callId);
+  try {
+    return await run(callId);
+  } finally {
+    // The container is released a moment after its answer arrives.
+    setTimeout(() => ownCalls.delete(callId), 5_000).unref();
+  }
+}
+
+/** SIGKILLs a container busy with an invocation the demo did not make itself: a shard's. */
+async function killAShard(stack: LocalStack): Promise<number | undefined> {
+  const busy = stack.containers().filter((c) => c.busy && c.callId !== undefined && !ownCalls.has(c.callId));
+  const target = busy[Math.floor(Math.random() * busy.length)];
+  if (!target) return undefined;
+  return (await stack.kill(target.pid)) ? target.pid : undefined;
 }
 
 interface VersionFact {
@@ -216,84 +352,33 @@ function compare(before: Map<string, VersionFact>, after: Map<string, VersionFac
   let moved = 0;
   let others = 0;
   let changedOthers = 0;
+  let twice = 0;
   for (const [k, b] of before) {
     const a = after.get(k);
     if (b.kmsKeyId === keyId) {
       if (a?.label === `kms:${versionId}`) moved++;
+      if (a && a.reencryptCount - b.reencryptCount > 1) twice++;
     } else {
       others++;
       if (a?.label !== b.label || a.reencryptCount !== b.reencryptCount) changedOthers++;
     }
   }
-  return { moved, others, changedOthers };
+  return { moved, others, changedOthers, twice };
 }
 
-/** Prints one line per invocation of the rotation job from the function's own "invocation done" log lines. */
-class RotationProgress {
-  private active = false;
-  private seen = 0;
-  private total = 0;
-  private startedAt = 0;
-  private waiters: (() => void)[] = [];
-
-  constructor(private readonly verbose: boolean) {}
-
-  begin(total: number): void {
-    this.active = true;
-    this.seen = 0;
-    this.total = total;
-    this.startedAt = Date.now();
-  }
-
-  end(): void {
-    this.active = false;
-  }
-
-  async waitFor(count: number, maxMs: number): Promise<void> {
-    const until = Date.now() + maxMs;
-    while (this.seen < count && Date.now() < until) {
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-
-  onLine(stream: "stdout" | "stderr", line: string, record: LogRecord | undefined): void {
-    if (this.verbose) out(`  │ ${line}`);
-    else if (stream === "stderr" || (record && (record.level === "warn" || record.level === "error"))) {
-      out(`  function ${record?.level ?? stream}: ${record?.msg ?? line}${record?.["error"] ? ` (${String(record["error"])})` : ""}`);
-    }
-    if (!this.active || record?.msg !== "invocation done") return;
-    if (record["entrance"] !== "event" && record["entrance"] !== "resume") return;
-    this.seen++;
-    const counts = (record["counts"] ?? {}) as { reencrypted?: number; failed?: number; skipped?: number };
-    const status = String(record["jobStatus"] ?? "?");
-    const label = `invocation ${this.seen} (${String(record["entrance"])})`;
-    let tail = `${n(counts.reencrypted ?? 0)} of ${n(this.total)} re-encrypted so far`;
-    if (status !== "continuing") {
-      tail = `${n(counts.reencrypted ?? 0)} of ${n(this.total)} re-encrypted, ${n(counts.failed ?? 0)} failed, ${n(counts.skipped ?? 0)} delete marker${counts.skipped === 1 ? "" : "s"} skipped`;
-    }
-    out(`  ${label.padEnd(22)} ${`+${secs(Date.now() - this.startedAt)}`.padStart(8)}  ${status.padEnd(11)} ${tail}`);
-    for (const w of this.waiters.splice(0)) w();
-  }
-}
-
-function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+/** The job's summary object, straight from the emulator's state bucket, on one line. */
+function readSummary(em: Emulator, jobId: string): string | undefined {
+  const v = em.state.findVersion(DEMO_STATE_BUCKET, `reports/${jobId}.summary.json`);
+  if (!v || v.isDeleteMarker) return undefined;
   try {
-    const v: unknown = JSON.parse(text ?? "");
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+    const s = JSON.parse(v.content.toString("utf8")) as { status?: string; counts?: Record<string, number>; durationSeconds?: number; invocations?: number; shards?: number; parts?: string[] };
+    return JSON.stringify({ status: s.status, counts: s.counts, durationSeconds: s.durationSeconds, invocations: s.invocations, shards: s.shards, parts: s.parts?.length });
   } catch {
     return undefined;
   }
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; data: Record<string, unknown> | undefined }> {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, data: parseJson(await res.text()) };
-}
-
-function summary(r: { status: number; data: Record<string, unknown> | undefined }): string[] {
+function summaryLines(r: HttpAnswer): string[] {
   const d = r.data ?? {};
   const c = (d["counts"] ?? {}) as { matched?: number; reencrypted?: number; failed?: number; skipped?: number };
   const what = d["status"] === "dry-run" ? `${n(c.matched ?? 0)} matched, nothing changed` : `${n(c.reencrypted ?? 0)} re-encrypted, ${n(c.failed ?? 0)} failed`;
@@ -304,48 +389,115 @@ function summary(r: { status: number; data: Record<string, unknown> | undefined 
   return lines;
 }
 
-async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: string): Promise<void> {
-  out(`HTTP, as API Gateway would call the function: POST ${gateway.url}`);
+const short = (token: string): string => (token.length > 24 ? `${token.slice(0, 21)}…` : token);
+
+async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: string, opts: DemoOptions): Promise<boolean> {
+  out(`HTTP, as API Gateway calls the function (synchronously: each call has the function's ${opts.deadline} s): POST ${gateway.url}`);
   const dry = { targets: [{ bucket: "app-logs", prefix: "2025/" }], dryRun: true };
   out(`  dry run      ${JSON.stringify(dry)}`);
-  for (const line of summary(await post(gateway.url, dry))) out(`               ${line}`);
+  const dryAnswer = await httpJson(gateway.url, { body: dry });
+  for (const line of summaryLines(dryAnswer)) out(`               ${line}`);
 
   const prefix = "2025/01/00000";
   const real = { targets: [{ bucket: "app-logs", prefix }], key: { type: "kms", kmsKeyId: financeKey } };
   out(`  re-encrypt   ${JSON.stringify(real)}`);
-  for (const line of summary(await post(gateway.url, real))) out(`               ${line}`);
+  const realAnswer = await httpJson(gateway.url, { body: real });
+  for (const line of summaryLines(realAnswer)) out(`               ${line}`);
   const versions = em.state.objectVersions("app-logs", prefix).filter((v) => !v.isDeleteMarker);
   const columns = [...new Set(versions.map((v) => columnOf(em.state, v.wrapping)))];
   out(`                  app-logs/${prefix}*: ${n(versions.length)} objects, now on ${columns.join(", ")} (emulator ground truth)`);
+
+  // A request too long for one call: answered 202 "incomplete" with a resume token, its status
+  // readable while it waits, resumed by its caller until it is done.
+  const long = { targets: [{ bucket: DEMO_LONG_BUCKET }] };
+  out(`  a long job   ${JSON.stringify(long)}  (${n(DEMO_LONG_BUCKET_OBJECTS)} objects; at most ~${n(Math.round(MAX_PER_SECOND * opts.deadline * 0.8))} fit in one ${opts.deadline} s call here)`);
+  let request = "POST the request";
+  let answer = await httpJson(gateway.url, { body: long });
+  let round = 1;
+  let longOk = false;
+  for (;;) {
+    const d = answer.data ?? {};
+    const c = (d["counts"] ?? {}) as { reencrypted?: number };
+    const token = typeof d["resume"] === "string" ? d["resume"] : undefined;
+    out(`    call ${round}  ${request.padEnd(36)} →  HTTP ${answer.status}  ${String(d["status"] ?? "?")}  ${n(c.reencrypted ?? 0)} of ${n(DEMO_LONG_BUCKET_OBJECTS)} re-encrypted${token ? `; resume token ${short(token)}` : ""}`);
+    if (d["status"] !== "incomplete" || !token) {
+      longOk = d["status"] === "succeeded" && c.reencrypted === DEMO_LONG_BUCKET_OBJECTS;
+      break;
+    }
+    if (round === 1 && typeof d["jobId"] === "string") {
+      const s = await httpJson(gateway.statusUrl(d["jobId"]));
+      const v = isJobView(s.data) ? s.data : undefined;
+      out(`            ${"GET its status".padEnd(36)} →  HTTP ${s.status}  ${v ? progressLine(v, DEMO_LONG_BUCKET_OBJECTS) : s.text.slice(0, 200)}`);
+    }
+    if (++round > 100) break;
+    request = `POST {"resume": "${short(token)}"}`;
+    answer = await httpJson(gateway.url, { body: { resume: token } });
+  }
+  const media = em.state.objectVersions(DEMO_LONG_BUCKET).filter((v) => !v.isDeleteMarker);
+  const untouched = media.filter((v) => v.reencryptCount === 0).length;
+  out(
+    longOk && untouched === 0
+      ? `  ✓ ${n(media.length)} media objects re-encrypted in ${round} call${round === 1 ? "" : "s"}, none skipped (emulator ground truth)`
+      : `  ✗ the long job ended ${String(answer.data?.["status"])} after ${round} calls; ${n(untouched)} media objects were not re-encrypted`,
+  );
   out();
+  return dryAnswer.status === 200 && realAnswer.status === 200 && longOk && untouched === 0;
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-async function curlExamples(stack: LocalStack, gateway: HttpGateway, ids: { financeKey: string; secretId: string }, serving: boolean): Promise<void> {
-  const curl = (body: unknown): string => `  curl -sS -X POST ${gateway.url} -H 'Content-Type: application/json' \\\n    -d ${shellQuote(JSON.stringify(body))}`;
+/** Ready-to-paste commands against the gateway that stays up, and the session file `npm run job` reads. */
+async function serve(running: Running, gateway: HttpGateway, opts: DemoOptions, w: WalkthroughResult): Promise<void> {
+  const stack = running.stack as LocalStack;
+  const em = running.emulator as Emulator;
+  const apiKey = await em.issueApiKey();
+  writeSession(gateway.port, {
+    format: 1,
+    pid: process.pid,
+    gateway: gateway.url,
+    objectStorage: em.endpoints.objectStorage,
+    namespace: em.state.namespace,
+    stateBucket: DEMO_STATE_BUCKET,
+    ociConfigFile: apiKey.configFile,
+    startedAt: new Date().toISOString(),
+  });
+  running.sessionPort = gateway.port;
 
-  // A real token: the same job `fn invoke` would start, given a deadline that runs out mid-way.
-  const cut = await stack.invoke({ targets: [{ bucket: "archive" }] }, { deadline: new Date(Date.now() + 1_500) });
-  const token = typeof cut.data?.resume === "string" ? (cut.data.resume as string) : undefined;
-
-  out(serving ? "Try it (the gateway stays up until Ctrl-C):" : "Try it (with `npm start` the gateway stays up until Ctrl-C):");
-  out("  # one object with a hostile name, to the latest version of its bucket's key");
-  out(curl({ targets: [{ bucket: "invoices", object: HOSTILE_NAMES[0] }] }));
-  out("  # every version under a prefix, dry run: lists what would be re-encrypted, changes nothing");
-  out(curl({ targets: [{ bucket: "invoices", prefix: "2024/" }], allVersions: true, dryRun: true }));
-  out("  # to a customer-provided key (SSE-C) read from a Vault secret");
-  out(curl({ targets: [{ bucket: "public", object: "readme.txt" }], key: { type: "sse-c", secretId: ids.secretId } }));
-  out("  # to a given Vault key");
-  out(curl({ targets: [{ bucket: "public", prefix: "keep/" }], key: { type: "kms", kmsKeyId: ids.financeKey } }));
-  if (token) {
-    const c = (cut.data?.counts ?? {}) as { reencrypted?: number };
-    out(`  # resume a job that stopped at its deadline (a real token: a 1.5 s invoke over archive stopped after ${n(c.reencrypted ?? 0)} objects)`);
-    out(curl({ resume: token }));
-  } else {
-    out("  # resume a job that answered \"incomplete\": send back its resume token");
-    out(curl({ resume: "<resume token from the incomplete answer>" }));
+  // A real token: the same job `fn invoke` would start, given a deadline that runs out mid-way
+  // (longer on a machine too busy to answer in 1.5 s).
+  let cut: Awaited<ReturnType<LocalStack["invoke"]>> | undefined;
+  let cutSeconds = 1.5;
+  for (; cutSeconds <= 6 && typeof cut?.data?.resume !== "string"; cutSeconds *= 2) {
+    cut = await answered(stack.invoke({ targets: [{ bucket: "archive" }] }, { deadline: new Date(Date.now() + cutSeconds * 1000) }));
   }
+  const token = typeof cut?.data?.resume === "string" ? (cut.data.resume as string) : undefined;
+  const cutJob = typeof cut?.data?.jobId === "string" ? (cut.data.jobId as string) : undefined;
+
+  const post = (body: unknown): string => `  curl -sS -X POST ${gateway.url} -H 'Content-Type: application/json' \\\n    -d ${shellQuote(JSON.stringify(body))}`;
+  const portArg = gateway.port === DEFAULT_PORT ? "" : ` --port ${gateway.port}`;
+  out("Try it (the gateway stays up until Ctrl-C):");
+  out("  # one object with a hostile name, to the latest version of its bucket's key");
+  out(post({ targets: [{ bucket: "invoices", object: HOSTILE_NAMES[0] }] }));
+  out("  # every version under a prefix, dry run: lists what would be re-encrypted, changes nothing");
+  out(post({ targets: [{ bucket: "invoices", prefix: "2024/" }], allVersions: true, dryRun: true }));
+  out("  # to a customer-provided key (SSE-C) read from a Vault secret (listed in REENCRYPT_ALLOWED_KEYS)");
+  out(post({ targets: [{ bucket: "public", object: "readme.txt" }], key: { type: "sse-c", secretId: w.secretId } }));
+  out("  # to a given Vault key (a rule's key: always allowed)");
+  out(post({ targets: [{ bucket: "public", prefix: "keep/" }], key: { type: "kms", kmsKeyId: w.financeKey } }));
+  out(`  # a long job: answered 202 "incomplete" with a resume token when the ${opts.deadline} s deadline nears`);
+  out(post({ targets: [{ bucket: DEMO_LONG_BUCKET }] }));
+  if (token && cutJob) {
+    const c = (cut?.data?.counts ?? {}) as { reencrypted?: number };
+    out(`  # the status of a job waiting for its caller (a ${cutSeconds / 2} s invoke over archive stopped after ${n(c.reencrypted ?? 0)} objects)`);
+    out(`  curl -sS ${gateway.statusUrl(cutJob)}`);
+    out("  # resume it with its token (a real one; it works once: the answer carries the next)");
+    out(post({ resume: token }));
+  }
+  out("  # the rotation job's status, summary and report, read from the state bucket as an operator would");
+  out(`  npm run job -- ${w.rotationJobId}${portArg}`);
+  out(`  npm run -s job -- ${w.rotationJobId} --report${portArg}   # one JSON line per object version`);
+  out("  # what a caller may not do: the gateway forwards only requests, resumes and status queries (403 EntranceNotAllowed)");
+  out(post({ sweep: true }));
 }
 
 main().then(
