@@ -22,7 +22,7 @@ export function toOciFailure(error: unknown): OciFailure {
     // status or code was thrown before anything was sent: a fault of ours, not the network's.
     return {
       status,
-      code: serviceCode ?? rawCode ?? (status === 0 ? (typeof error["requestEndpoint"] === "string" && /fetch failed|socket|network|connect/i.test(message) ? "ConnectionFailed" : "ClientError") : "Unknown"),
+      code: serviceCode ?? rawCode ?? (status === 0 ? (/fetch failed|socket|network|connect|reset|timed? ?out/i.test(message) ? "ConnectionFailed" : "ClientError") : "Unknown"),
       message: redactText(message).slice(0, 500),
       opcRequestId: typeof opc === "string" && opc.length > 0 ? opc : undefined,
     };

@@ -154,6 +154,11 @@ describe("deadlines, retries, rate limit", () => {
     expect(isRetryable(toOciFailure({ statusCode: 409, serviceCode: "Conflict" }))).toBe(false);
     expect(isRetryable(toOciFailure({ statusCode: 404, serviceCode: "ObjectNotFound" }))).toBe(false);
     expect(isRetryable(toOciFailure({ code: undefined, message: "fetch failed" }))).toBe(true);
+    expect(isRetryable(toOciFailure({ code: "ECONNRESET", message: "read ECONNRESET" }))).toBe(true);
+    // A bug of ours, thrown before anything was sent, is not a network failure to retry.
+    const bug = toOciFailure(new TypeError("report.backlog is not a function"));
+    expect(bug).toMatchObject({ status: 0, code: "ClientError" });
+    expect(isRetryable(bug)).toBe(false);
     let n = 0;
     const ok = await withRetry("Op", async () => (++n < 3 ? Promise.reject({ statusCode: 503, serviceCode: "x" }) : "done"), {
       policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
