@@ -9,7 +9,7 @@ import {
 import type { FunctionProcess, InvokeRequest, InvokeResult } from "./fn/start-function.js";
 
 export { InvocationFailedError } from "./fn/container-pool.js";
-export type { ContainerInfo, ContainerPoolStats, OutputListener } from "./fn/container-pool.js";
+export type { ContainerInfo, ContainerPoolStats, InvocationSource, OutputListener } from "./fn/container-pool.js";
 
 export interface LocalStackOptions {
   /** The bundle to run; default dist/func.cjs under the working directory. */
@@ -64,8 +64,11 @@ export interface LocalStack {
   containers(): ContainerInfo[];
   /** SIGKILL one container, mid-invocation if busy; false for an unknown pid. */
   kill(pid: number): Promise<boolean>;
-  /** SIGKILL a container that is running an invocation; its pid, or undefined when none is busy. */
-  killRandomBusy(): Promise<number | undefined>;
+  /**
+   * SIGKILL a container that is running an invocation, at random among those `filter` accepts
+   * (`(c) => c.source === "detached"` spares direct calls); its pid, or undefined when none is busy.
+   */
+  killRandomBusy(filter?: (c: ContainerInfo) => boolean): Promise<number | undefined>;
   stats(): ContainerPoolStats;
   /** Adds a listener for every container's output; returns its removal. */
   onOutput(listener: OutputListener): () => void;
@@ -132,11 +135,14 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   emulator.functions.setInvoker(
     functionId,
     async (req) => {
-      const r = await pool.tryInvoke({
-        body: req.body,
-        deadline: new Date(Date.now() + req.timeoutSeconds * 1000),
-        intent: req.headers["fn-intent"] === "httprequest" ? "httprequest" : "cloudevent",
-      });
+      const r = await pool.tryInvoke(
+        {
+          body: req.body,
+          deadline: new Date(Date.now() + req.timeoutSeconds * 1000),
+          intent: req.headers["fn-intent"] === "httprequest" ? "httprequest" : "cloudevent",
+        },
+        req.invokeType,
+      );
       return { status: r.status, headers: r.headers, body: Buffer.from(r.body) };
     },
     { admit: () => pool.hasCapacity() },
@@ -187,7 +193,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     },
     containers: () => pool.containers(),
     kill: (pid) => pool.kill(pid),
-    killRandomBusy: () => pool.killRandomBusy(),
+    killRandomBusy: (filter) => pool.killRandomBusy(filter),
     stats: () => pool.stats(),
     onOutput: (listener) => pool.onOutput(listener),
     stop,

@@ -176,6 +176,20 @@ describe("container pool behind startLocalStack", () => {
     expect(echo(await s.invoke("still serving")).body).toBe("still serving");
   });
 
+  it("tells where each busy container's invocation came from, and kills only those a filter picks", async () => {
+    const s = await start({ hotPollMs: 0 });
+    const direct = s.invoke("sleep:1500");
+    await invokeFn(s, "sleep:1500", true);
+    await expect.poll(() => s.containers().filter((c) => c.busy).length).toBe(2);
+    expect(s.containers().map((c) => c.source).sort()).toEqual(["detached", "direct"]);
+    const pid = await s.killRandomBusy((c) => c.source === "detached");
+    expect(pid).toBeDefined();
+    expect(echo(await direct).body).toBe("sleep:1500");
+    await s.emulator.functions.idle();
+    expect(s.emulator.functions.detached.at(-1)?.error).toMatchObject({ reason: "killed", pid });
+    expect(await s.killRandomBusy((c) => c.source === "sync")).toBeUndefined();
+  });
+
   it("waits in emulator.functions.idle() for detached invocations started while it waits", async () => {
     const s = await start();
     await invokeFn(s, "sleep:300", true);

@@ -37,12 +37,17 @@ export interface ContainerPoolOptions {
   onOutput?: OutputListener | undefined;
 }
 
+/** Where an invocation came from: a direct call (stack.invoke, deliverEvent), or InvokeFunction sync / detached. */
+export type InvocationSource = "direct" | "sync" | "detached";
+
 export interface ContainerInfo {
   pid: number;
   /** Running an invocation. */
   busy: boolean;
   /** The Fn-Call-Id of the invocation it runs. */
   callId?: string;
+  /** Where the invocation it runs came from. */
+  source?: InvocationSource;
   /** When its process became ready (ms since the epoch). */
   startedAt: number;
   /** Invocations it has run, the current one included. */
@@ -83,6 +88,7 @@ interface Container {
   proc: FunctionProcess;
   busy: boolean;
   callId?: string | undefined;
+  source?: InvocationSource | undefined;
   startedAt: number;
   invocations: number;
   idleTimer?: NodeJS.Timeout | undefined;
@@ -133,8 +139,8 @@ export class ContainerPool {
    * Resolves with the container's answer (a function that throws is a 502 answer, not a rejection);
    * rejects with InvocationFailedError when the container died, was killed, or outlived the deadline.
    */
-  invoke(r: InvokeRequest): Promise<InvokeResult> {
-    return this.dispatch(r, true);
+  invoke(r: InvokeRequest, source: InvocationSource = "direct"): Promise<InvokeResult> {
+    return this.dispatch(r, true, source);
   }
 
   /**
@@ -142,8 +148,8 @@ export class ContainerPool {
    * reason "no-capacity" (the emulator's InvokeFunction then answers 429). The decision is made
    * synchronously: `hasCapacity()` followed by `tryInvoke()` in the same tick agree.
    */
-  tryInvoke(r: InvokeRequest): Promise<InvokeResult> {
-    return this.dispatch(r, false);
+  tryInvoke(r: InvokeRequest, source: InvocationSource = "sync"): Promise<InvokeResult> {
+    return this.dispatch(r, false, source);
   }
 
   /** Whether an invocation could start now without waiting. */
@@ -163,6 +169,7 @@ export class ContainerPool {
       pid: c.proc.pid,
       busy: c.busy && c.callId !== undefined,
       ...(c.callId !== undefined ? { callId: c.callId } : {}),
+      ...(c.callId !== undefined && c.source !== undefined ? { source: c.source } : {}),
       startedAt: c.startedAt,
       invocations: c.invocations,
     }));
@@ -180,9 +187,14 @@ export class ContainerPool {
     return true;
   }
 
-  /** SIGKILLs a container that is running an invocation, chosen at random; its pid, or undefined when none is busy. */
-  async killRandomBusy(): Promise<number | undefined> {
-    const busy = this.live.filter((c) => c.busy && c.callId !== undefined);
+  /**
+   * SIGKILLs a container that is running an invocation, chosen at random among those `filter`
+   * accepts (e.g. `(c) => c.source === "detached"` to spare a test's own direct call); its pid, or
+   * undefined when none is busy.
+   */
+  async killRandomBusy(filter: (c: ContainerInfo) => boolean = () => true): Promise<number | undefined> {
+    const infos = this.containers();
+    const busy = this.live.filter((c, i) => c.busy && c.callId !== undefined && filter(infos[i] as ContainerInfo));
     const c = busy[Math.floor(Math.random() * busy.length)];
     if (!c) return undefined;
     await this.kill(c.proc.pid);
@@ -225,12 +237,13 @@ export class ContainerPool {
     await Promise.all(this.started.map((p) => p.stop()));
   }
 
-  private dispatch(r: InvokeRequest, wait: boolean): Promise<InvokeResult> {
-    // Synchronous up to acquire(): the slot is taken in this tick.
+  private dispatch(r: InvokeRequest, wait: boolean, source: InvocationSource): Promise<InvokeResult> {
+    // Synchronous up to acquire(): the slot is taken in this tick. The deadline runs from here, so
+    // waiting for a container and a cold start count against it, as in the Fn agent.
     const deadline = r.deadline ?? new Date(Date.now() + (this.o.timeoutSeconds ?? 30) * 1000);
     const callId = r.callId ?? randomUUID();
     const slot = this.acquire(wait);
-    return slot.then((c) => this.run(c, { ...r, callId, deadline }, callId, deadline));
+    return slot.then((c) => this.run(c, { ...r, callId, deadline }, callId, deadline, source));
   }
 
   private acquire(wait: boolean): Promise<Container> {
@@ -309,8 +322,9 @@ export class ContainerPool {
     return ready;
   }
 
-  private async run(c: Container, r: InvokeRequest, callId: string, deadline: Date): Promise<InvokeResult> {
+  private async run(c: Container, r: InvokeRequest, callId: string, deadline: Date, source: InvocationSource): Promise<InvokeResult> {
     c.callId = callId;
+    c.source = source;
     c.invocations++;
     this.counters.invocations++;
     const busyNow = this.live.filter((x) => x.busy && x.callId !== undefined).length;
@@ -334,6 +348,7 @@ export class ContainerPool {
     } finally {
       clearTimeout(timer);
       c.callId = undefined;
+      c.source = undefined;
       this.release(c);
     }
   }
