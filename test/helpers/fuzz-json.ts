@@ -160,11 +160,15 @@ export function applyMutation(input: Json, m: Mutation): { value: Json; what: st
   }
 }
 
+/** OCI Functions refuses invoke bodies over 6 MB: a body that could never reach the function is not a case. */
+export const MAX_CASE_BYTES = 5 * 1024 * 1024;
+
 export function applyMutations(value: Json, ms: readonly Mutation[]): { value: Json; applied: string[] } {
   let v = value;
   const applied: string[] = [];
   for (const m of ms) {
     const r = applyMutation(v, m);
+    if (Buffer.byteLength(JSON.stringify(r.value) ?? "") > MAX_CASE_BYTES) continue;
     v = r.value;
     applied.push(r.what);
   }
