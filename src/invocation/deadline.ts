@@ -11,7 +11,8 @@ export const DEFAULT_BUDGET_MS = 30_000;
 export function deadlinesFor(deadline: Date | null | undefined, now: number): Deadlines {
   const end = deadline && Number.isFinite(deadline.getTime()) ? deadline.getTime() : now + DEFAULT_BUDGET_MS;
   const budget = Math.max(0, end - now);
-  // Keep a fifth of the budget (1 s to 10 s) to let calls in flight finish and write the report.
-  const margin = Math.min(10_000, Math.max(1_000, budget * 0.2));
-  return { deadline: end, stopAt: end - margin, hardStopAt: end - margin * 0.4 };
+  // Keep a quarter of the budget (2 s to 15 s): half of it for calls in flight to finish, half for
+  // the bookkeeping after them (report parts, the job record, a continuation's InvokeFunction).
+  const margin = Math.min(15_000, Math.max(2_000, budget * 0.25));
+  return { deadline: end, stopAt: end - margin, hardStopAt: end - margin * 0.5 };
 }

@@ -194,7 +194,7 @@ describe("events, end to end", () => {
   });
 
   it("keeps the job when no shard can start, and the next sweep resumes it to the end", async () => {
-    const s = await start({ perBucket: 400, timeoutSeconds: 2 });
+    const s = await start({ perBucket: 400, timeoutSeconds: 5, config: { REENCRYPT_CHECKPOINT_SECONDS: "1" } });
     const em = s.emulator;
     em.faults.setBaseLatency(2);
     em.faults.add({ operation: "InvokeFunction", status: 500, code: "InternalServerError" });

@@ -3,9 +3,10 @@ import { expect } from "vitest";
 import type { Emulator } from "../../src/local/emulator/index.js";
 import type { LocalStack } from "../../src/local/local-stack.js";
 
-export const MUTATING = new Set(["ReencryptObject", "PutObject", "DeleteObject", "CreateKeyVersion", "InvokeFunction"]);
+export const MUTATING = new Set(["ReencryptObject", "ReencryptBucket", "PutObject", "DeleteObject", "CreateKeyVersion", "InvokeFunction"]);
 
-export const mutations = (em: Emulator): number => em.requests.filter((r) => MUTATING.has(r.operation)).length;
+/** State-changing calls the emulator received: a write refused by its precondition (412) changes nothing. */
+export const mutations = (em: Emulator): number => em.requests.filter((r) => MUTATING.has(r.operation) && r.status !== 412).length;
 
 export const sha = (b64: string): string => createHash("sha256").update(Buffer.from(b64, "base64")).digest("base64");
 
