@@ -5,8 +5,9 @@
 // contract allows for that input, an invalid input changed nothing, and no key material (inline
 // keys, secret contents; base64, base64url or hex) appears in any answer or output line.
 //
-// FUZZ_RUNS (default 2000) sets the number of cases; FUZZ_SEED replays a run; `npm run fuzz` runs
-// 20,000 and prints the figures.
+// FUZZ_RUNS (default 2000) sets the number of cases; FUZZ_SEED replays a run; FUZZ_NODE_OPTIONS is
+// given to the function's node (a smaller heap finds leaks sooner); `npm run fuzz` runs 20,000 and
+// prints the figures.
 
 import { randomBytes, randomUUID } from "node:crypto";
 import fc from "fast-check";
@@ -63,7 +64,9 @@ describe("fuzz: every entrance, generated and mutated, through one function proc
     em = await startEmulator({ seed: fuzzSeed });
     ids = worldIds(em);
     for (const k of ids.secretKeys) watch.add(k);
-    stack = await startLocalStack({ emulator: em, maxContainers: 1, idleSeconds: 3600, timeoutSeconds: 30, config: fuzzConfig(ids) });
+    // FUZZ_NODE_OPTIONS (e.g. --max-old-space-size=96) runs the function with a smaller heap, as a leak hunt.
+    const nodeOptions = process.env["FUZZ_NODE_OPTIONS"];
+    stack = await startLocalStack({ emulator: em, maxContainers: 1, idleSeconds: 3600, timeoutSeconds: 30, config: { ...fuzzConfig(ids), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
     pid = onlyContainer(stack);
     // The Functions service of this world refuses detached invocations at once: no continuation or
     // shard runs in the background, so every call the emulator sees belongs to the case that made
