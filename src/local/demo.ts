@@ -14,11 +14,12 @@ import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js
 import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
 import { removeSession, writeSession } from "./job/session.js";
 import { InvocationFailedError, startLocalStack, type LocalStack } from "./local-stack.js";
+import { deadlinesFor } from "../invocation/deadline.js";
 
 /**
  * Added to every emulated request. With REENCRYPT_CONCURRENCY it caps an invocation's throughput
  * at CONCURRENCY / latency (8 / 25 ms = 320 versions/s), so the long request always needs more than
- * one call (3,000 objects; at most 320 × 8 s × 0.8 = 2,048 per call at the default deadline).
+ * one call (3,000 objects; at most 320 × 6 s = 1,920 per call at the default 8 s deadline).
  */
 const REGION_LATENCY_MS = 25;
 const CONCURRENCY = 8;
@@ -83,8 +84,7 @@ async function main(): Promise<number | "serving"> {
       invoke: async (req) => {
         const stack = running.stack;
         if (!stack) throw new Error("the function is still starting");
-        // Gateway calls are never the container the walkthrough kills: it kills a shard's.
-        return ownInvocation((callId) => stack.fn.invoke({ ...req, callId }));
+        return stack.fn.invoke(req);
       },
     });
   } catch (error) {
@@ -196,7 +196,7 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   // wait for a cold start on a machine whose cores the shards keep busy.
   // (A generous deadline: cold starts are slow on a loaded machine, and these calls do nothing.)
   const warmDeadline = new Date(Date.now() + 120_000);
-  await Promise.all(Array.from({ length: MAX_PARALLEL + 2 }, () => ownInvocation((callId) => stack.invoke({ job: randomUUID() }, { callId, deadline: warmDeadline }))));
+  await Promise.all(Array.from({ length: MAX_PARALLEL + 2 }, () => stack.invoke({ job: randomUUID() }, { deadline: warmDeadline })));
   const rotationStarted = Date.now();
   let first = await answered(stack.invoke(event, { intent: "cloudevent" }));
   for (let attempt = 2; !first && attempt <= 3; attempt++) {
@@ -277,7 +277,8 @@ async function watchRotation(
       return { record: v, sweeps };
     }
     if (!killed && v.counts.reencrypted > 0 && v.shards.running > 0) {
-      const pid = await killAShard(stack);
+      // A shard runs as a detached invocation: the gateway's and the demo's own calls are direct.
+      const pid = await stack.killRandomBusy((c) => c.source === "detached");
       if (pid !== undefined) {
         killed = true;
         out(`  ${at()}  ✗ SIGKILL container ${pid}, busy with a shard: it dies mid-call, as an out-of-memory kill or a recycled host would end it; its shard is "stalled" once its lease (3 × ${opts.checkpoint} s) expires`);
@@ -286,7 +287,7 @@ async function watchRotation(
     if (v.status === "stalled" && Date.now() - lastSweep > 3 * STATUS_POLL_MS) {
       lastSweep = Date.now();
       sweeps++;
-      const r = await answered(ownInvocation((callId) => stack.invoke({ sweep: true }, { callId })));
+      const r = await answered(stack.invoke({ sweep: true }));
       if (!r) {
         out(`  ${at()}  → {"sweep": true} got no answer before its deadline on this busy machine; the next one retries`);
         continue;
@@ -305,28 +306,6 @@ async function answered<T>(p: Promise<T>): Promise<T | undefined> {
     if (error instanceof InvocationFailedError) return undefined;
     throw error;
   }
-}
-
-/** Call ids of the invocations made through the gateway or by the demo itself (status queries, sweeps): never the one to kill. */
-const ownCalls = new Set<string>();
-
-async function ownInvocation<T>(run: (callId: string) => Promise<T>): Promise<T> {
-  const callId = randomUUID();
-  ownCalls.add(callId);
-  try {
-    return await run(callId);
-  } finally {
-    // The container is released a moment after its answer arrives.
-    setTimeout(() => ownCalls.delete(callId), 5_000).unref();
-  }
-}
-
-/** SIGKILLs a container busy with an invocation the demo did not make itself: a shard's. */
-async function killAShard(stack: LocalStack): Promise<number | undefined> {
-  const busy = stack.containers().filter((c) => c.busy && c.callId !== undefined && !ownCalls.has(c.callId));
-  const target = busy[Math.floor(Math.random() * busy.length)];
-  if (!target) return undefined;
-  return (await stack.kill(target.pid)) ? target.pid : undefined;
 }
 
 interface VersionFact {
@@ -389,6 +368,9 @@ function summaryLines(r: HttpAnswer): string[] {
   return lines;
 }
 
+/** Versions one call can re-encrypt here at most: the throughput cap over the time before the function stops starting calls. */
+const perCall = (deadlineSeconds: number): number => Math.round((MAX_PER_SECOND * deadlinesFor(new Date(deadlineSeconds * 1000), 0).stopAt) / 1000);
+
 const short = (token: string): string => (token.length > 24 ? `${token.slice(0, 21)}…` : token);
 
 async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: string, opts: DemoOptions): Promise<boolean> {
@@ -410,7 +392,7 @@ async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: stri
   // A request too long for one call: answered 202 "incomplete" with a resume token, its status
   // readable while it waits, resumed by its caller until it is done.
   const long = { targets: [{ bucket: DEMO_LONG_BUCKET }] };
-  out(`  a long job   ${JSON.stringify(long)}  (${n(DEMO_LONG_BUCKET_OBJECTS)} objects; at most ~${n(Math.round(MAX_PER_SECOND * opts.deadline * 0.8))} fit in one ${opts.deadline} s call here)`);
+  out(`  a long job   ${JSON.stringify(long)}  (${n(DEMO_LONG_BUCKET_OBJECTS)} objects; at most ~${n(perCall(opts.deadline))} fit in one ${opts.deadline} s call here)`);
   let request = "POST the request";
   let answer = await httpJson(gateway.url, { body: long });
   let round = 1;

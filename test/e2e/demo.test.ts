@@ -258,7 +258,7 @@ describe("npm start (dist/demo.cjs)", () => {
   });
 
   it.each([
-    [["--deadline", "1"], /^invalid deadline "1": expected a whole number from 2 to 300 \(seconds\); run `npm start -- --help` for every option$/],
+    [["--deadline", "1"], /^invalid deadline "1": expected a whole number from 3 to 300 \(seconds\); run `npm start -- --help` for every option$/],
     [["--checkpoint", "x"], /^invalid checkpoint "x"/],
     [["--port", "70000"], /^invalid port "70000"/],
     [["--nope"], /^Unknown option '--nope'.*; run `npm start -- --help`/],

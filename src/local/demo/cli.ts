@@ -25,12 +25,13 @@ HTTP requests, then serves the local API Gateway until Ctrl-C.
 
   --port N         port of the local gateway on 127.0.0.1 (POST /reencrypt, GET /reencrypt/jobs/{jobId});
                    0 picks a free one. Default ${DEFAULT_PORT}, or the PORT environment variable.
-  --deadline S     the function's timeout in seconds, 2 to 300 (OCI: timeout_in_seconds, at most 300).
+  --deadline S     the function's timeout in seconds, 3 to 300 (OCI: timeout_in_seconds, at most 300).
                    Every invocation gets it as its Fn-Deadline: gateway calls (API Gateway invokes
                    synchronously), events, and the detached shards and continuations. A job stops
-                   before it (a fifth of it, 1 to 10 s, is kept as margin): requests answer 202
-                   "incomplete" with a resume token, rotations continue themselves. Default ${DEFAULT_DEADLINE_SECONDS};
-                   try --deadline 4 to see more rounds, --deadline 300 for production's.
+                   starting calls before it (a quarter of it, 2 to 15 s, is kept for calls in flight
+                   and bookkeeping): requests answer 202 "incomplete" with a resume token, rotations
+                   continue themselves. Default ${DEFAULT_DEADLINE_SECONDS}; try --deadline 5 for more rounds, --deadline 300
+                   for production's.
   --checkpoint S   REENCRYPT_CHECKPOINT_SECONDS, 1 to 600: how often a running shard saves its
                    progress; its lease is 3 times this, so a killed shard is "stalled" after 3×S
                    and the sweep resumes it. Default ${DEFAULT_CHECKPOINT_SECONDS} (OCI default 30).
@@ -79,7 +80,7 @@ export function readOptions(argv: string[], env: Readonly<Record<string, string 
   // An empty PORT (e.g. `PORT= npm start`) means unset, not port "".
   const port = wholeNumber("port", values.port ?? (env["PORT"]?.trim() || undefined) ?? String(DEFAULT_PORT), 0, 65535);
   if (typeof port === "string") return `${port}; ${oneLine}`;
-  const deadline = wholeNumber("deadline", values.deadline ?? String(DEFAULT_DEADLINE_SECONDS), 2, 300);
+  const deadline = wholeNumber("deadline", values.deadline ?? String(DEFAULT_DEADLINE_SECONDS), 3, 300);
   if (typeof deadline === "string") return `${deadline} (seconds); ${oneLine}`;
   const checkpoint = wholeNumber("checkpoint", values.checkpoint ?? String(DEFAULT_CHECKPOINT_SECONDS), 1, 600);
   if (typeof checkpoint === "string") return `${checkpoint} (seconds); ${oneLine}`;
