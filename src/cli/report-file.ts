@@ -58,6 +58,10 @@ export function openReportFile(path: string, format: ReportFormat, o: { append: 
     },
     /** Writes are synchronous and bounded (256 KiB): never behind. */
     backlog: (): Promise<void> | undefined => undefined,
+    async cut(): Promise<string[]> {
+      flush();
+      return [path];
+    },
     async close(): Promise<string[]> {
       clearInterval(timer);
       flush();

@@ -5,7 +5,8 @@ const OCID_BODY = String.raw`\.[a-z0-9]+\.[a-z0-9-]*(?:\.[a-z0-9-]+)?\.[a-z0-9_-
 
 export function ocidSchema(...types: string[]): z.ZodString {
   const pattern = new RegExp(`^ocid1\\.(?:${types.join("|")})${OCID_BODY}`);
-  return z.string().regex(pattern, { message: `must be an OCID of type ${types.join(" or ")} (ocid1.${types[0]}.oc1..…)` });
+  // Real OCIDs are well under 255 characters; a longer one would only be echoed into logs and URLs.
+  return z.string().max(255, { message: "must be an OCID (at most 255 characters)" }).regex(pattern, { message: `must be an OCID of type ${types.join(" or ")} (ocid1.${types[0]}.oc1..…)` });
 }
 
 export const KeyOcidSchema = ocidSchema("key");

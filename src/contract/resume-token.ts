@@ -4,6 +4,7 @@ import { z } from "zod";
 import { invalidPayload } from "../errors.js";
 import type { Counts, JobSpec, ShardWork } from "../jobs/job.js";
 import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "./job-spec-schema.js";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth.js";
 import { toFieldIssues } from "./zod-issues.js";
 
 // Two kinds of token. With a state bucket a token is a reference: the job's id and a random
@@ -78,7 +79,9 @@ export function decodeResumeToken(token: string): DecodedToken {
   if (!token.startsWith(SELF_CONTAINED)) throw bad("not a token issued by this function");
   let json: unknown;
   try {
-    json = JSON.parse(inflateRawSync(Buffer.from(token.slice(SELF_CONTAINED.length), "base64url"), { maxOutputLength: MAX_INFLATED }).toString("utf8"));
+    const text = inflateRawSync(Buffer.from(token.slice(SELF_CONTAINED.length), "base64url"), { maxOutputLength: MAX_INFLATED }).toString("utf8");
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new Error("too deep");
+    json = JSON.parse(text);
   } catch {
     throw bad("cannot be decoded (truncated, altered or too large?)");
   }

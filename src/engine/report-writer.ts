@@ -20,6 +20,12 @@ export interface ReportSink {
    * (a dry run lists a thousand versions per call) do not pile up in memory.
    */
   backlog(): Promise<void> | undefined;
+  /**
+   * Ships what is buffered now as a part and waits for every upload: the lines of everything that
+   * settled before this call are then stored. A checkpoint calls it with its snapshot, so a job
+   * resumed from that checkpoint neither loses nor repeats report lines.
+   */
+  cut(): Promise<string[]>;
   /** Uploads what is left and waits for every part; the paths of the parts written. */
   close(): Promise<string[]>;
 }
@@ -89,6 +95,11 @@ export function createReportWriter(o: ReportWriterOptions): ReportSink {
       if (waiting <= 1) return undefined;
       const target = uploads;
       return target;
+    },
+    async cut() {
+      ship();
+      await uploads;
+      return [...written];
     },
     async close() {
       ship();

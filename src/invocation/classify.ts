@@ -1,3 +1,4 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../contract/json-depth.js";
 import { invalidPayload, payloadTooLarge } from "../errors.js";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -13,6 +14,9 @@ export type Invocation =
 /** Tells the entrances apart by the parsed body (contract §1, §8). */
 export function classify(raw: string): Invocation {
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw payloadTooLarge(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) {
+    throw invalidPayload(`the body nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: "", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+  }
   let body: unknown;
   try {
     body = JSON.parse(raw);

@@ -13,6 +13,7 @@ export function deadlinesFor(deadline: Date | null | undefined, now: number): De
   const budget = Math.max(0, end - now);
   // Keep a quarter of the budget (2 s to 15 s): half of it for calls in flight to finish, half for
   // the bookkeeping after them (report parts, the job record, a continuation's InvokeFunction).
-  const margin = Math.min(15_000, Math.max(2_000, budget * 0.25));
+  // Never more than half: a tiny budget still gets work done.
+  const margin = Math.min(15_000, Math.max(2_000, budget * 0.25), budget * 0.5);
   return { deadline: end, stopAt: end - margin, hardStopAt: end - margin * 0.5 };
 }

@@ -1,4 +1,5 @@
-import type { RunningShard, FailureRecord } from "../engine/run-shard.js";
+import type { ReportSink } from "../engine/report-writer.js";
+import type { RunningShard, FailureRecord, ShardSnapshot } from "../engine/run-shard.js";
 import { MAX_FAILURES } from "../engine/run-shard.js";
 import type { Logger } from "../log.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
@@ -14,6 +15,8 @@ export interface CheckpointDeps {
   intervalMs: number;
   leaseMs: number;
   engine: RunningShard;
+  /** The shard's report: cut with every snapshot, so the record never counts a line that is not stored. */
+  report?: ReportSink | undefined;
   /** The shard's counts before this invocation. */
   base: Counts;
   limiter: RateLimiter;
@@ -53,8 +56,8 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let writing: Promise<void> | undefined;
   let stopped = false;
 
-  const apply = (r: JobRecord, t: number): boolean => {
-    const snap = d.engine.snapshot();
+  let pendingMerged = 0;
+  const apply = (r: JobRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
     const s = r.shards.find((x) => x.id === d.work.id);
     if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
     if (snap.cursor) s.cursor = snap.cursor;
@@ -62,6 +65,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     if (snap.workRequest) s.workRequest = snap.workRequest;
     s.lease = { owner: d.owner, until: t + d.leaseMs };
     mergeFailures(r, snap.failures.slice(merged));
+    for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
     const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
     const mine = d.limiter.rate();
@@ -72,13 +76,16 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     pendingMerged = snap.failures.length;
     return true;
   };
-  let pendingMerged = 0;
 
   const tick = async (): Promise<void> => {
+    // The snapshot and the report's cut are taken at the same instant: every line of what the
+    // snapshot counts is in a stored part before the record says so.
+    const snap = d.engine.snapshot();
+    const parts = d.report ? await d.report.cut() : [];
     const t = now();
     if (!exists && d.freshRecord) {
       const fresh = d.freshRecord();
-      apply(fresh, t);
+      apply(fresh, t, snap, parts);
       const created = await d.jobs.create(fresh);
       exists = true;
       if (created) {
@@ -86,7 +93,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
         return;
       }
     }
-    const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now()));
+    const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now(), snap, parts));
     if (updated?.written) {
       merged = pendingMerged;
       return;

@@ -10,9 +10,10 @@ const unitKey = (u: Unit): string =>
   JSON.stringify([u.namespace, u.bucket, u.scope.kind, u.scope.kind === "object" ? [u.scope.object, u.scope.versionId ?? null] : [u.scope.prefix, u.scope.allVersions]]);
 
 /**
- * Targets that name the same versions are processed once (contract §10): exact duplicates, and a
- * prefix inside another prefix of the same bucket that covers at least the same versions. An
- * object target stays even under a prefix: if it does not exist, its caller hears so. Order is kept.
+ * Targets that name the same versions are processed once (contract §10): exact duplicates, a
+ * prefix inside another prefix of the same bucket that covers at least the same versions, and an
+ * object inside such a prefix (its latest version under any prefix, one version under an
+ * all-versions prefix). Order is kept.
  */
 export function dedupeUnits(units: Unit[]): Unit[] {
   const seen = new Set<string>();
@@ -20,8 +21,9 @@ export function dedupeUnits(units: Unit[]): Unit[] {
   const covered = (u: Unit): boolean =>
     prefixes.some((p) => {
       if (p === u || p.namespace !== u.namespace || p.bucket !== u.bucket || p.scope.kind !== "prefix" || p.method !== u.method) return false;
+      if (JSON.stringify(p.key) !== JSON.stringify(u.key)) return false;
       const ps = p.scope;
-      if (u.scope.kind === "object") return false;
+      if (u.scope.kind === "object") return u.scope.object.startsWith(ps.prefix) && (u.scope.versionId === undefined || ps.allVersions);
       if (!u.scope.prefix.startsWith(ps.prefix) || (u.scope.allVersions && !ps.allVersions)) return false;
       // Two equal prefixes: the first one stays.
       return u.scope.prefix !== ps.prefix || u.scope.allVersions !== ps.allVersions || prefixes.indexOf(p) < prefixes.indexOf(u);

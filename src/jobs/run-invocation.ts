@@ -161,6 +161,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       intervalMs: config.checkpointSeconds * 1000,
       leaseMs: lease,
       engine,
+      report,
       base,
       limiter,
       maxRps: config.maxRps,

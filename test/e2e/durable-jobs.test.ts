@@ -126,6 +126,15 @@ describe("durable jobs (contract §8), end to end", () => {
       expect(duplicates).toBeLessThanOrEqual(perKill * kills.length);
       expect(job.invocations).toBeGreaterThan(4);
       expect(redelivered || sweeps > 0).toBe(true);
+      // The report has each version exactly once too: parts are cut with every checkpoint, so
+      // what a kill loses is redone, and written, once.
+      const summary = JSON.parse(em.state.findVersion("state", `reports/${jobId}.summary.json`)?.content.toString("utf8") ?? "{}");
+      const lines = (summary.parts as string[]).flatMap((p) =>
+        (em.state.findVersion("state", p.replace("/n/durns/b/state/o/", ""))?.content.toString("utf8") ?? "").trim().split("\n").filter(Boolean),
+      );
+      const reencrypted = lines.map((l) => JSON.parse(l)).filter((l) => l.outcome === "reencrypted");
+      expect(reencrypted).toHaveLength(20_000);
+      expect(new Set(reencrypted.map((l) => `${l.bucket}/${l.object}@${l.versionId}`)).size).toBe(20_000);
     },
     200_000,
   );

@@ -77,14 +77,14 @@ describe("HTTP entrance: configuration-dependent behaviour", () => {
 
   it("writes the per-object report to the state bucket and names it", async () => {
     stack = await startLocalStack({ seed: seed(3), config: { REENCRYPT_STATE_BUCKET: "state" } });
-    const r = await stack.invoke({ targets: [{ bucket: "big", allVersions: true }, { bucket: "big", object: "missing" }] }, { gateway });
+    const r = await stack.invoke({ targets: [{ bucket: "big", allVersions: true }, { bucket: "secret-bucket", object: "missing" }] }, { gateway });
     expect(r.httpStatus).toBe(207);
     expect(r.data.report).toBe(`/n/cfgns/b/state/o/reports/${r.data.jobId}.jsonl`);
     const obj = stack.emulator.state.findVersion("state", `reports/${r.data.jobId}.jsonl`);
     const lines = (obj?.content.toString("utf8") ?? "").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines).toHaveLength(7);
     expect(lines.filter((l) => l.outcome === "reencrypted")).toHaveLength(6);
-    expect(lines.find((l) => l.outcome === "failed")).toMatchObject({ bucket: "big", object: "missing", status: 404, code: "ObjectNotFound" });
+    expect(lines.find((l) => l.outcome === "failed")).toMatchObject({ bucket: "secret-bucket", object: "missing", status: 404, code: "ObjectNotFound" });
     expect(lines.every((l) => l.namespace === "cfgns")).toBe(true);
     // A second job: the state bucket's namespace is looked up once per container, not per report.
     const again = await stack.invoke({ targets: [{ bucket: "big", object: "o/000001" }] }, { gateway });

@@ -123,9 +123,12 @@ describe("HTTP entrance, end to end (bundle + FDK socket + SDK + emulator)", () 
   });
 
   it("re-encrypts every version under a prefix, skipping delete markers, and accepts resourceId", async () => {
-    const r = await call({ targets: [{ bucket: "data", prefix: "logs/" }, { resourceId: "/n/e2ens/b/data/o/gone.txt" }, { bucket: "data", prefix: "gone" }], allVersions: true });
+    const r = await call({ targets: [{ bucket: "data", prefix: "logs/" }, { resourceId: "/n/e2ens/b/data/o/gone.txt" }, { bucket: "data", prefix: "gon" }], allVersions: true });
+    // The resourceId target lies under the "gon" prefix (all versions): processed once, by the prefix.
     expect(r.data.counts).toMatchObject({ reencrypted: 41, skipped: 1 });
-    expect(r.data.failures).toHaveLength(1); // the resourceId target: its latest version is a delete marker
+    expect(r.data.failures).toHaveLength(0);
+    const single = await call({ targets: [{ resourceId: "/n/e2ens/b/data/o/gone.txt" }] });
+    expect(single.data.failures).toHaveLength(1); // alone, the resourceId target: its latest version is a delete marker
     const logs = stack.emulator.state.objectVersions("data", "logs/");
     expect(logs).toHaveLength(40);
     expect(logs.every((v) => v.reencryptCount === 1 && v.wrapping.kind === "kms" && v.wrapping.keyVersionId === k1v2)).toBe(true);
@@ -133,7 +136,7 @@ describe("HTTP entrance, end to end (bundle + FDK socket + SDK + emulator)", () 
 
   it("lists without changing anything in a dry run", async () => {
     const before = mutations(stack.emulator);
-    const r = await call({ targets: [{ bucket: "plain" }, { bucket: "plain", object: "nope" }], dryRun: true });
+    const r = await call({ targets: [{ bucket: "plain" }, { bucket: "data", object: "nope" }], dryRun: true });
     // As the real run would answer (contract v2): some targets missing is a 207.
     expect(r.httpStatus).toBe(207);
     expect(r.data.status).toBe("dry-run");

@@ -145,7 +145,7 @@ describe("statuses and errors", () => {
 describe("deadlines, retries, rate limit", () => {
   it("keeps a margin proportional to the budget", () => {
     expect(deadlinesFor(new Date(100_000), 0)).toEqual({ deadline: 100_000, stopAt: 85_000, hardStopAt: 92_500 });
-    expect(deadlinesFor(new Date(3_000), 0)).toEqual({ deadline: 3_000, stopAt: 1_000, hardStopAt: 2_000 });
+    expect(deadlinesFor(new Date(3_000), 0)).toEqual({ deadline: 3_000, stopAt: 1_500, hardStopAt: 2_250 });
     expect(deadlinesFor(new Date(30_000), 0)).toEqual({ deadline: 30_000, stopAt: 22_500, hardStopAt: 26_250 });
     expect(deadlinesFor(null, 0).deadline).toBe(30_000);
   });
