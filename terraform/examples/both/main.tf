@@ -31,6 +31,7 @@ module "reencrypt" {
   compartment_id = var.compartment_id
   subnet_ids     = [var.subnet_id]
   image          = var.image
+  image_digest   = var.image_digest
 
   # Events: createobject in the rules' buckets, rotation of the rules' keys and kms_key_ids.
   rules                  = var.rules

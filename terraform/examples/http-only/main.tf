@@ -31,6 +31,7 @@ module "reencrypt" {
   compartment_id = var.compartment_id
   subnet_ids     = [var.subnet_id]
   image          = var.image
+  image_digest   = var.image_digest
 
   # What callers may touch and which keys they may name as target.
   allowed_buckets        = var.allowed_buckets

@@ -29,6 +29,7 @@ module "reencrypt" {
   compartment_id = var.compartment_id
   subnet_ids     = [var.subnet_id]
   image          = var.image
+  image_digest   = var.image_digest
 
   # The bucket keys whose rotation re-encrypts; no rules, so no createobject rule.
   kms_key_ids            = var.kms_key_ids

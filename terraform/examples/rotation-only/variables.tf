@@ -19,8 +19,14 @@ variable "subnet_id" {
 }
 
 variable "image" {
-  description = "The function image in OCI Registry, with a tag."
+  description = "The function image in OCI Registry, with a tag (what `npm run image -- --push` prints)."
   type        = string
+}
+
+variable "image_digest" {
+  description = "The image's digest (\"sha256:…\", what `npm run image -- --push` prints), so the function runs exactly that build. Null = whatever the tag points to."
+  type        = string
+  default     = null
 }
 
 variable "kms_key_ids" {
