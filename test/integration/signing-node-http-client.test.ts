@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import * as common from "oci-common";
 import { EventsClient } from "oci-events";
@@ -98,6 +100,38 @@ describe("Object Storage through our HTTP client", () => {
     );
     expect(error?.statusCode).toBeUndefined();
     expect(error?.message).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe("transport failures", () => {
+  it("a reset before the answer is a thrown transport error (status 0 to our retry layer), and the next call works", async () => {
+    em.faults.add({ operation: "HeadObject", reset: true, times: 1 });
+    const error = await os.headObject({ namespaceName: "testns", bucketName: "b", objectName: ".." }).then(
+      () => undefined,
+      (e: unknown) => e as { statusCode?: number; message?: string },
+    );
+    expect(error?.statusCode).toBeUndefined();
+    expect(error?.message).toMatch(/socket hang up|ECONNRESET/);
+    expect((await os.headObject({ namespaceName: "testns", bucketName: "b", objectName: ".." })).eTag).toBeTruthy();
+  });
+
+  it("a large body cut off mid-way fails its reader, not the process", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(8 * 1024 * 1024), "opc-request-id": "x" });
+      res.write(Buffer.alloc(64 * 1024));
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const c = client(ObjectStorageClient, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const got = await c.getObject({ namespaceName: "testns", bucketName: "b", objectName: "big" });
+      const read = async () => {
+        for await (const chunk of got.value as Readable) void chunk;
+      };
+      await expect(read()).rejects.toThrow();
+    } finally {
+      server.close();
+    }
   });
 });
 

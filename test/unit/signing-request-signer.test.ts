@@ -3,7 +3,7 @@ import * as common from "oci-common";
 import sshpk from "sshpk";
 import { describe, expect, it } from "vitest";
 import { NodeHttpClient } from "../../src/oci/http/node-http-client.js";
-import { EMPTY_BODY_SHA256, SigningKeys, parsePrivateKey, tokenExpiry } from "../../src/oci/http/request-signer.js";
+import { EMPTY_BODY_SHA256, SigningKeys, parsePrivateKey, tokenLife } from "../../src/oci/http/request-signer.js";
 import { requestTarget } from "../../src/oci/http/request-target.js";
 
 // Our signer against oci-common's DefaultRequestSigner: same request in, the same headers and the
@@ -195,39 +195,118 @@ describe("the private key", () => {
 });
 
 describe("the key id", () => {
-  const jwt = (exp: number) => `ST$${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.c2ln`;
-  const counting = (keyId: () => string, pem: () => string = () => first.pem) => {
+  const jwt = (exp: number, iat?: number) =>
+    `ST$${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify({ exp, ...(iat !== undefined ? { iat } : {}) })).toString("base64url")}.c2ln`;
+  const nowS = () => Math.floor(Date.now() / 1000);
+  const counting = (keyId: () => string, pem: () => string = () => first.pem, refresh?: () => Promise<unknown>) => {
     let calls = 0;
-    const p = { getKeyId: async () => (calls++, keyId()), getPrivateKey: pem, getPassphrase: () => null } as unknown as common.AuthenticationDetailsProvider;
+    const p = { getKeyId: async () => (calls++, keyId()), getPrivateKey: pem, getPassphrase: () => null, ...(refresh ? { refresh } : {}) } as unknown as common.AuthenticationDetailsProvider;
     return { keys: new SigningKeys(p), calls: () => calls };
   };
 
-  it("reads a token's expiry; API keys never expire; anything unreadable is asked for every time", () => {
-    expect(tokenExpiry(jwt(1_900_000_000))).toBe(1_900_000_000_000);
-    expect(tokenExpiry("ocid1.tenancy.oc1..t/ocid1.user.oc1..u/aa:bb")).toBe(Number.POSITIVE_INFINITY);
-    expect(tokenExpiry("ST$not-a-jwt")).toBe(0);
+  it("reads a token's expiry and refresh window; API keys never expire; anything unreadable is asked for every time", () => {
+    expect(tokenLife(jwt(1_900_000_000, 1_900_000_000 - 1200))).toEqual({ expiresAt: 1_900_000_000_000, refreshWindowMs: 60_000 });
+    expect(tokenLife(jwt(1_900_000_000, 1_900_000_000 - 4))).toEqual({ expiresAt: 1_900_000_000_000, refreshWindowMs: 2_000 });
+    expect(tokenLife(jwt(1_900_000_000, 1_900_000_000 - 40))).toEqual({ expiresAt: 1_900_000_000_000, refreshWindowMs: 20_000 });
+    expect(tokenLife(jwt(1_900_000_000, 1_900_000_000 - 1))).toEqual({ expiresAt: 1_900_000_000_000, refreshWindowMs: 1_000 });
+    expect(tokenLife("ocid1.tenancy.oc1..t/ocid1.user.oc1..u/aa:bb").expiresAt).toBe(Number.POSITIVE_INFINITY);
+    expect(tokenLife("ST$not-a-jwt").expiresAt).toBe(0);
   });
 
-  it("is asked for again after a second, on every request in a token's last minute, and when the key changed", async () => {
-    const far = counting(() => jwt(Math.floor(Date.now() / 1000) + 3600));
-    for (let i = 0; i < 5; i++) {
-      await far.keys.keyId();
-      far.keys.privateKey();
-    }
+  it("is asked for again after a second, on every request in a token's refresh window, and when the key changed", async () => {
+    const far = counting(() => jwt(nowS() + 3600, nowS()));
+    for (let i = 0; i < 5; i++) await far.keys.credentials();
     expect(far.calls()).toBe(1);
 
-    const expiring = counting(() => jwt(Math.floor(Date.now() / 1000) + 30));
-    for (let i = 0; i < 5; i++) await expiring.keys.keyId();
+    const expiring = counting(() => jwt(nowS() + 30, nowS() - 3570));
+    for (let i = 0; i < 5; i++) await expiring.keys.credentials();
     expect(expiring.calls()).toBe(5);
 
     let pem = first.pem;
-    const rotating = counting(() => jwt(Math.floor(Date.now() / 1000) + 3600), () => pem);
-    await rotating.keys.keyId();
-    rotating.keys.privateKey();
-    await rotating.keys.keyId();
+    const rotating = counting(() => jwt(nowS() + 3600, nowS()), () => pem);
+    await rotating.keys.credentials();
+    await rotating.keys.credentials();
     expect(rotating.calls()).toBe(1);
     pem = second.pem;
-    await rotating.keys.keyId();
+    const { key } = await rotating.keys.credentials();
     expect(rotating.calls()).toBe(2);
+    expect(createPublicKey(key).export({ type: "spki", format: "der" }).equals(second.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
+  });
+
+  it("asks a provider that can refresh to do so inside the refresh window, at most four times a second, and signs with what it then holds", async () => {
+    let token = jwt(nowS() + 20, nowS() - 3580);
+    let pem = first.pem;
+    const refresh = async () => {
+      token = jwt(nowS() + 3600, nowS());
+      pem = second.pem;
+    };
+    const c = counting(() => token, () => pem, refresh);
+    const got = await c.keys.credentials();
+    expect(c.keys.refreshes).toBe(1);
+    expect(got.keyId).toBe(token);
+    expect(createPublicKey(got.key).export({ type: "spki", format: "der" }).equals(second.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
+    // Files not replaced yet: the refresh gives back the same token; tried again only 250 ms later.
+    const stale = counting(() => jwt(nowS() + 20, nowS() - 3580), undefined, async () => undefined);
+    for (let i = 0; i < 5; i++) await stale.keys.credentials();
+    expect(stale.keys.refreshes).toBe(1);
+  });
+
+  it("never pairs a key id with a key from another moment: a refresh between the two means asking again", async () => {
+    let generation = 0;
+    const pems = [first.pem, second.pem];
+    const p = {
+      // Another request's refresh lands while this one waits for its key id.
+      getKeyId: async () => {
+        const id = `ocid1.tenancy.oc1..t/ocid1.user.oc1..u/gen${generation}`;
+        if (generation === 0) generation = 1;
+        return id;
+      },
+      getPrivateKey: () => pems[generation] as string,
+      getPassphrase: () => null,
+    } as unknown as common.AuthenticationDetailsProvider;
+    const { keyId, key } = await new SigningKeys(p).credentials();
+    expect(keyId).toBe("ocid1.tenancy.oc1..t/ocid1.user.oc1..u/gen1");
+    expect(createPublicKey(key).export({ type: "spki", format: "der" }).equals(second.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
+  });
+
+  it("keeps signing with the previous pair when a refresh catches a rotation half-written (new key, old token)", async () => {
+    const tokenFor = (k: { publicKey: KeyObject }, ttl: number) =>
+      `ST$${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(
+        JSON.stringify({ exp: nowS() + ttl, iat: nowS() + ttl - 3600, jwk: JSON.stringify(k.publicKey.export({ format: "jwk" })) }),
+      ).toString("base64url")}.c2ln`;
+    // A token in the last minute of its life, naming the first key.
+    let token = tokenFor(first, 20);
+    let pem = first.pem;
+    const steps = [
+      () => void (pem = second.pem), // the key file was replaced, the token file not yet
+      () => void (token = tokenFor(second, 3600)), // the token file lands
+    ];
+    let refreshes = 0;
+    const p = { getKeyId: async () => token, getPrivateKey: () => pem, getPassphrase: () => null } as unknown as common.AuthenticationDetailsProvider & { refresh?: () => Promise<void> };
+    const keys = new SigningKeys(p);
+    const der = (k: KeyObject) => createPublicKey(k).export({ type: "spki", format: "der" });
+    const oldToken = token;
+    const a = await keys.credentials();
+    expect(a.keyId).toBe(oldToken);
+    p.refresh = async () => steps[refreshes++]?.();
+    const during = await keys.credentials();
+    expect(refreshes).toBe(1);
+    expect(during.keyId).toBe(oldToken);
+    expect(der(during.key).equals(der(a.key))).toBe(true);
+    const after = await keys.credentials();
+    expect(refreshes).toBe(2);
+    expect(after.keyId).toBe(token);
+    expect(der(after.key).equals(second.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
+  });
+
+  it("stops checking, as the SDK never did, when a provider's tokens never name its key", async () => {
+    const foreign = `ST$${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(
+      JSON.stringify({ exp: nowS() + 3600, iat: nowS(), jwk: JSON.stringify(second.publicKey.export({ format: "jwk" })) }),
+    ).toString("base64url")}.c2ln`;
+    const p = { getKeyId: async () => foreign, getPrivateKey: () => first.pem, getPassphrase: () => null, refresh: async () => undefined } as unknown as common.AuthenticationDetailsProvider;
+    const keys = new SigningKeys(p);
+    const t = Date.now();
+    for (let i = 0; i < 3; i++) expect((await keys.credentials()).keyId).toBe(foreign);
+    expect(Date.now() - t).toBeLessThan(1_000);
   });
 });

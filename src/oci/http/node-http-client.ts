@@ -138,9 +138,7 @@ export class NodeHttpClient implements common.HttpClient {
       else if (body instanceof Readable) list.push("transfer-encoding", "chunked");
     }
 
-    const keyId = await this.keys.keyId();
-    const k = this.keys.privateKey();
-    const key = k instanceof Promise ? await k : k;
+    const { keyId, key } = await this.keys.credentials();
     const oboToken = this.keys.oboToken;
     if (oboToken !== undefined) list.push("opc-obo-token", oboToken);
     const s = signingString({ method, target, host, xDate, body: signedBody, oboToken });
@@ -172,7 +170,8 @@ function exchange(origin: Origin, tls: { agent: HttpsAgent; request: typeof http
       reject(error as Error);
       return;
     }
-    out.once("error", reject);
+    // `on`, not `once`: a second error (the socket failing after the response) must not go unhandled.
+    out.on("error", reject);
     out.once("response", (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const headers = res.headers;
@@ -185,6 +184,8 @@ function exchange(origin: Origin, tls: { agent: HttpsAgent; request: typeof http
         !(headers["content-type"] ?? "").includes("json") &&
         (length === undefined || Number(length) > BUFFER_LIMIT)
       ) {
+        // The reader sees a failure through the stream itself; unheard, it would crash the process.
+        res.on("error", () => undefined);
         resolve(new NodeResponse(res, uri, undefined) as unknown as Response);
         return;
       }
@@ -200,7 +201,7 @@ function exchange(origin: Origin, tls: { agent: HttpsAgent; request: typeof http
         const data = more !== undefined ? Buffer.concat(more) : (first ?? EMPTY);
         resolve(new NodeResponse(res, uri, data) as unknown as Response);
       });
-      res.once("error", reject);
+      res.on("error", reject);
       res.once("close", () => {
         if (!ended) reject(Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" }));
       });

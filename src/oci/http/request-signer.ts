@@ -3,7 +3,7 @@
 // sshpk and hands it to http-signature on every request (~1.9 ms); a cached KeyObject signs in
 // the time of the RSA operation itself.
 
-import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
 import type * as common from "oci-common";
 
 /** base64(SHA-256("")): what the SDK sends for a POST/PUT/PATCH without a body. */
@@ -56,17 +56,32 @@ export function sha256Base64(body: string | Buffer): string {
 }
 
 const KEY_ID_TTL_MS = 1_000;
-const TOKEN_REFRESH_WINDOW_MS = 60_000;
+/** The last part of a security token's life in which it is refreshed ahead: half its life, 1 to 60 s. */
+const REFRESH_WINDOW = { fraction: 0.5, minMs: 1_000, maxMs: 60_000 };
+/** Refreshes ahead of expiry are tried at most this often (the files may not have been replaced yet; each try re-reads them, ~2 ms). */
+const REFRESH_EVERY_MS = 250;
 
-/** `exp` (epoch ms) of a security-token key id ("ST$<jwt>"); infinity for API keys; 0 (ask every time) when unreadable. */
-export function tokenExpiry(keyId: string): number {
-  if (!keyId.startsWith("ST$")) return Number.POSITIVE_INFINITY;
+export interface TokenLife {
+  /** epoch ms; infinity for API keys; 0 (unknown: ask every time) when a security token is unreadable. */
+  expiresAt: number;
+  /** Inside this many ms of expiresAt the token is refreshed ahead, where the provider can. */
+  refreshWindowMs: number;
+  /** The RSA modulus of the session key the token names (its `jwk` claim), when it has one. */
+  keyModulus?: string;
+}
+
+/** When a key id's security token ("ST$<jwt>") expires, and how early to refresh it. */
+export function tokenLife(keyId: string): TokenLife {
+  if (!keyId.startsWith("ST$")) return { expiresAt: Number.POSITIVE_INFINITY, refreshWindowMs: 0 };
   try {
-    const payload = keyId.split(".")[1] ?? "";
-    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
-    return typeof exp === "number" ? exp * 1000 : 0;
+    const claims = JSON.parse(Buffer.from(keyId.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown; iat?: unknown; jwk?: unknown };
+    if (typeof claims.exp !== "number") return { expiresAt: 0, refreshWindowMs: 0 };
+    const lifeMs = typeof claims.iat === "number" ? (claims.exp - claims.iat) * 1000 : REFRESH_WINDOW.maxMs / REFRESH_WINDOW.fraction;
+    const refreshWindowMs = Math.min(REFRESH_WINDOW.maxMs, Math.max(REFRESH_WINDOW.minMs, lifeMs * REFRESH_WINDOW.fraction));
+    const jwk = (typeof claims.jwk === "string" ? JSON.parse(claims.jwk) : claims.jwk) as { n?: unknown } | undefined;
+    return { expiresAt: claims.exp * 1000, refreshWindowMs, ...(typeof jwk?.n === "string" ? { keyModulus: jwk.n } : {}) };
   } catch {
-    return 0;
+    return { expiresAt: 0, refreshWindowMs: 0 };
   }
 }
 
@@ -79,19 +94,25 @@ interface DelegatingProvider {
 }
 
 /**
- * The key id and parsed private key of an authentication details provider. The key id is asked for
- * on every request (resource principal and instance principal providers refresh their token there);
- * the private key is re-parsed only when the provider's PEM (or passphrase) changes, which is how
- * a rotated resource principal session key shows up after that refresh.
+ * The key id and parsed private key of an authentication details provider, kept between requests:
+ * the private key is re-parsed only when the provider's PEM (or passphrase) changes, which is how a
+ * rotated resource principal session key shows up after the provider's refresh.
  */
 export class SigningKeys {
   private provider: common.AuthenticationDetailsProvider;
   private resolved = false;
-  private pem: string | undefined;
-  private passphrase: string | undefined;
-  private key: KeyObject | undefined;
-  /** How many times a PEM was parsed (tests and benchmarks). */
+  /** Parsed keys by PEM (and passphrase): the current one and the one before, at most. */
+  private parsed = new Map<string, KeyObject>();
+  private pending: { id: string; key: Promise<KeyObject> } | undefined;
+  /** The pair requests are signed with, while the provider's PEM is still `pem` and before `until`. */
+  private current: { keyId: string; key: KeyObject; pem: string; until: number; life: TokenLife } | undefined;
+  private lives = new Map<string, TokenLife>();
+  private nextRefresh = 0;
+  private moduli = new WeakMap<KeyObject, string>();
+  private checkKeys = true;
+  /** How many times a PEM was parsed; refreshes asked of the provider ahead of expiry (tests). */
   parses = 0;
+  refreshes = 0;
   readonly oboToken: string | undefined;
 
   constructor(provider: common.AuthenticationDetailsProvider) {
@@ -102,59 +123,122 @@ export class SigningKeys {
   }
 
   /**
-   * The provider's key id, asked again at least every second, on every request in the last minute
-   * of a security token's life (the provider refreshes the token there, as the SDK's signer would
-   * have it do), and whenever the provider's private key changed (a refresh replaced both).
+   * The key id and the private key to sign one request with, as a pair that belongs together:
+   *  - read the provider's PEM, ask for the key id (a resource or instance principal refreshes an
+   *    expired token there, replacing the key too), read the PEM again, and ask again if another
+   *    request's refresh changed it meanwhile;
+   *  - the key id is asked for again at least every second, and on every request once a security
+   *    token is in its refresh window (the last half of its life, at most a minute); there, a
+   *    provider that can refresh (resource and instance principals) is asked to, at most four
+   *    times a second, so a token is not sent in its last moments when newer credentials exist
+   *    (OCI Functions writes them before the old token expires; the SDK re-reads them only after);
+   *  - a token that names its session key (`jwk`) is used only with that key: a refresh that caught
+   *    a rotation half-written (new key file, old token file) keeps signing with the pair before
+   *    while that token lives, and refreshes again soon.
    */
-  async keyId(): Promise<string> {
-    const now = Date.now();
-    if (this.cachedKeyId !== undefined && now < this.keyIdUntil && this.provider.getPrivateKey() === this.pem) return this.cachedKeyId;
-    if (!this.resolved) await this.resolve();
-    const id = await this.provider.getKeyId();
-    if (id !== this.cachedKeyId) this.tokenExpiry = tokenExpiry(id);
-    this.cachedKeyId = id;
-    this.keyIdUntil = Math.min(now + KEY_ID_TTL_MS, this.tokenExpiry - TOKEN_REFRESH_WINDOW_MS);
-    return id;
+  async credentials(): Promise<{ keyId: string; key: KeyObject }> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.provider.getPrivateKey();
+      const cur = this.current;
+      if (cur !== undefined && before === cur.pem && Date.now() < cur.until) return cur;
+      if (!this.resolved) await this.resolve();
+      const keyId = await this.provider.getKeyId();
+      const life = this.lifeOf(keyId);
+      const refreshAt = life.expiresAt - life.refreshWindowMs;
+      if (Date.now() >= refreshAt && this.mayRefresh(life) && (await this.refresh())) continue;
+      const after = this.provider.getPrivateKey();
+      if (after !== before && attempt < 3) continue;
+      const k = this.keyFor(after);
+      const key = k instanceof Promise ? await k : k;
+      if (this.checkKeys && !this.belongs(life, key)) {
+        // A half-written rotation: the previous pair while its token lives, and another look soon.
+        this.nextRefresh = 0;
+        const prev = this.current;
+        if (prev !== undefined && Date.now() < prev.life.expiresAt - REFRESH_WINDOW.minMs) return prev;
+        if (attempt < 2 && this.mayRefresh(life)) {
+          await new Promise((r) => setTimeout(r, 25));
+          if (await this.refresh()) continue;
+        }
+        // Still apart after refreshing: this provider's tokens do not name the signing key. As the SDK: no check.
+        this.checkKeys = false;
+      }
+      this.current = { keyId, key, pem: after, until: Math.min(Date.now() + KEY_ID_TTL_MS, refreshAt), life };
+      return this.current;
+    }
   }
 
-  private cachedKeyId: string | undefined;
-  private keyIdUntil = 0;
-  private tokenExpiry = Number.POSITIVE_INFINITY;
+  private lifeOf(keyId: string): TokenLife {
+    let life = this.lives.get(keyId);
+    if (life === undefined) {
+      life = tokenLife(keyId);
+      if (this.lives.size > 8) this.lives.clear();
+      this.lives.set(keyId, life);
+    }
+    return life;
+  }
+
+  private mayRefresh(life: TokenLife): boolean {
+    const p = this.provider as common.AuthenticationDetailsProvider & { refresh?: unknown };
+    return life.expiresAt > 0 && Number.isFinite(life.expiresAt) && typeof p.refresh === "function" && Date.now() >= this.nextRefresh;
+  }
+
+  /** Asks the provider to re-read its credentials; false when it failed (its own refresh on expiry still applies). */
+  private async refresh(): Promise<boolean> {
+    this.nextRefresh = Date.now() + REFRESH_EVERY_MS;
+    try {
+      await (this.provider as unknown as { refresh: () => Promise<unknown> }).refresh();
+      this.refreshes++;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the token names this key (or names none). */
+  private belongs(life: TokenLife, key: KeyObject): boolean {
+    if (life.keyModulus === undefined) return true;
+    let n = this.moduli.get(key);
+    if (n === undefined) {
+      n = String(createPublicKey(key).export({ format: "jwk" }).n);
+      this.moduli.set(key, n);
+    }
+    return n === life.keyModulus;
+  }
 
   /**
-   * Call after keyId(): a token refresh there may have replaced the key. Synchronous (Node reads
-   * the PEM at once); a promise only while a key Node cannot read goes through sshpk, shared by
-   * every request that asks meanwhile.
+   * The parsed key for a PEM: synchronous (Node reads the PEM at once); a promise only while a key
+   * Node cannot read goes through sshpk, shared by every request that asks meanwhile.
    */
-  privateKey(): KeyObject | Promise<KeyObject> {
-    const pem = this.provider.getPrivateKey();
+  private keyFor(pem: string): KeyObject | Promise<KeyObject> {
     const passphrase = this.provider.getPassphrase() ?? undefined;
-    if (this.key !== undefined && pem === this.pem && passphrase === this.passphrase) return this.key;
-    const pending = this.pending;
-    if (pending !== undefined && pending.pem === pem && pending.passphrase === passphrase) return pending.key;
+    const id = passphrase === undefined ? pem : `${passphrase}\n${pem}`;
+    const known = this.parsed.get(id);
+    if (known !== undefined) return known;
+    if (this.pending?.id === id) return this.pending.key;
     const direct = readPem(pem, passphrase);
-    if (!(direct instanceof Error)) return this.keep(pem, passphrase, direct);
+    if (!(direct instanceof Error)) return this.keep(id, direct);
     const key = convertWithSshpk(pem, passphrase, direct).then(
       (k) => {
         this.pending = undefined;
-        return this.keep(pem, passphrase, k);
+        return this.keep(id, k);
       },
       (error: unknown) => {
         this.pending = undefined;
         throw error;
       },
     );
-    this.pending = { pem, passphrase, key };
+    this.pending = { id, key };
     return key;
   }
 
-  private pending: { pem: string; passphrase: string | undefined; key: Promise<KeyObject> } | undefined;
-
-  private keep(pem: string, passphrase: string | undefined, key: KeyObject): KeyObject {
+  private keep(id: string, key: KeyObject): KeyObject {
     this.parses++;
-    this.key = key;
-    this.pem = pem;
-    this.passphrase = passphrase;
+    // The key in use and the one before it (a half-written rotation may still need it).
+    if (this.parsed.size >= 2) {
+      const inUse = this.current?.key;
+      for (const [k, v] of this.parsed) if (v !== inUse) this.parsed.delete(k);
+    }
+    this.parsed.set(id, key);
     return key;
   }
 
