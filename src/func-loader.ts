@@ -24,8 +24,9 @@ const bundlePath = join(__dirname, "func.cjs");
 const cachePath = `${bundlePath}.cache`;
 
 function compile(source: Buffer, cachedData: Buffer | undefined): Script {
-  // The CommonJS wrapper, on the first line so that line numbers in stack traces stay those of the bundle.
-  const code = `(function (exports, require, module, __filename, __dirname) { ${source.toString("utf8")}\n})`;
+  // The CommonJS wrapper, on the first line so that line numbers in stack traces stay those of the
+  // bundle. The bundle is ASCII (esbuild escapes the rest; the build checks): latin1 is a plain copy.
+  const code = `(function (exports, require, module, __filename, __dirname) { ${source.toString("latin1")}\n})`;
   return new Script(code, { filename: bundlePath, ...(cachedData ? { cachedData } : {}) });
 }
 

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config.js";
 import { ReencryptError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { clientParams, createPrincipal, lazy, objectStorageClient, secretsClient } from "../oci/clients.js";
+import { clientParams, createPrincipal, deferredClient, lazy, objectStorageClient, secretsClient } from "../oci/clients.js";
 import { createSdkObjectStore } from "../oci/sdk-object-store.js";
 import { createSecretReader } from "../oci/secret-reader.js";
 import { createKeyManagement } from "../oci/key-management.js";
@@ -19,8 +19,9 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
   try {
     const config = loadConfig(env);
     const principal = await createPrincipal(env);
-    const os = await objectStorageClient(principal, config);
-    // Loaded on first use: Secrets, Key Management, Functions and Events clients.
+    // Loaded and constructed on first use, Object Storage included: an invocation that calls
+    // nothing (an ignored event, a refused request) never compiles an SDK client.
+    const os = deferredClient(() => objectStorageClient(principal, config));
     const secrets = lazy(() => secretsClient(principal, config));
     const params = clientParams(principal);
     const functionId = env["FN_FN_ID"]?.startsWith("ocid1.fnfunc.") ? env["FN_FN_ID"] : undefined;

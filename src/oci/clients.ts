@@ -119,3 +119,23 @@ export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
       throw error;
     }));
 }
+
+/**
+ * A client that loads its SDK package and is constructed on its first call (a cold start that
+ * answers without calling OCI never pays for either). Only for callers that call its methods,
+ * each returning a promise: anything else reads as undefined.
+ */
+export function deferredClient<T extends object>(make: () => Promise<T>): T {
+  const get = lazy(make);
+  return new Proxy(Object.create(null) as T, {
+    get: (_target, name) =>
+      typeof name === "symbol" || name === "then"
+        ? undefined
+        : (...args: unknown[]) =>
+            get().then((c) => {
+              const method = (c as Record<string, unknown>)[name];
+              if (typeof method !== "function") throw new TypeError(`${name} is not a method of the client`);
+              return (method as (...a: unknown[]) => unknown).apply(c, args);
+            }),
+  });
+}
