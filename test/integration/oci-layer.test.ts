@@ -108,6 +108,17 @@ describe("OCI layer against the emulator", () => {
     await expect(store.getBucket("intns", "nope")).rejects.toMatchObject({ failure: { status: 404 } });
   });
 
+  it("slows the whole store down on a 429, retried or not, and lists names in a range", async () => {
+    const limiter = createRateLimiter(1000);
+    const store = rt.objectStore({ notAfter: () => Date.now() + 20_000, limiter });
+    em.faults.add({ operation: "ReencryptObject", status: 429, code: "TooManyRequests", times: 1 });
+    await store.reencryptObject({ namespace: "intns", bucket: "b", object: "q/z000001", details: {} });
+    // One 429, retried to success: the rate every later call of this store waits on is halved.
+    expect(limiter.rate()).toBe(500);
+    const page = await store.listObjects("intns", "b", { prefix: "q/", start: "q/a b", end: "q/z000003", limit: 1000 });
+    expect(page.items).toEqual(["q/a b", "q/a#b", "q/a%b", "q/a&b=c", "q/a+b", "q/a?b", "q/z000000", "q/z000001", "q/z000002"]);
+  });
+
   it("puts with if-none-match once, and replaces only the ETag it read (if-match)", async () => {
     const store = rt.objectStore(budget);
     // (The SDK drops a body that is exactly "{}": our markers and reports never are.)
