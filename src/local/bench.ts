@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { bundleSize, productionNodeModules } from "./bench/bundle-size.js";
 import { coldStarts } from "./bench/cold-start.js";
 import { cpuPerVersionAB } from "./bench/cpu-ab.js";
+import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -62,7 +63,7 @@ async function largeRun(bundlePath: string, count: number) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { large: { type: "string" }, rounds: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { large: { type: "string" }, rounds: { type: "string" }, jobs: { type: "boolean" } }, strict: true });
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got ${values.rounds}`);
   const started = performance.now();
@@ -91,6 +92,15 @@ async function main(): Promise<void> {
   const count = forced ?? (estimate > LARGE_BUDGET_S ? LARGE_FALLBACK : LARGE_OBJECTS);
   const why = forced !== undefined ? "--large" : count === LARGE_OBJECTS ? "" : `; 50,000 est. ${estimate.toFixed(0)} s > ${LARGE_BUDGET_S} s`;
   const large = await largeRun(bundlePath, count);
+
+  // Durable jobs and shards (contract §8, §9): minutes more, so only with --jobs.
+  const jobRows: BenchRow[] = [];
+  if (values.jobs === true) {
+    jobRows.push(await durabilityCost({ versions: 20_000, rounds, log }));
+    jobRows.push(await killToRunning({ log }));
+    jobRows.push(...(await shardScaling({ versionsPerBucket: 10_000, log })));
+    jobRows.push(await millionVersions({ log }));
+  }
 
   const loaderFirst = cold.loaderFirst ?? cold.productFirst;
   const rows: BenchRow[] = [
@@ -154,6 +164,7 @@ async function main(): Promise<void> {
       baseline: `${cpuMs(tp64.productCpuMsPerVersion)}: 5,000-version run at +20 ms`,
       ratio: large.cpuMsPerObject !== undefined && tp64.productCpuMsPerVersion !== undefined ? ratio(large.cpuMsPerObject, tp64.productCpuMsPerVersion) : "n/a",
     },
+    ...jobRows,
   ];
   const goal = (ok: boolean): string => (ok ? "met" : "NOT met");
   const firstRatio = loaderFirst / cold.helloFirst;
