@@ -1,8 +1,10 @@
 /**
- * Spaces Object Storage calls at most 1/rate apart. The rate adapts: a 429 halves it for every
- * call of the shard at once (not only the throttled one), and it climbs back by a tenth per
- * second without throttling, never above the ceiling (REENCRYPT_MAX_RPS, or its share of it when
- * several shards run at once).
+ * Spaces Object Storage calls at most 1/rate apart. The rate adapts to throttling: once more than
+ * a tenth of a one-second window's calls are answered 429, the rate is halved at once for every
+ * call of the shard (not only the throttled one, which its retry also waits for); each window
+ * with no 429 raises it again by a tenth, never above the ceiling (REENCRYPT_MAX_RPS, or its share
+ * of it when several shards run). A few sporadic 429s do not count: halving on every single one
+ * would grind a healthy job to a crawl whenever the service sheds a small share of its load.
  */
 export interface RateLimiter {
   take(): Promise<void>;
@@ -17,45 +19,47 @@ export interface RateLimiter {
 }
 
 const MIN_RPS = 1;
-const RECOVERY_PER_SECOND = 0.1;
 const WINDOW_MS = 1000;
+/** Throttled share of a window's calls past which the rate is halved. */
+const THROTTLE_SHARE = 0.1;
+/** Fewer throttled calls than this in a window never count (a window of 3 calls with one 429). */
+const MIN_THROTTLES = 3;
+const RECOVERY = 1.1;
 
 export function createRateLimiter(ceiling: number | undefined, now: () => number = Date.now): RateLimiter {
   let max = ceiling;
   let current = ceiling;
   // The next free slot. No burst allowance: the rate is an upper bound in every one-second window.
   let slot = 0;
-  let lastChange = now();
-  let lastThrottle = -Infinity;
-  // Calls started in this and the previous one-second window: the rate we ran at when first throttled.
   let windowStart = now();
-  let windowCount = 0;
-  let previousCount = 0;
+  let calls = 0;
+  let throttles = 0;
+  let loweredThisWindow = false;
+  // Calls of the previous full window: the rate we ran at when unlimited and first throttled.
+  let previousCalls = 0;
 
-  const recover = (t: number): void => {
-    if (current === undefined || t - lastThrottle < WINDOW_MS) return;
-    const seconds = (t - lastChange) / 1000;
-    if (seconds <= 0) return;
-    current = current * (1 + RECOVERY_PER_SECOND) ** seconds;
-    lastChange = t;
-    if (max !== undefined && current >= max) current = max;
-    // Far above what was ever throttled: unlimited again.
-    else if (max === undefined && current > 100_000) current = undefined;
+  const roll = (t: number): void => {
+    if (t - windowStart < WINDOW_MS) return;
+    const elapsed = Math.floor((t - windowStart) / WINDOW_MS);
+    if (throttles === 0 && current !== undefined && !loweredThisWindow) {
+      current = current * RECOVERY ** elapsed;
+      if (max !== undefined && current >= max) current = max;
+      // Far above what was ever throttled: unlimited again.
+      else if (max === undefined && current > 100_000) current = undefined;
+    }
+    previousCalls = elapsed === 1 ? calls : 0;
+    windowStart += elapsed * WINDOW_MS;
+    calls = 0;
+    throttles = 0;
+    loweredThisWindow = false;
   };
 
   return {
     take(): Promise<void> {
       const t = now();
-      recover(t);
-      if (current === undefined) {
-        if (t - windowStart >= WINDOW_MS) {
-          previousCount = t - windowStart < 2 * WINDOW_MS ? windowCount : 0;
-          windowStart = t;
-          windowCount = 0;
-        }
-        windowCount++;
-        return Promise.resolve();
-      }
+      roll(t);
+      calls++;
+      if (current === undefined) return Promise.resolve();
       const at = Math.max(slot, t);
       slot = at + 1000 / current;
       const wait = at - t;
@@ -63,13 +67,15 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
     },
     throttled(): void {
       const t = now();
-      // One burst of 429s is one signal: calls in flight when the rate dropped answer late.
-      if (t - lastThrottle < WINDOW_MS) return;
-      lastThrottle = t;
-      lastChange = t;
-      const observed = previousCount > 0 ? previousCount : (windowCount * WINDOW_MS) / Math.max(250, t - windowStart);
-      const base = current ?? Math.max(MIN_RPS, observed);
-      current = Math.max(MIN_RPS, base / 2);
+      roll(t);
+      throttles++;
+      // Once per window: the calls in flight when the rate dropped answer late, in a burst.
+      if (loweredThisWindow || throttles < MIN_THROTTLES || throttles <= THROTTLE_SHARE * Math.max(calls, 1)) return;
+      loweredThisWindow = true;
+      const observed = previousCalls > 0 ? previousCalls : (calls * WINDOW_MS) / Math.max(250, t - windowStart);
+      current = Math.max(MIN_RPS, (current ?? Math.max(MIN_RPS, observed)) / 2);
+      // Already reserved slots keep their turn; what comes next waits at the new rate.
+      slot = Math.max(slot, t);
     },
     rate: () => current,
     setCeiling(rps) {
@@ -80,8 +86,7 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
     adopt(rps) {
       if (current === undefined || rps < current) {
         current = Math.max(MIN_RPS, rps);
-        lastChange = now();
-        lastThrottle = now();
+        loweredThisWindow = true;
       }
     },
   };

@@ -111,9 +111,10 @@ describe("OCI layer against the emulator", () => {
   it("slows the whole store down on a 429, retried or not, and lists names in a range", async () => {
     const limiter = createRateLimiter(1000);
     const store = rt.objectStore({ notAfter: () => Date.now() + 20_000, limiter });
-    em.faults.add({ operation: "ReencryptObject", status: 429, code: "TooManyRequests", times: 1 });
+    em.faults.add({ operation: "ReencryptObject", status: 429, code: "TooManyRequests", times: 4 });
     await store.reencryptObject({ namespace: "intns", bucket: "b", object: "q/z000001", details: {} });
-    // One 429, retried to success: the rate every later call of this store waits on is halved.
+    // Throttled four times before it went through: the rate every later call of this store
+    // (not only the retried one) waits on is halved.
     expect(limiter.rate()).toBe(500);
     const page = await store.listObjects("intns", "b", { prefix: "q/", start: "q/a b", end: "q/z000003", limit: 1000 });
     expect(page.items).toEqual(["q/a b", "q/a#b", "q/a%b", "q/a&b=c", "q/a+b", "q/a?b", "q/z000000", "q/z000001", "q/z000002"]);

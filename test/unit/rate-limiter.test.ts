@@ -24,30 +24,50 @@ describe("adaptive rate limiter", () => {
     }
   });
 
-  it("halves the rate at once on a 429 (one burst of 429s counts once) and climbs back a tenth per second to the ceiling", () => {
+  it("halves the rate at once when more than a tenth of a second's calls are throttled, once per second, and climbs back a tenth per quiet second", () => {
     let t = 0;
     const lim = createRateLimiter(100, () => t);
+    for (let i = 0; i < 20; i++) void lim.take();
+    // Two 429s in 20 calls: sporadic, ignored.
+    lim.throttled();
+    lim.throttled();
     expect(lim.rate()).toBe(100);
-    lim.throttled();
-    lim.throttled();
+    // A third: 3 of 20 is past a tenth. The burst that follows counts once.
     lim.throttled();
     expect(lim.rate()).toBe(50);
-    // Still within a second of the throttle: no recovery yet.
-    t = 500;
-    void lim.take();
+    for (let i = 0; i < 10; i++) lim.throttled();
     expect(lim.rate()).toBe(50);
+    // The next second was throttled again: halved again.
+    t = 1_000;
+    for (let i = 0; i < 5; i++) void lim.take();
+    for (let i = 0; i < 3; i++) lim.throttled();
+    expect(lim.rate()).toBe(25);
+    // Quiet seconds: +10 % each, up to the ceiling.
     t = 2_000;
     void lim.take();
-    expect(lim.rate()).toBeCloseTo(50 * 1.1 ** 2, 5);
-    t = 10_000;
+    t = 3_000;
+    void lim.take();
+    expect(lim.rate()).toBeCloseTo(25 * 1.1, 5);
+    t = 30_000;
     void lim.take();
     expect(lim.rate()).toBe(100);
-    t = 10_500;
-    lim.throttled();
-    expect(lim.rate()).toBe(50);
   });
 
-  it("without a ceiling, starts unlimited and on a 429 drops to half the rate it was running at", () => {
+  it("keeps a steady rate when the service sheds a small share of calls at random", () => {
+    let t = 0;
+    const lim = createRateLimiter(200, () => t);
+    // 60 seconds of 200 calls, 5 % of them answered 429: never a tenth of a second's calls.
+    for (let second = 0; second < 60; second++) {
+      for (let i = 0; i < 200; i++) {
+        t = second * 1000 + i * 5;
+        void lim.take();
+        if (i % 20 === 7) lim.throttled();
+      }
+    }
+    expect(lim.rate()).toBe(200);
+  });
+
+  it("without a ceiling, starts unlimited and when throttled drops to half the rate it was running at", () => {
     let t = 0;
     const lim = createRateLimiter(undefined, () => t);
     for (let i = 0; i < 400; i++) {
@@ -55,7 +75,7 @@ describe("adaptive rate limiter", () => {
       t += 5; // 200 calls per second
     }
     expect(lim.rate()).toBeUndefined();
-    lim.throttled();
+    for (let i = 0; i < 30; i++) lim.throttled();
     const r = lim.rate() as number;
     expect(r).toBeGreaterThan(80);
     expect(r).toBeLessThan(120);
