@@ -21,9 +21,13 @@ void runtime.then((rt) => {
 fdk.handle(
   async (input, ctx) => {
     const rt = await runtime;
+    // Fn-Http-Request-Url marks a call through an HTTP gateway: a caller, who may send less (contract §7).
+    const g = ctx.httpGateway;
+    // An empty URL is still a gateway call: only a missing header means a direct invocation.
+    const gateway = g.requestURL !== null && g.requestURL !== undefined ? { method: g.method ?? "", url: g.requestURL } : undefined;
     const answer = await handle(
       typeof input === "string" ? input : String(input ?? ""),
-      { callId: ctx.callID, deadline: ctx.deadline },
+      { callId: ctx.callID, deadline: ctx.deadline, gateway },
       rt,
       rt instanceof Error ? bootLog : rt.log,
     );

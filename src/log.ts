@@ -26,7 +26,9 @@ const defaultSink: Sink = (line) => {
 // Base64 runs of 40+ characters with mixed case are what SSE-C keys (44 chars) and PEM bodies
 // look like; a run holding 64 hex digits in a row (either case) is a 32-byte key written in hex.
 // OCIDs (lowercase base32, with letters past f) and ordinary names are left alone.
-const LONG_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
+// Base64, base64url and percent-encoded base64 (%2B %2F %3D) runs: the forms a key takes in a
+// body, a URL or a query string that a service might echo.
+const LONG_RUN = /(?:[A-Za-z0-9+/_-]|%2[BbFf]|%3[Dd]){40,}(?:=|%3[Dd]){0,2}/g;
 const HEX_KEY = /[0-9a-fA-F]{64}/;
 const UPPER = /[A-Z]/;
 const LOWER = /[a-z]/;

@@ -53,6 +53,10 @@ export async function claimShard(jobs: JobStore, ref: TokenReference, owner: str
     }
     s.state = "running";
     s.lease = { owner, until: t + leaseMs };
+    // Counted when the run starts, not when it ends: a run that dies still used its number, and
+    // its report parts (named by it) are never overwritten by the next run.
+    s.invocations++;
+    r.invocations++;
     shardId = s.id;
     return true;
   });

@@ -52,6 +52,13 @@ export function newRecord(spec: JobSpec, shards: ShardRecord[], now: number, sta
   return { format: 1, jobId: id, origin: spec.origin, status, spec: rest, createdAt: at, updatedAt: at, invocations: 0, shards, counts: zeroCounts(), failures: [], reports: [] };
 }
 
+/** The record of a job first recorded by the invocation running it (its first, invocation 0 of shard 0). */
+function firstRecord(spec: JobSpec, work: ShardWork, owner: string, lease: number, counts: Counts): JobRecord {
+  const r = newRecord(spec, [{ ...work, state: "running", lease: { owner, until: Date.now() + lease }, counts, invocations: 0 }], Date.now());
+  r.invocations = 1;
+  return r;
+}
+
 function recordFinalStatus(r: JobRecord): RecordStatus {
   const s = finalStatus(r.counts, { dryRun: r.spec.dryRun, remaining: false });
   return s === "incomplete" ? "running" : (s as RecordStatus);
@@ -165,7 +172,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       base,
       limiter,
       maxRps: config.maxRps,
-      ...(durable.claimed ? {} : { freshRecord: () => newRecord(spec, [{ ...work, state: "running", lease: { owner: durable.owner, until: Date.now() + lease }, counts: zeroCounts(), invocations: 0 }], Date.now()) }),
+      ...(durable.claimed ? {} : { freshRecord: () => firstRecord(spec, work, durable.owner, lease, zeroCounts()) }),
       log,
     });
     const canSplit = durable.claimed && !durable.claimed.shard.splitDone && input.driver === "self" && config.maxParallel > 1 && rt.functionId !== undefined && !spec.dryRun;
@@ -196,6 +203,8 @@ async function takeNext(jobs: JobStore, jobId: string, owner: string, lease: num
     if (!s) return false;
     s.state = "running";
     s.lease = { owner, until: t + lease };
+    // Each run of a shard names its report parts by this count: never reused, even after a kill.
+    s.invocations++;
     chosen = s.id;
     refreshDerived(r, t);
     return true;
@@ -277,8 +286,6 @@ async function finishDurable(
     s.counts = shardCounts;
     if (run.cursor) s.cursor = run.cursor;
     if (run.workRequest) s.workRequest = run.workRequest;
-    s.invocations++;
-    r.invocations++;
     mergeFailures(r, newFailures);
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
     return s;
@@ -286,7 +293,7 @@ async function finishDurable(
   const ensure = async (mutate: (r: JobRecord) => boolean): Promise<JobRecord | undefined> => {
     const updated = await jobs.update(spec.id, mutate);
     if (updated) return updated.written ? updated.record : undefined;
-    const fresh = newRecord(spec, [{ ...work, state: "running", lease: { owner: durable.owner, until: Date.now() + leaseMs(rt.config) }, counts: base, invocations: 0 }], Date.now());
+    const fresh = firstRecord(spec, work, durable.owner, leaseMs(rt.config), base);
     if (!mutate(fresh)) return undefined;
     return (await jobs.create(fresh))?.record;
   };

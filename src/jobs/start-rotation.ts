@@ -65,6 +65,8 @@ export async function startRotation(
     const s = record.shards[0] as ShardRecord;
     s.state = "running";
     s.lease = { owner, until: now + leaseMs(rt.config) };
+    s.invocations = 1;
+    record.invocations = 1;
     const stored = await jobs.create(record);
     if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
     log.info("rotation job runs in this invocation (no function OCID to fan out)", { jobId: spec.id, units: spec.units.length });

@@ -27,7 +27,8 @@ describe("HTTP entrance: configuration-dependent behaviour", () => {
 
   it("cuts a job at its deadline and resumes it to completion, nothing skipped, nothing done twice", async () => {
     stack = await startLocalStack({ seed: seed(600), config: { REENCRYPT_CONCURRENCY: "8", REENCRYPT_ALLOW_INLINE_KEYS: "true" } });
-    stack.emulator.faults.setBaseLatency(4);
+    // Slow enough that 1,200 versions never fit in one 2-second invocation, on any machine.
+    stack.emulator.faults.setBaseLatency(25);
     const em = stack.emulator;
     const keyId = em.seedIds.keys["k"] as string;
     const newVersion = em.state.rotateKey(keyId).id;

@@ -107,6 +107,9 @@ describe("security: gateway callers reach requests, resumes of requests and stat
       }
     }
     expect(em.requests).toHaveLength(0);
+    // A gateway call with an empty Fn-Http-Request-Url is still a caller's: no route, nothing called.
+    await refusedUntouched(viaGateway({ diagnose: true }, "POST", ""), 404, "NotFound");
+    expect(em.requests).toHaveLength(0);
   });
 
   it("answers other methods 405 and other paths 404, calling nothing", async () => {

@@ -1,3 +1,4 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../src/contract/json-depth.js";
 // What the contract allows as an answer, written from the contract (sections 1, 3, 7, 8, 10), not
 // from the implementation: how a body is classified, which gateway routes exist, which status a
 // job answer must carry, and what an input that is certainly invalid must get.
@@ -137,6 +138,8 @@ export function expectationFor(o: { via: "gateway" | "direct"; method: string; u
     if (r.kind === "status") return { status: [200, 404] };
   }
   if (o.bytes > 2 * 1024 * 1024) return { status: [413], mustFail: "body over 2 MiB", noCalls: true };
+  // Refused before it is parsed (contract §10: bounded input), whatever it would have been.
+  if (o.text !== undefined && jsonDepthExceeds(o.text, MAX_JSON_DEPTH)) return { status: [400], mustFail: "nested deeper than the contract's messages", noCalls: true };
   let v: Json;
   try {
     v = JSON.parse(o.text ?? "\u0000") as Json;

@@ -104,3 +104,16 @@ describe("sdkLogger", () => {
     expect(lines[0]).not.toContain(b64);
   });
 });
+
+describe("redactText: the other forms of a key", () => {
+  it("redacts a 32-byte key written as base64url or percent-encoded base64", () => {
+    for (let i = 0; i < 200; i++) {
+      const raw = randomBytes(32);
+      const b64 = raw.toString("base64");
+      for (const form of [b64, raw.toString("base64url"), encodeURIComponent(b64), raw.toString("hex"), raw.toString("hex").toUpperCase()]) {
+        expect(redactText(`echo: ${form} end`)).not.toContain(form);
+      }
+    }
+    expect(redactText("ocid1.key.oc1.iad.aaaabbbbccccddddeeeeffffgggghhhh and a/short/name")).toBe("ocid1.key.oc1.iad.aaaabbbbccccddddeeeeffffgggghhhh and a/short/name");
+  });
+});
