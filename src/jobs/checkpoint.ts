@@ -57,6 +57,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let stopped = false;
 
   let pendingMerged = 0;
+  let adoptedAt = 0;
+  // Throttled since the last checkpoint that was written.
+  let lowered = false;
   const apply = (r: JobRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
     const s = r.shards.find((x) => x.id === d.work.id);
     if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
@@ -68,16 +71,23 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
     const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
+    // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
+    // its last checkpoint publishes its new rate; each other shard adopts each such event once.
+    // (A standing minimum would ratchet every shard down while any one of them is throttled.)
+    const shared = r.throttle;
+    if (shared && shared.shard !== d.work.id && shared.at > adoptedAt && shared.at > t - 2 * d.intervalMs) {
+      adoptedAt = shared.at;
+      d.limiter.adopt(shared.rps);
+    }
     const mine = d.limiter.rate();
-    const recent = r.throttle !== undefined && r.throttle.at > t - 2 * d.intervalMs;
-    if (recent && r.throttle && (mine === undefined || r.throttle.rps < mine)) d.limiter.adopt(r.throttle.rps);
-    else if (mine !== undefined && (d.maxRps === undefined || mine < d.maxRps / running) && (!recent || (r.throttle && mine < r.throttle.rps))) r.throttle = { rps: mine, at: t };
+    if (lowered && mine !== undefined) r.throttle = { rps: mine, at: t, shard: d.work.id };
     refreshDerived(r, t);
     pendingMerged = snap.failures.length;
     return true;
   };
 
   const tick = async (): Promise<void> => {
+    lowered = d.limiter.takeLowered() || lowered;
     // The snapshot and the report's cut are taken at the same instant: every line of what the
     // snapshot counts is in a stored part before the record says so.
     const snap = d.engine.snapshot();
@@ -90,12 +100,14 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       exists = true;
       if (created) {
         merged = pendingMerged;
+        lowered = false;
         return;
       }
     }
     const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now(), snap, parts));
     if (updated?.written) {
       merged = pendingMerged;
+      lowered = false;
       return;
     }
     d.log.warn("shard lease lost: another invocation runs it now; stopping", { jobId: d.spec.id, shard: d.work.id });

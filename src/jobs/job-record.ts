@@ -60,8 +60,8 @@ export interface JobRecord {
   estimatedVersions?: number;
   /** The nonce of the one resume token that is valid now (a request job waiting for its caller). */
   resume?: { nonce: string };
-  /** The lowest request rate a shard was throttled down to recently: the others adopt it. */
-  throttle?: { rps: number; at: number };
+  /** The rate a shard was last throttled down to, and when: each other shard adopts it once. */
+  throttle?: { rps: number; at: number; shard: number };
   /** Progress sample behind `rate`. */
   sample?: { at: number; processed: number };
   summary?: string;
@@ -111,7 +111,7 @@ export const JobRecordSchema = z.strictObject({
   etaSeconds: z.number().optional(),
   estimatedVersions: z.number().optional(),
   resume: z.strictObject({ nonce: z.string() }).optional(),
-  throttle: z.strictObject({ rps: z.number(), at: z.number() }).optional(),
+  throttle: z.strictObject({ rps: z.number(), at: z.number(), shard: z.number() }).optional(),
   sample: z.strictObject({ at: z.number(), processed: z.number() }).optional(),
   summary: z.string().optional(),
   message: z.string().optional(),

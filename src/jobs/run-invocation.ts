@@ -114,7 +114,6 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const config = rt.config;
   const running = durable?.claimed ? Math.max(1, durable.claimed.record.shards.filter((s) => s.state === "running" && isLive(s.lease, Date.now())).length) : 1;
   const limiter = createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
-  if (durable?.claimed?.record.throttle && durable.claimed.record.throttle.at > Date.now() - 60_000) limiter.adopt(durable.claimed.record.throttle.rps);
   const budget = { notAfter: () => dl.hardStopAt, limiter };
   const store = rt.objectStore(budget);
 

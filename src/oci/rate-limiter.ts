@@ -2,7 +2,7 @@
  * Spaces Object Storage calls at most 1/rate apart. The rate adapts to throttling: once more than
  * a tenth of a one-second window's calls are answered 429, the rate is halved at once for every
  * call of the shard (not only the throttled one, which its retry also waits for); each window
- * with no 429 raises it again by a tenth, never above the ceiling (REENCRYPT_MAX_RPS, or its share
+ * below that share raises it again by a tenth, never above the ceiling (REENCRYPT_MAX_RPS, or its share
  * of it when several shards run). A few sporadic 429s do not count: halving on every single one
  * would grind a healthy job to a crawl whenever the service sheds a small share of its load.
  */
@@ -16,6 +16,8 @@ export interface RateLimiter {
   setCeiling(rps: number | undefined): void;
   /** Another shard of the same job was throttled down to this rate: adopt it if lower. */
   adopt(rps: number): void;
+  /** True once after the rate was lowered by throttling (not by adopt or a ceiling): worth telling the other shards. */
+  takeLowered(): boolean;
 }
 
 const MIN_RPS = 1;
@@ -35,13 +37,15 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
   let calls = 0;
   let throttles = 0;
   let loweredThisWindow = false;
+  let loweredUnread = false;
   // Calls of the previous full window: the rate we ran at when unlimited and first throttled.
   let previousCalls = 0;
 
   const roll = (t: number): void => {
     if (t - windowStart < WINDOW_MS) return;
     const elapsed = Math.floor((t - windowStart) / WINDOW_MS);
-    if (throttles === 0 && current !== undefined && !loweredThisWindow) {
+    // A window not throttled past the share (sporadic 429s included) lets the rate climb back.
+    if (current !== undefined && !loweredThisWindow && throttles <= THROTTLE_SHARE * Math.max(calls, previousCalls)) {
       current = current * RECOVERY ** elapsed;
       if (max !== undefined && current >= max) current = max;
       // Far above what was ever throttled: unlimited again.
@@ -70,10 +74,13 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       roll(t);
       throttles++;
       // Once per window: the calls in flight when the rate dropped answer late, in a burst.
-      if (loweredThisWindow || throttles < MIN_THROTTLES || throttles <= THROTTLE_SHARE * Math.max(calls, 1)) return;
+      // Early in a window the 429s of the previous one's calls arrive over few calls of this one:
+      // measure against a full window's worth of calls.
+      if (loweredThisWindow || throttles < MIN_THROTTLES || throttles <= THROTTLE_SHARE * Math.max(calls, previousCalls, 1)) return;
       loweredThisWindow = true;
       const observed = previousCalls > 0 ? previousCalls : (calls * WINDOW_MS) / Math.max(250, t - windowStart);
       current = Math.max(MIN_RPS, (current ?? Math.max(MIN_RPS, observed)) / 2);
+      loweredUnread = true;
       // Already reserved slots keep their turn; what comes next waits at the new rate.
       slot = Math.max(slot, t);
     },
@@ -82,6 +89,11 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       max = rps;
       if (rps === undefined) return;
       if (current === undefined || current > rps) current = rps;
+    },
+    takeLowered() {
+      const was = loweredUnread;
+      loweredUnread = false;
+      return was;
     },
     adopt(rps) {
       if (current === undefined || rps < current) {

@@ -24,7 +24,7 @@ describe("adaptive rate limiter", () => {
     }
   });
 
-  it("halves the rate at once when more than a tenth of a second's calls are throttled, once per second, and climbs back a tenth per quiet second", () => {
+  it("halves the rate at once when more than a tenth of a second's calls are throttled, once per second, and climbs back a tenth per second below that", () => {
     let t = 0;
     const lim = createRateLimiter(100, () => t);
     for (let i = 0; i < 20; i++) void lim.take();
@@ -53,9 +53,10 @@ describe("adaptive rate limiter", () => {
     expect(lim.rate()).toBe(100);
   });
 
-  it("keeps a steady rate when the service sheds a small share of calls at random", () => {
+  it("keeps (and regains) its rate when the service sheds a small share of calls at random", () => {
     let t = 0;
     const lim = createRateLimiter(200, () => t);
+    lim.adopt(50);
     // 60 seconds of 200 calls, 5 % of them answered 429: never a tenth of a second's calls.
     for (let second = 0; second < 60; second++) {
       for (let i = 0; i < 200; i++) {
