@@ -9,8 +9,8 @@ import { MAX_TARGETS } from "./request.js";
 
 /** A rotation can span more buckets and rule scopes than a request may name. */
 export const MAX_JOB_UNITS = 10_000;
-/** At most REENCRYPT_CONCURRENCY's maximum of calls can be in flight when a shard stops. */
-export const MAX_REDO = 256;
+/** What can be unknown when a shard stops: its calls in flight (at most 256) and its second chances (at most 256). */
+export const MAX_REDO = 512;
 const MAX_EXCLUDES = 100;
 
 const Sha256Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);

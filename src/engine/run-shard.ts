@@ -2,12 +2,14 @@ import type { Counts, Cursor, JobSpec, Position, RedoEntry, ShardWork, Unit } fr
 import { zeroCounts } from "../jobs/job.js";
 import type { Logger } from "../log.js";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "../oci/object-store.js";
-import { OciCallError, toOciFailure, type OciFailure } from "../oci/oci-failure.js";
+import { isRetryable, OciCallError, toOciFailure, type OciFailure } from "../oci/oci-failure.js";
 import { hintFor } from "./hints.js";
 import { listScope, type Item, type RangeRef } from "./list-scope.js";
 import type { ReportLine, ReportSink } from "./report-writer.js";
 
 export const MAX_FAILURES = 100;
+/** Versions whose calls failed transiently (429, 5xx, no answer) after their retries, kept for a second chance at the shard's end. */
+export const MAX_SECOND_CHANCES = 256;
 export const MAX_DRY_RUN_OBJECTS = 1000;
 
 export interface ObjectRef {
@@ -118,6 +120,11 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
   const objects: ObjectRef[] = [];
   const inflight = new Map<number, RedoEntry>();
   const redoLeft: RedoEntry[] = [...work.cursor.redo];
+  // Failed transiently after every retry: tried once more when the shard's listing is done, when
+  // the service has had time to recover. Until then they are redo (not counted).
+  const later: RedoEntry[] = [];
+  const secondChance = new Set<string>();
+  const keyOf = (u: number, p: Position): string => `${u}\u0000${p.name}\u0000${p.versionId ?? ""}`;
   let listUnit = work.cursor.unit;
   let listAfter: Position | undefined = work.cursor.after;
   let workRequestId = work.cursor.workRequestId;
@@ -184,9 +191,14 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
       }
     } catch (error) {
       if (abandoned) return;
+      const f = failureOf(error);
+      if (!spec.dryRun && isRetryable(f) && later.length < MAX_SECOND_CHANCES && !secondChance.has(keyOf(u, pos))) {
+        later.push(pos.versionId === undefined ? { unit: u, name: pos.name } : { unit: u, name: pos.name, versionId: pos.versionId });
+        return;
+      }
       // A dry run matches only what exists; a real run matched every version it tried.
       if (!spec.dryRun) counts.matched++;
-      fail(ref, failureOf(error));
+      fail(ref, f);
     } finally {
       if (!abandoned) settle(id);
     }
@@ -214,7 +226,7 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
   };
 
   const cursorNow = (): Cursor => {
-    const redo = [...inflight.values(), ...redoLeft];
+    const redo = [...inflight.values(), ...redoLeft, ...later];
     const c: Cursor = { unit: listUnit, redo };
     if (listAfter !== undefined) c.after = listAfter;
     if (workRequestId !== undefined) c.workRequestId = workRequestId;
@@ -309,8 +321,18 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
         fail({ namespace: unit.namespace, bucket: unit.bucket, object: s.kind === "prefix" ? s.prefix : s.object }, failureOf(error));
       }
     }
-    // A call that outlives the invocation has an unknown outcome: it is redone on resume.
-    if (!(await drain())) return stop(aborted ? "aborted" : "deadline");
+    // Second chances, until none is left (one each: a version that fails again is a failure).
+    for (;;) {
+      while (later.length > 0) {
+        if (!(await admit())) return stop(aborted ? "aborted" : "deadline");
+        const r = later.shift() as RedoEntry;
+        secondChance.add(keyOf(r.unit, r));
+        start(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId });
+      }
+      // A call that outlives the invocation has an unknown outcome: it is redone on resume.
+      if (!(await drain())) return stop(aborted ? "aborted" : "deadline");
+      if (later.length === 0) break;
+    }
     finished = true;
     return { cursor: undefined, counts: { ...counts }, failures, objects, workRequest, stopped: "done" };
   };

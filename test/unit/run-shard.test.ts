@@ -3,6 +3,7 @@ import { runShard, startShard, type RunShardDeps } from "../../src/engine/run-sh
 import { createReportWriter } from "../../src/engine/report-writer.js";
 import { wholeJob, type JobSpec, type ShardWork, type Unit } from "../../src/jobs/job.js";
 import { createLogger } from "../../src/log.js";
+import { OciCallError } from "../../src/oci/oci-failure.js";
 import { MemoryStore } from "../helpers/memory-store.js";
 
 const quiet = createLogger("error", {}, () => {});
@@ -64,6 +65,27 @@ describe("runShard", () => {
     expect(run.counts).toEqual({ matched: 5, reencrypted: 4, failed: 1, skipped: 0 });
     expect(run.failures[0]).toMatchObject({ object: "o-0002", status: 404, code: "ObjectNotFound", opcRequestId: "opc-1" });
     expect(run.failures[0]?.hint).toMatch(/does not exist/);
+  });
+
+  it("gives a version that failed transiently after its retries a second chance at the shard's end; a 404 gets none", async () => {
+    const store = new MemoryStore(names(10));
+    const tries = new Map<string, number>();
+    const orig = store.reencryptObject.bind(store);
+    store.reencryptObject = async (r) => {
+      const n = (tries.get(r.object) ?? 0) + 1;
+      tries.set(r.object, n);
+      if (r.object === "o-0003" && n === 1) throw new OciCallError({ status: 503, code: "ServiceUnavailable", message: "busy", opcRequestId: undefined }, "ReencryptObject");
+      if (r.object === "o-0005") throw new OciCallError({ status: 404, code: "ObjectNotFound", message: "gone", opcRequestId: undefined }, "ReencryptObject");
+      if (r.object === "o-0007") throw new OciCallError({ status: 429, code: "TooManyRequests", message: "slow down", opcRequestId: undefined }, "ReencryptObject");
+      return orig(r);
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(run.counts).toEqual({ matched: 10, reencrypted: 8, failed: 2, skipped: 0 });
+    expect(tries.get("o-0003")).toBe(2);
+    expect(tries.get("o-0005")).toBe(1);
+    expect(tries.get("o-0007")).toBe(2);
+    expect(run.failures.map((f) => f.object).sort()).toEqual(["o-0005", "o-0007"]);
   });
 
   it("keeps the whole pool busy across many single-object units, never above the concurrency", async () => {
