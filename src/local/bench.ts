@@ -11,6 +11,7 @@ import { bundleSize, productionNodeModules } from "./bench/bundle-size.js";
 import { coldStarts } from "./bench/cold-start.js";
 import { cpuPerVersionAB } from "./bench/cpu-ab.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
+import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -63,7 +64,7 @@ async function largeRun(bundlePath: string, count: number) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { large: { type: "string" }, rounds: { type: "string" }, million: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ options: { large: { type: "string" }, rounds: { type: "string" }, million: { type: "boolean" }, quick: { type: "boolean" } }, strict: true });
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got ${values.rounds}`);
   const started = performance.now();
@@ -92,6 +93,9 @@ async function main(): Promise<void> {
   const count = forced ?? (estimate > LARGE_BUDGET_S ? LARGE_FALLBACK : LARGE_OBJECTS);
   const why = forced !== undefined ? "--large" : count === LARGE_OBJECTS ? "" : `; 50,000 est. ${estimate.toFixed(0)} s > ${LARGE_BUDGET_S} s`;
   const large = await largeRun(bundlePath, count);
+
+  // Per container: memory as versions grow (report on and off; --quick stops at 50,000), 200 object targets.
+  const containerRows: BenchRow[] = [await objectTargetsRow({ rounds, log }), ...(await memoryRows({ sizes: values.quick === true ? [10_000, 50_000] : [10_000, 50_000, 100_000, 200_000], log }))];
 
   // Durable jobs and shards (contract §8, §9); the million-version rotation only with --million.
   const jobRows: BenchRow[] = [
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
       baseline: `${cpuMs(tp64.productCpuMsPerVersion)}: 5,000-version run at +20 ms`,
       ratio: large.cpuMsPerObject !== undefined && tp64.productCpuMsPerVersion !== undefined ? ratio(large.cpuMsPerObject, tp64.productCpuMsPerVersion) : "n/a",
     },
+    ...containerRows,
     ...jobRows,
   ];
   const goal = (ok: boolean): string => (ok ? "met" : "NOT met");
