@@ -40,6 +40,39 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
   let loweredUnread = false;
   // Calls of the previous full window: the rate we ran at when unlimited and first throttled.
   let previousCalls = 0;
+  // Callers waiting for a slot, released by one timer from the instant it really fires: a timer
+  // that fires late does not let the calls queued behind it through in a burst (a timer per call
+  // would, and the service would see more than the ceiling in a window).
+  let waiters: Array<() => void> = [];
+  let head = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const release = (): void => {
+    timer = undefined;
+    const t = now();
+    if (current === undefined) {
+      for (; head < waiters.length; head++) (waiters[head] as () => void)();
+    } else {
+      const interval = 1000 / current;
+      // Lateness is forgiven by at most the timers' 2 ms granularity: at high rates (slots closer
+      // than that) a timer releases the few whose slots passed at once, never a backlog.
+      slot = Math.max(slot, t - 2);
+      while (head < waiters.length && slot <= t) {
+        (waiters[head++] as () => void)();
+        slot += interval;
+      }
+    }
+    if (head === waiters.length) {
+      waiters = [];
+      head = 0;
+      return;
+    }
+    schedule(t);
+  };
+
+  const schedule = (t: number): void => {
+    if (timer === undefined) timer = setTimeout(release, Math.max(0, slot - t));
+  };
 
   const roll = (t: number): void => {
     if (t - windowStart < WINDOW_MS) return;
@@ -64,10 +97,18 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       roll(t);
       calls++;
       if (current === undefined) return Promise.resolve();
-      const at = Math.max(slot, t);
-      slot = at + 1000 / current;
-      const wait = at - t;
-      return wait <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, wait));
+      if (head === waiters.length) {
+        // Idle until now: an unused slot is not owed to anyone.
+        slot = Math.max(slot, t);
+        if (slot <= t) {
+          slot += 1000 / current;
+          return Promise.resolve();
+        }
+      }
+      return new Promise<void>((r) => {
+        waiters.push(r);
+        schedule(t);
+      });
     },
     throttled(): void {
       const t = now();
