@@ -62,6 +62,8 @@ export interface LocalStack {
   deliverEvent(event: unknown): Promise<InvokeResult & { data: any }>;
   /** The containers running now. */
   containers(): ContainerInfo[];
+  /** Starts containers ahead of invocations, as provisioned concurrency would (within maxContainers). */
+  warm(count: number): Promise<void>;
   /** SIGKILL one container, mid-invocation if busy; false for an unknown pid. */
   kill(pid: number): Promise<boolean>;
   /**
@@ -192,6 +194,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       return withData(r);
     },
     containers: () => pool.containers(),
+    warm: (count) => pool.warm(count),
     kill: (pid) => pool.kill(pid),
     killRandomBusy: (filter) => pool.killRandomBusy(filter),
     stats: () => pool.stats(),

@@ -154,6 +154,46 @@ describe("parallel shards (contract §9), end to end", () => {
     240_000,
   );
 
+  it("when a shard token is delivered twice at once (both start before either claim lands), one delivery runs the shard and the other stops with 409", async () => {
+    current = await start([2000, 2000, 2000], { REENCRYPT_MAX_PARALLEL: "3", REENCRYPT_CONCURRENCY: "4" });
+    const { stack, em } = current;
+    em.faults.setBaseLatency(20);
+    const fnId = stack.functionId;
+    const invoker = em.functions.getInvoker(fnId);
+    if (!invoker) throw new Error("no invoker");
+    // Every shard's detached invocation is delivered twice, at the same instant.
+    const answers: { token: string; status: number; code?: string }[] = [];
+    em.functions.setInvoker(fnId, async (req) => {
+      const token = String(JSON.parse(req.body.toString()).resume ?? "");
+      if (req.invokeType !== "detached" || !token.startsWith("j1.")) return invoker(req);
+      const both = await Promise.all([invoker(req), invoker(req)]);
+      for (const r of both) {
+        const data = JSON.parse(r.body.toString());
+        answers.push({ token, status: Number(r.headers["fn-http-status"] ?? r.status), code: data?.error?.code });
+      }
+      return both[0] as (typeof both)[0];
+    });
+    const { jobId, versionId } = await rotate(current);
+    let job = await status(stack, jobId);
+    for (let i = 0; i < 120 && job.status === "running"; i++) {
+      await sleep(500);
+      job = await status(stack, jobId);
+    }
+    await em.functions.idle();
+    job = await status(stack, jobId);
+    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
+    const tokens = [...new Set(answers.map((a) => a.token))];
+    expect(tokens.length).toBeGreaterThanOrEqual(3);
+    for (const t of tokens) {
+      const pair = answers.filter((a) => a.token === t);
+      expect(pair.map((a) => a.code ?? "ok").sort()).toEqual(["JobAdvanced", "ok"]);
+    }
+    const all = versionsOf(em, 3);
+    expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
+    // The loser stopped as soon as its claim failed: at most its calls in flight ran twice.
+    expect(all.filter((v) => v.reencryptCount > 1).length).toBeLessThanOrEqual(tokens.length * 4 * 4);
+  }, 120_000);
+
   it("delays shards the tenancy has no room for (InvokeFunction 429) instead of failing them, and keeps all shards under REENCRYPT_MAX_RPS together", async () => {
     // Room for two containers: the third and fourth shards' invocations meet 429 until a slot frees.
     current = await start([1500, 1500, 1500, 1500], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "400" }, { maxContainers: 2 });
