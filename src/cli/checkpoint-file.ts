@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "../contract/job-spec-schema.js";
+import { CountsSchema, CursorSchema, failureFields, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "../contract/job-spec-schema.js";
 import type { FailureRecord } from "../engine/run-shard.js";
 import type { Counts, JobSpec, ShardWork } from "../jobs/job.js";
 import { usageError } from "./cli-error.js";
@@ -31,17 +31,7 @@ export interface Checkpoint {
   updatedAt: string;
 }
 
-const FailureSchema = z.strictObject({
-  namespace: z.string(),
-  bucket: z.string(),
-  object: z.string(),
-  versionId: z.string().optional(),
-  status: z.number(),
-  code: z.string(),
-  message: z.string(),
-  hint: z.string(),
-  opcRequestId: z.string().optional(),
-});
+const FailureSchema = z.strictObject(failureFields);
 
 const CheckpointSchema = z
   .strictObject({

@@ -62,3 +62,16 @@ export const CursorSchema = z.strictObject({
 });
 
 export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });
+
+/** A failure as records and checkpoint files keep it (FailureRecord). */
+export const failureFields = {
+  namespace: z.string(),
+  bucket: z.string(),
+  object: z.string(),
+  versionId: z.string().optional(),
+  status: z.number(),
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  opcRequestId: z.string().optional(),
+};

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CountsSchema, CursorSchema, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
+import { CountsSchema, CursorSchema, failureFields, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
 import type { FailureRecord, WorkRequestProgress } from "../engine/run-shard.js";
 import { addCounts, zeroCounts, type Counts, type Cursor, type JobOrigin, type JobSpec, type NameRange } from "./job.js";
 
@@ -68,17 +68,7 @@ export interface JobRecord {
   message?: string;
 }
 
-const FailureSchema = z.looseObject({
-  namespace: z.string(),
-  bucket: z.string(),
-  object: z.string(),
-  versionId: z.string().optional(),
-  status: z.number(),
-  code: z.string(),
-  message: z.string(),
-  hint: z.string(),
-  opcRequestId: z.string().optional(),
-});
+const FailureSchema = z.looseObject(failureFields);
 
 const ShardRecordSchema = z.strictObject({
   id: z.number().int().nonnegative(),
