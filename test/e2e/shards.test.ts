@@ -190,8 +190,9 @@ describe("parallel shards (contract §9), end to end", () => {
     }
     const all = versionsOf(em, 3);
     expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
-    // The loser stopped as soon as its claim failed: at most its calls in flight ran twice.
-    expect(all.filter((v) => v.reencryptCount > 1).length).toBeLessThanOrEqual(tokens.length * 4 * 4);
+    // The loser stopped as soon as its claim failed (a few round trips of the record, contended by
+    // six claimers): what it started until then ran twice, not its whole shard (2,000 versions each).
+    expect(all.filter((v) => v.reencryptCount > 1).length).toBeLessThanOrEqual(500);
   }, 120_000);
 
   it("delays shards the tenancy has no room for (InvokeFunction 429) instead of failing them, and keeps all shards under REENCRYPT_MAX_RPS together", async () => {
