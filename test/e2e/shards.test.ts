@@ -154,7 +154,7 @@ describe("parallel shards (contract §9), end to end", () => {
     240_000,
   );
 
-  it("when a shard token is delivered twice at once (both start before either claim lands), one delivery runs the shard and the other stops with 409", async () => {
+  it("when a shard token is delivered twice at once to warm containers, one delivery runs the shard and the other stops with 409 once its claim fails", async () => {
     current = await start([2000, 2000, 2000], { REENCRYPT_MAX_PARALLEL: "3", REENCRYPT_CONCURRENCY: "4" });
     const { stack, em } = current;
     em.faults.setBaseLatency(20);
@@ -173,6 +173,8 @@ describe("parallel shards (contract §9), end to end", () => {
       }
       return both[0] as (typeof both)[0];
     });
+    // Idle containers for both deliveries of every shard: neither waits for a cold start.
+    await stack.warm(8);
     const { jobId, versionId } = await rotate(current);
     let job = await status(stack, jobId);
     for (let i = 0; i < 120 && job.status === "running"; i++) {
