@@ -15,6 +15,8 @@ export interface RotationSetup {
   maxContainers?: number;
   /** Bytes of content per object version (keep small: a million versions live in this process). */
   objectBytes?: number;
+  /** The function bundle (default dist/func.cjs): an A/B run compares two builds. */
+  bundlePath?: string;
   /** Containers started before the rotation (OCI: provisioned concurrency), so cold starts on this machine's cores stay out of the figure. */
   warmContainers?: number;
 }
@@ -51,6 +53,7 @@ export async function rotationWorld(s: RotationSetup): Promise<RotationWorld> {
     timeoutSeconds: 30,
     detachedTimeoutSeconds: s.detachedTimeoutSeconds ?? 300,
     ...(s.maxContainers !== undefined ? { maxContainers: s.maxContainers } : {}),
+    ...(s.bundlePath !== undefined ? { bundlePath: s.bundlePath } : {}),
     config: { REENCRYPT_STATE_BUCKET: "state", ...s.config },
   });
   if (s.warmContainers) await stack.warm(s.warmContainers);
