@@ -3,13 +3,13 @@ import { ResumeRequestSchema } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
 import { decodeResumeToken } from "../contract/resume-token.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import { entranceNotAllowed, invalidPayload, jobAdvanced } from "../errors.js";
+import { entranceNotAllowed, invalidPayload } from "../errors.js";
 import type { Deadlines } from "../invocation/deadline.js";
 import type { Runtime } from "../invocation/runtime.js";
 import { claimShard } from "../jobs/claim.js";
 import type { JobSpec } from "../jobs/job.js";
-import { specOf, type JobRecord, type ShardRecord } from "../jobs/job-record.js";
-import { dispatchOwner, leaseMs, newOwner } from "../jobs/leases.js";
+import { specOf } from "../jobs/job-record.js";
+import { leaseMs, newOwner } from "../jobs/leases.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import { runInvocation } from "../jobs/run-invocation.js";
 import { inlineKey, type InlineKeys } from "../keys/resolve-keys.js";
@@ -79,29 +79,8 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
   await checkJob(spec, rt, dl);
   const inline = inlineKeysFor(spec, body["key"], body["sourceKey"], parsed.data);
   const owner = newOwner();
-  const lease = leaseMs(rt.config);
-  let record: JobRecord;
-  let shard: ShardRecord;
-  let claim: Promise<void> | undefined;
-  const dispatched = ref.shard === undefined ? undefined : stored.record.shards.find((s) => s.id === ref.shard);
-  if (dispatched && dispatched.state === "running" && dispatched.lease?.owner === dispatchOwner(ref.nonce)) {
-    // A dispatched shard: its dispatch's lease is in the record just read, so it starts work now
-    // and claims in the background. (Shards dispatched together would otherwise each wait for
-    // every other one's read-modify-write of the same record before their first call.) Only two
-    // deliveries of the one token at the same instant both start; the claim stops the loser.
-    shard = { ...dispatched, state: "running", lease: { owner, until: Date.now() + lease }, invocations: dispatched.invocations + 1 };
-    record = { ...stored.record, shards: stored.record.shards.map((s) => (s.id === shard.id ? shard : s)) };
-    const expected = shard.invocations;
-    claim = claimShard(jobs, ref, owner, lease).then((c) => {
-      if (c.shard.invocations !== expected) throw jobAdvanced(`shard ${shard.id} of job ${spec.id} was run by another invocation meanwhile`);
-    });
-    // Handled by the run; this only keeps an early failure from being reported as unhandled.
-    claim.catch(() => undefined);
-  } else {
-    const claimed = await claimShard(jobs, ref, owner, lease);
-    record = claimed.stored.record;
-    shard = claimed.shard;
-  }
+  const claimed = await claimShard(jobs, ref, owner, leaseMs(rt.config));
+  const { shard } = claimed;
   const driver = ref.shard === undefined && spec.origin === "request" ? "caller" : "self";
   log.info("job resumed", { jobId: spec.id, shard: shard.id, invocation: shard.invocations, unit: shard.cursor.unit });
   return runInvocation(
@@ -110,7 +89,7 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
       work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor },
       inline,
       driver,
-      durable: { jobs, owner, claimed: { record, shard }, claim },
+      durable: { jobs, owner, claimed: { record: claimed.stored.record, shard } },
     },
     rt,
     dl,

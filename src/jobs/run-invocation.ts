@@ -7,7 +7,6 @@ import type { Deadlines } from "../invocation/deadline.js";
 import type { Runtime } from "../invocation/runtime.js";
 import { resolveKeyMaterials, type InlineKeys } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
-import type { ObjectStore } from "../oci/object-store.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { startCheckpoints, mergeFailures, type Checkpointer } from "./checkpoint.js";
 import { dispatchShards } from "./dispatch.js";
@@ -31,12 +30,6 @@ export interface DurableRun {
   owner: string;
   /** The record and shard as claimed; undefined for a new job, recorded at its first checkpoint. */
   claimed: { record: JobRecord; shard: ShardRecord } | undefined;
-  /**
-   * The claim's conditional write when it is still under way: a dispatched shard starts work on
-   * the strength of the record it read (its lease names its dispatch) instead of queueing behind
-   * every other shard's claim of the same record. Nothing is written before it lands.
-   */
-  claim?: Promise<void> | undefined;
 }
 
 export interface InvocationInput {
@@ -86,7 +79,7 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
     const { record, shard } = step.next;
     log.info("taking over the next shard", { jobId: input.spec.id, shard: shard.id });
     step = await runOnce(
-      { ...input, work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor }, durable: { jobs: input.durable.jobs, owner: input.durable.owner, claimed: { record, shard } } },
+      { ...input, work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor }, durable: { ...input.durable, claimed: { record, shard } } },
       rt,
       dl,
       log.child({ shard: shard.id }),
@@ -139,7 +132,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const invocationIndex = durable?.claimed?.shard.invocations ?? input.portable?.seq ?? 0;
   const report: ReportSink | undefined = durable
     ? createReportWriter({
-        store: afterClaim(rt.objectStore({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }), durable.claim),
+        store: rt.objectStore({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }),
         namespace: durable.jobs.namespace,
         bucket: durable.jobs.bucket,
         partName: (n) => (work.id === 0 && invocationIndex === 0 && n === 0 ? `reports/${spec.id}.jsonl` : `reports/${spec.id}.${work.id}-${invocationIndex}-${n}.jsonl`),
@@ -164,8 +157,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const base = durable?.claimed?.shard.counts ?? zeroCounts();
   let checkpoints: Checkpointer | undefined;
   let splitter: Splitter | undefined;
-  const keepRecord = (): void => {
-    if (!durable) return;
+  if (durable) {
     const lease = leaseMs(config);
     checkpoints = startCheckpoints({
       jobs: durable.jobs,
@@ -186,22 +178,9 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     if (canSplit && range) {
       splitter = startSplitter({ store, jobs: durable.jobs, spec, work, range, owner: durable.owner, log, dispatch: async () => void (await dispatchShards(spec.id, dispatchDeps(rt, durable.jobs, dl, log))) });
     }
-  };
-  let claimFailed: { error: unknown } | undefined;
-  if (durable?.claim) {
-    durable.claim.then(keepRecord, (error: unknown) => {
-      // Another invocation holds the shard (a duplicate delivery of the same token): stop at once.
-      claimFailed = { error };
-      engine.abort();
-    });
-  } else keepRecord();
+  }
 
   const run = await engine.done;
-  await durable?.claim?.catch(() => undefined);
-  if (claimFailed) {
-    await report?.close().catch(() => undefined);
-    throw claimFailed.error;
-  }
   await splitter?.stop();
   await checkpoints?.stop();
   const parts = (await report?.close()) ?? [];
@@ -210,18 +189,6 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   }
   if (!durable) return { response: await finishPortable(input, run, rt, dl, log) };
   return finishDurable(input, durable, run, parts, base, checkpoints?.mergedFailures() ?? 0, checkpoints?.recordExists() ?? false, rt, dl, log);
-}
-
-/** The store with its writes held until the shard's claim lands (and refused if it fails). */
-function afterClaim(store: ObjectStore, claim: Promise<void> | undefined): ObjectStore {
-  if (!claim) return store;
-  return new Proxy(store, {
-    get(target, p, receiver) {
-      if (p === "putObject") return async (...args: Parameters<ObjectStore["putObject"]>) => (await claim, target.putObject(...args));
-      const v: unknown = Reflect.get(target, p, receiver);
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 /** Claims a pending shard (or one whose runner died) for this invocation, in one conditional write. */
