@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const jobRows: BenchRow[] = [
     await durabilityCost({ versions: 10_000, rounds, log }),
     await killToRunning({ log }),
-    ...(await shardScaling({ versionsPerBucket: 1_000, log })),
+    ...(await shardScaling({ versionsPerBucket: 2_000, log })),
     ...(values.million === true ? [await millionVersions({ log })] : []),
   ];
 
