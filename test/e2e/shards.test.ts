@@ -211,14 +211,15 @@ describe("parallel shards (contract §9), end to end", () => {
     expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
     expect(em.requests.some((q) => q.operation === "InvokeFunction" && q.status === 429)).toBe(true);
     // REENCRYPT_MAX_RPS is the job's, not each shard's: no one-second window holds more than it, plus
-    // one slot per shard at the window's edge and 1 % for the arrival clock of a loaded test process.
+    // one slot per shard at the window's edge, the 2 % a late timer may release at once, and 1 % for
+    // the arrival clock of a loaded test process.
     const at = em.requests.filter((q) => q.operation === "ReencryptObject").map((q) => q.at).sort((a, b) => a - b);
     let worst = 0;
     for (let i = 0, j = 0; i < at.length; i++) {
       while ((at[i] as number) - (at[j] as number) >= 1000) j++;
       worst = Math.max(worst, i - j + 1);
     }
-    expect(worst).toBeLessThanOrEqual(400 * 1.01 + 4);
+    expect(worst).toBeLessThanOrEqual(400 * 1.03 + 4);
   }, 200_000);
 
   it('"method": "bucket" makes one ReencryptBucket call and no ReencryptObject; a rotation with REENCRYPT_ROTATION_METHOD=bucket keeps rule scopes on ReencryptObject', async () => {
