@@ -12,6 +12,7 @@ import { coldStarts } from "./bench/cold-start.js";
 import { cpuPerVersionAB } from "./bench/cpu-ab.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
+import { limiterUnderLag } from "./bench/limiter-lag.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -95,7 +96,11 @@ async function main(): Promise<void> {
   const large = await largeRun(bundlePath, count);
 
   // Per container: memory as versions grow (report on and off; --quick stops at 50,000), 200 object targets.
-  const containerRows: BenchRow[] = [await objectTargetsRow({ rounds, log }), ...(await memoryRows({ sizes: values.quick === true ? [10_000, 50_000] : [10_000, 50_000, 100_000, 200_000], log }))];
+  const containerRows: BenchRow[] = [
+    await objectTargetsRow({ rounds, log }),
+    ...(await memoryRows({ sizes: values.quick === true ? [10_000, 50_000] : [10_000, 50_000, 100_000, 200_000], log })),
+    ...(await limiterUnderLag({ rps: 400, log })),
+  ];
 
   // Durable jobs and shards (contract §8, §9); the million-version rotation only with --million.
   const jobRows: BenchRow[] = [
