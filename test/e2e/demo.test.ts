@@ -163,19 +163,20 @@ const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
 describe("npm start (dist/demo.cjs)", () => {
   let blocker: Server | undefined;
-  let serving: Serving | undefined;
   afterEach(async () => {
     await new Promise<void>((r) => (blocker ? blocker.close(() => r()) : r()));
     blocker = undefined;
-    if (serving && serving.child.exitCode === null) serving.child.kill("SIGKILL");
-    serving = undefined;
   });
 
   it.concurrent(
     "with --deadline 5: watches the rotation's status, kills a shard and recovers it, resumes a long request over HTTP; every printed command works; Ctrl-C stops it",
-    async () => {
+    async ({ onTestFinished }) => {
       const s = await startServing(["--port", "0", "--deadline", "5"], RUN_MS);
-      serving = s;
+      // Its own clean-up, not an afterEach: a concurrent test's afterEach runs when that test ends,
+      // which may be while this one still runs.
+      onTestFinished(() => {
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+      });
       const stdout = s.stdout();
       expect(stdout).not.toMatch(STACK_TRACE);
       expect(s.stderr()).toBe("");
