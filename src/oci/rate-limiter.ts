@@ -33,7 +33,8 @@ const FORGIVE_MS = 20;
 export function createRateLimiter(ceiling: number | undefined, now: () => number = Date.now): RateLimiter {
   let max = ceiling;
   let current = ceiling;
-  // The next free slot. No burst allowance: the rate is an upper bound in every one-second window.
+  // The next free slot. No burst allowance beyond FORGIVE_MS of a late timer: the rate is an upper
+  // bound in every one-second window, within 2 %.
   let slot = 0;
   let windowStart = now();
   let calls = 0;
@@ -58,7 +59,8 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       const interval = 1000 / current;
       // A late timer (a busy event loop) releases the calls whose slots passed, but at most
       // FORGIVE_MS worth: a one-second window holds at most 2 % over the rate, and lags up to that
-      // cost no throughput (forgiving only the timers' 2 ms granularity halved it at 10 ms of lag).
+      // cost no throughput (forgiving only the timers' 2 ms granularity cost a third to a half of
+      // the rate at 10 ms of lag).
       slot = Math.max(slot, t - FORGIVE_MS);
       while (head < waiters.length && slot <= t) {
         (waiters[head++] as () => void)();
@@ -125,7 +127,7 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       const observed = previousCalls > 0 ? previousCalls : (calls * WINDOW_MS) / Math.max(250, t - windowStart);
       current = Math.max(MIN_RPS, (current ?? Math.max(MIN_RPS, observed)) / 2);
       loweredUnread = true;
-      // Already reserved slots keep their turn; what comes next waits at the new rate.
+      // No lateness is made up across a halving: what comes next waits at the new rate.
       slot = Math.max(slot, t);
     },
     rate: () => current,

@@ -95,4 +95,37 @@ describe("adaptive rate limiter", () => {
     void lim.take();
     expect(lim.rate()).toBe(20);
   });
+
+  it("makes up a late timer's lateness up to 20 ms (no rate lost), but never releases a backlog beyond that at once", async () => {
+    vi.useFakeTimers();
+    try {
+      // The limiter's clock runs ahead of the timers when the event loop is blocked.
+      let t = 0;
+      const lim = createRateLimiter(100, () => t);
+      let granted = 0;
+      const all = Array.from({ length: 50 }, () => lim.take().then(() => granted++));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(granted).toBe(1);
+      // The timer for the slot at 10 ms fires at 30 ms: the slots at 10, 20 and 30 ms all go.
+      t = 30;
+      await vi.advanceTimersByTimeAsync(10);
+      expect(granted).toBe(4);
+      // The next one (40 ms) fires at 130 ms: 20 ms are made up (110, 120, 130), not 90 (nine more).
+      t = 130;
+      await vi.advanceTimersByTimeAsync(10);
+      expect(granted).toBe(7);
+      // On time again: one per 10 ms.
+      t = 140;
+      await vi.advanceTimersByTimeAsync(10);
+      expect(granted).toBe(8);
+      for (let i = 0; i < 50; i++) {
+        t += 10;
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      await Promise.all(all);
+      expect(granted).toBe(50);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
