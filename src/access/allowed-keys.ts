@@ -1,7 +1,7 @@
 import { CONFIG_KEYS } from "../contract/config-keys.js";
 import type { Config } from "../config.js";
 import { keyNotAllowed } from "../errors.js";
-import type { JobSpec } from "../jobs/job.js";
+import type { JobSpec } from "../model/job.js";
 
 /**
  * Target keys a request (or its resume) may name (contract §10): a Vault key or secret listed in

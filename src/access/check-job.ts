@@ -1,7 +1,7 @@
-import type { Deadlines } from "../invocation/deadline.js";
-import { namespaceOf } from "../invocation/namespace.js";
-import type { Runtime } from "../invocation/runtime.js";
-import type { JobSpec } from "../jobs/job.js";
+import type { Deadlines } from "../runtime/deadline.js";
+import { namespaceOf } from "../runtime/namespace.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { JobSpec } from "../model/job.js";
 import { assertAllowed } from "./allow-list.js";
 import { assertKeysAllowed } from "./allowed-keys.js";
 import { assertNotStateBucket } from "./state-bucket-guard.js";

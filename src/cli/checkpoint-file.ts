@@ -1,8 +1,8 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { CountsSchema, CursorSchema, failureFields, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "../contract/job-spec-schema.js";
-import type { FailureRecord } from "../engine/run-shard.js";
-import type { Counts, JobSpec, ShardWork } from "../jobs/job.js";
+import type { FailureRecord } from "../model/failure.js";
+import type { Counts, JobSpec, ShardWork } from "../model/job.js";
 import { usageError } from "./cli-error.js";
 import type { ReportFormat } from "./report-file.js";
 

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from "../config.js";
 import { ReencryptError } from "../errors.js";
-import type { SecretReader } from "../keys/resolve-keys.js";
+import type { SecretReader } from "../oci/secret-reader.js";
 import { createLogger, routeConsole, type Logger } from "../log.js";
 import { clientParams, lazy, logSdkThrough, objectStorageClient, secretsClient, type ClientParams, type Principal } from "../oci/clients.js";
 import { createKeyManagement, type KeyManagement } from "../oci/key-management.js";

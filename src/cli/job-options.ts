@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { FailureRecord } from "../engine/run-shard.js";
+import type { FailureRecord } from "../model/failure.js";
 import type { InlineKeys } from "../keys/resolve-keys.js";
 import type { SseCKey } from "../oci/object-store.js";
 import { usageError } from "./cli-error.js";

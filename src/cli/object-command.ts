@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { jobFromRequest } from "../jobs/from-request.js";
-import { wholeJob, zeroCounts } from "../jobs/job.js";
+import { wholeJob, zeroCounts } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode } from "./cli-error.js";
 import { openServices, type GlobalOptions } from "./cli-services.js";

@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import type { FailureRecord } from "../engine/run-shard.js";
+import type { FailureRecord } from "../model/failure.js";
 
 export type OutputFormat = "json" | "table";
 

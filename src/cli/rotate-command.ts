@@ -3,7 +3,7 @@ import { KEY_VERSION_CREATED_EVENT } from "../contract/event-types.js";
 import { KeyManagementRotationEventDataSchema } from "../contract/events.js";
 import { CompartmentOcidSchema } from "../contract/ocid.js";
 import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
-import { wholeJob, zeroCounts, type Unit } from "../jobs/job.js";
+import { wholeJob, zeroCounts, type Unit } from "../model/job.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { cliConfig, openServices, type GlobalOptions } from "./cli-services.js";
 import { addJobOptions, collect, inlineKeysFor, jobFromCheckpoint, runJobWithFlags, type JobFlags } from "./job-options.js";

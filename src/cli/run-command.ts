@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { MAX_TARGETS } from "../contract/request.js";
 import { parseRequest } from "../entrances/http-request.js";
 import { jobFromRequest } from "../jobs/from-request.js";
-import { wholeJob, zeroCounts, type JobSpec } from "../jobs/job.js";
+import { wholeJob, zeroCounts, type JobSpec } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { openServices, type GlobalOptions } from "./cli-services.js";

@@ -1,11 +1,13 @@
 import { unlinkSync } from "node:fs";
 import type { JobStatus } from "../contract/response.js";
-import { MAX_FAILURES, startShard, type FailureRecord, type ObjectRef, type ShardSnapshot } from "../engine/run-shard.js";
+import { MAX_FAILURES, startShard, type ShardSnapshot } from "../engine/run-shard.js";
+import type { FailureRecord, ObjectRef } from "../model/failure.js";
 import type { ReportSink } from "../engine/report-writer.js";
 import { ReencryptError } from "../errors.js";
 import { finalStatus } from "../jobs/final-status.js";
-import { addCounts, type Counts, type JobSpec, type ShardWork } from "../jobs/job.js";
-import { resolveKeyMaterials, type InlineKeys, type SecretReader } from "../keys/resolve-keys.js";
+import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
+import { resolveKeyMaterials, type InlineKeys } from "../keys/resolve-keys.js";
+import type { SecretReader } from "../oci/secret-reader.js";
 import type { Logger } from "../log.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { OciCallError } from "../oci/oci-failure.js";

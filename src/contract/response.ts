@@ -1,5 +1,5 @@
-import type { Counts } from "../jobs/job.js";
-import type { FailureRecord, ObjectRef } from "../engine/run-shard.js";
+import type { Counts } from "../model/job.js";
+import type { FailureRecord, ObjectRef } from "../model/failure.js";
 
 export const JobStatus = {
   succeeded: "succeeded",

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import { invalidPayload } from "../errors.js";
-import type { Counts, JobSpec, ShardWork } from "../jobs/job.js";
+import type { Counts, JobSpec, ShardWork } from "../model/job.js";
 import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "./job-spec-schema.js";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth.js";
 import { toFieldIssues } from "./zod-issues.js";

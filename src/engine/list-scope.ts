@@ -1,6 +1,6 @@
 import type { ObjectStore, Page } from "../oci/object-store.js";
 import { compareNames } from "../oci/name-order.js";
-import type { Position, Unit } from "../jobs/job.js";
+import type { Position, Unit } from "../model/job.js";
 
 /** One object version to act on; `versionId` undefined means "the latest" (ListObjects scopes). */
 export interface Item {

@@ -1,7 +1,9 @@
-import type { Counts, Cursor, JobSpec, Position, RedoEntry, ShardWork, Unit } from "../jobs/job.js";
-import { zeroCounts } from "../jobs/job.js";
+import type { Counts, Cursor, JobSpec, Position, RedoEntry, ShardWork, Unit } from "../model/job.js";
+import { zeroCounts } from "../model/job.js";
+import type { FailureRecord, ObjectRef } from "../model/failure.js";
 import type { Logger } from "../log.js";
-import type { ObjectStore, ReencryptDetails, SseCKey } from "../oci/object-store.js";
+import type { KeyMaterials } from "../keys/resolve-keys.js";
+import type { ObjectStore, ReencryptDetails } from "../oci/object-store.js";
 import { isRetryable, OciCallError, toOciFailure, type OciFailure } from "../oci/oci-failure.js";
 import { hintFor } from "./hints.js";
 import { listScope, type Item, type RangeRef } from "./list-scope.js";
@@ -12,26 +14,7 @@ export const MAX_FAILURES = 100;
 export const MAX_SECOND_CHANCES = 256;
 export const MAX_DRY_RUN_OBJECTS = 1000;
 
-export interface ObjectRef {
-  namespace: string;
-  bucket: string;
-  object: string;
-  versionId?: string;
-}
 
-export interface FailureRecord extends ObjectRef {
-  status: number;
-  code: string;
-  message: string;
-  hint: string;
-  opcRequestId?: string;
-}
-
-/** SSE-C keys the job names, resolved for this invocation (from secrets or the caller). */
-export interface KeyMaterials {
-  target: SseCKey | undefined;
-  source: SseCKey | undefined;
-}
 
 /** A ReencryptBucket work request the shard is waiting for. */
 export interface WorkRequestProgress {

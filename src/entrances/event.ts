@@ -2,14 +2,14 @@ import { KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT } from "../contract/event-typ
 import { KeyManagementRotationEventDataSchema, normalizeEvent, ObjectStorageObjectEventDataSchema } from "../contract/events.js";
 import type { JobResponse } from "../contract/response.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import type { Deadlines } from "../invocation/deadline.js";
-import { namespaceOf } from "../invocation/namespace.js";
-import type { Runtime } from "../invocation/runtime.js";
+import type { Deadlines } from "../runtime/deadline.js";
+import { namespaceOf } from "../runtime/namespace.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { hintFor } from "../engine/hints.js";
 import { newJobId } from "../jobs/from-request.js";
 import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
 import { jobFromObjectEvent } from "../jobs/from-object-event.js";
-import { wholeJob, zeroCounts } from "../jobs/job.js";
+import { wholeJob, zeroCounts } from "../model/job.js";
 import { newOwner } from "../jobs/leases.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import { runInvocation } from "../jobs/run-invocation.js";

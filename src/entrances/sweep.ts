@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
-import type { Deadlines } from "../invocation/deadline.js";
-import type { Runtime } from "../invocation/runtime.js";
+import type { Deadlines } from "../runtime/deadline.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { dispatchShards } from "../jobs/dispatch.js";
 import { statusOf } from "../jobs/job-record.js";
 import { openJobStore } from "../jobs/open-job-store.js";

@@ -7,7 +7,7 @@ import { createSecretReader } from "../oci/secret-reader.js";
 import { createKeyManagement } from "../oci/key-management.js";
 import { createSelfInvoker, type SelfInvoker } from "../oci/self-invoker.js";
 import { createEventRules } from "../oci/event-rules.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,6 +1,6 @@
 import { callerRoute, type GatewayRequest } from "../access/caller-route.js";
 import { httpStatusFor, type JobResponse } from "../contract/response.js";
-import { handleDiagnose } from "../entrances/diagnose.js";
+import { handleDiagnose } from "../diagnose/handle-diagnose.js";
 import { handleEvent } from "../entrances/event.js";
 import { handleRequest } from "../entrances/http-request.js";
 import { handleResume } from "../entrances/resume.js";
@@ -10,8 +10,8 @@ import { entranceNotAllowed, ReencryptError, serviceError, toErrorBody, type Err
 import type { Logger } from "../log.js";
 import { OciCallError } from "../oci/oci-failure.js";
 import { classify, type Invocation } from "./classify.js";
-import { deadlinesFor } from "./deadline.js";
-import type { Runtime } from "./runtime.js";
+import { deadlinesFor } from "../runtime/deadline.js";
+import type { Runtime } from "../runtime/runtime.js";
 
 export interface InvocationContext {
   callId: string | null;

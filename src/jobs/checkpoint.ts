@@ -1,9 +1,10 @@
 import type { ReportSink } from "../engine/report-writer.js";
-import type { RunningShard, FailureRecord, ShardSnapshot } from "../engine/run-shard.js";
+import type { RunningShard, ShardSnapshot } from "../engine/run-shard.js";
+import type { FailureRecord } from "../model/failure.js";
 import { MAX_FAILURES } from "../engine/run-shard.js";
 import type { Logger } from "../log.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
-import { addCounts, type Counts, type JobSpec, type ShardWork } from "./job.js";
+import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
 import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 

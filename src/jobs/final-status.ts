@@ -1,5 +1,5 @@
 import type { JobStatus } from "../contract/response.js";
-import type { Counts } from "./job.js";
+import type { Counts } from "../model/job.js";
 
 export function finalStatus(totals: Counts, o: { dryRun: boolean; remaining: boolean }): JobStatus {
   if (o.remaining) return "incomplete";

@@ -7,7 +7,7 @@ import type { KeyInfo, KeyManagement, VaultInfo } from "../oci/key-management.js
 import type { BucketInfo, ObjectStore } from "../oci/object-store.js";
 import { collectPages } from "../oci/paging.js";
 import { newJobId } from "./from-request.js";
-import type { JobSpec, Unit } from "./job.js";
+import type { JobSpec, Unit } from "../model/job.js";
 
 export interface RotationContext {
   config: Config;

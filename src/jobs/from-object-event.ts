@@ -4,7 +4,7 @@ import { isValidBucketName, isValidObjectName } from "../contract/names.js";
 import { findRule } from "../contract/rules.js";
 import { matchesBucketGlob } from "../glob.js";
 import { newJobId } from "./from-request.js";
-import type { JobSpec } from "./job.js";
+import type { JobSpec } from "../model/job.js";
 
 export type ObjectEventDecision = { spec: JobSpec } | { skip: string } | { ignore: string };
 

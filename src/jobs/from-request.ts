@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ReencryptRequest } from "../contract/request.js";
 import { inlineKey, type InlineKeys } from "../keys/resolve-keys.js";
 import type { SseCKey } from "../oci/object-store.js";
-import type { JobKey, JobSourceKey, JobSpec, Unit } from "./job.js";
+import type { JobKey, JobSourceKey, JobSpec, Unit } from "../model/job.js";
 
 export const newJobId = (): string => randomUUID();
 

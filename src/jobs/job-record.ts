@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { CountsSchema, CursorSchema, failureFields, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
-import type { FailureRecord, WorkRequestProgress } from "../engine/run-shard.js";
-import { addCounts, zeroCounts, type Counts, type Cursor, type JobOrigin, type JobSpec, type NameRange } from "./job.js";
+import type { WorkRequestProgress } from "../engine/run-shard.js";
+import type { FailureRecord } from "../model/failure.js";
+import { addCounts, zeroCounts, type Counts, type Cursor, type JobOrigin, type JobSpec, type NameRange } from "../model/job.js";
 
 // The durable job record (contract §8): jobs/<jobId>.json in the state bucket. Small on purpose:
 // cursors, counts and leases, never a listing and never key material. Every write is a

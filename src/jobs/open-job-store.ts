@@ -1,6 +1,6 @@
-import type { Deadlines } from "../invocation/deadline.js";
-import { stateBucketOf } from "../invocation/namespace.js";
-import type { Runtime } from "../invocation/runtime.js";
+import type { Deadlines } from "../runtime/deadline.js";
+import { stateBucketOf } from "../runtime/namespace.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Logger } from "../log.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { createJobStore, type JobStore } from "./job-store.js";

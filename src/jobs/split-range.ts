@@ -1,7 +1,7 @@
 import type { Logger } from "../log.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { compareNames } from "../oci/name-order.js";
-import { zeroCounts, type JobSpec, type ShardWork, type Unit } from "./job.js";
+import { zeroCounts, type JobSpec, type ShardWork, type Unit } from "../model/job.js";
 import type { ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 

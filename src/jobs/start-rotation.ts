@@ -1,11 +1,11 @@
 import type { JobResponse } from "../contract/response.js";
-import type { Deadlines } from "../invocation/deadline.js";
-import type { Runtime } from "../invocation/runtime.js";
+import type { Deadlines } from "../runtime/deadline.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Logger } from "../log.js";
 import type { KeyInfo } from "../oci/key-management.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { dispatchShards } from "./dispatch.js";
-import { zeroCounts, type JobSpec } from "./job.js";
+import { zeroCounts, type JobSpec } from "../model/job.js";
 import { statusOf, type JobRecord, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { leaseMs, newOwner } from "./leases.js";

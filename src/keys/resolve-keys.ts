@@ -1,14 +1,15 @@
 import { invalidPayload, ReencryptError } from "../errors.js";
 import type { SseCKeyRef } from "../contract/key-spec.js";
-import type { JobKey, JobSourceKey } from "../jobs/job.js";
-import type { KeyMaterials } from "../engine/run-shard.js";
+import type { JobKey, JobSourceKey } from "../model/job.js";
 import { OciCallError } from "../oci/oci-failure.js";
 import type { SseCKey } from "../oci/object-store.js";
+import type { SecretReader } from "../oci/secret-reader.js";
 import { sseCKeyFromRaw, sseCKeyFromSecretContent } from "./sse-c-key.js";
 
-/** Reads a secret bundle's current version; returns the base64-decoded content. */
-export interface SecretReader {
-  readSecret(secretId: string): Promise<Buffer>;
+/** SSE-C keys a job names, resolved for one invocation (from secrets or the caller). */
+export interface KeyMaterials {
+  target: SseCKey | undefined;
+  source: SseCKey | undefined;
 }
 
 /** Inline keys supplied with this invocation, by their keySha256. */

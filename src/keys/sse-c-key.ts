@@ -8,13 +8,7 @@ export function sseCKeyFromRaw(raw: Buffer): SseCKey {
   return { key: new SecretValue(raw.toString("base64")), keySha256: createHash("sha256").update(raw).digest("base64") };
 }
 
-const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
-
-/** Decodes base64 only if it is exactly that: no stray characters, right padding. */
-export function strictBase64(text: string): Buffer | undefined {
-  return CANONICAL_BASE64.test(text) ? Buffer.from(text, "base64") : undefined;
-}
 
 /**
  * A secret bundle's decoded content: exactly the 32 raw bytes, or exactly the base64 text of them

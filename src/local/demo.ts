@@ -14,7 +14,7 @@ import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js
 import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
 import { removeSession, writeSession } from "./job/session.js";
 import { InvocationFailedError, startLocalStack, type LocalStack } from "./local-stack.js";
-import { deadlinesFor } from "../invocation/deadline.js";
+import { deadlinesFor } from "../runtime/deadline.js";
 
 /**
  * Added to every emulated request. With REENCRYPT_CONCURRENCY it caps an invocation's throughput

@@ -1,7 +1,11 @@
 import type { SecretsClient, requests } from "oci-secrets";
-import type { SecretReader } from "../keys/resolve-keys.js";
-import { strictBase64 } from "../keys/sse-c-key.js";
+import { strictBase64 } from "../base64.js";
 import { withRetry } from "./retry.js";
+
+/** Reads a secret bundle's current version; returns the base64-decoded content. */
+export interface SecretReader {
+  readSecret(secretId: string): Promise<Buffer>;
+}
 
 /** requests.GetSecretBundleRequest.Stage.Current, without loading oci-secrets to read it. */
 const CURRENT = "CURRENT" as requests.GetSecretBundleRequest.Stage.Current;

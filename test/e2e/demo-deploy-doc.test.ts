@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -129,7 +129,7 @@ describe("docs/deploy.md", () => {
     for (const m of DOC.matchAll(/npm run (?:-s )?(\w+)/g)) expect(Object.keys(scripts), `npm script ${m[1]}`).toContain(m[1]);
 
     // The diagnose table: every check id it names is one the code reports.
-    const diagnose = readFileSync("src/entrances/diagnose.ts", "utf8");
+    const diagnose = readdirSync("src/diagnose").map((f) => readFileSync(`src/diagnose/${f}`, "utf8")).join("\n");
     const table = DOC.slice(DOC.indexOf("| Check | Problem | Fix it names |"));
     const rows = table.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows.length).toBeGreaterThanOrEqual(6);

@@ -4,7 +4,7 @@ import { ReencryptError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 import { createRateLimiter } from "../../src/oci/rate-limiter.js";
-import type { Runtime } from "../../src/invocation/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
 import { startEmulator, type Emulator } from "../../src/local/emulator/index.js";
 
 // The product's own OCI layer (real SDK clients, built exactly as the function builds them)

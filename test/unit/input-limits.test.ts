@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../src/contract/json-depth.js";
 import { KeyOcidSchema } from "../../src/contract/ocid.js";
 import { dedupeUnits } from "../../src/jobs/from-request.js";
-import type { Unit } from "../../src/jobs/job.js";
+import type { Unit } from "../../src/model/job.js";
 import { classify } from "../../src/invocation/classify.js";
 import { ReencryptError } from "../../src/errors.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runShard, startShard, type RunShardDeps } from "../../src/engine/run-shard.js";
 import { createReportWriter } from "../../src/engine/report-writer.js";
-import { wholeJob, type JobSpec, type ShardWork, type Unit } from "../../src/jobs/job.js";
+import { wholeJob, type JobSpec, type ShardWork, type Unit } from "../../src/model/job.js";
 import { createLogger } from "../../src/log.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 import { MemoryStore } from "../helpers/memory-store.js";

@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
-import type { SecretReader } from "../keys/resolve-keys.js";
+import type { SecretReader } from "../oci/secret-reader.js";
 import type { KeyManagement } from "../oci/key-management.js";
 import type { SelfInvoker } from "../oci/self-invoker.js";
 import type { EventRules } from "../oci/event-rules.js";

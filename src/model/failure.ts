@@ -1,0 +1,16 @@
+/** One object version (or, for a unit that failed as a whole, its bucket and prefix). */
+export interface ObjectRef {
+  namespace: string;
+  bucket: string;
+  object: string;
+  versionId?: string;
+}
+
+/** A failed version or unit as responses, job records and reports carry it: never key material. */
+export interface FailureRecord extends ObjectRef {
+  status: number;
+  code: string;
+  message: string;
+  hint: string;
+  opcRequestId?: string;
+}
