@@ -21,6 +21,8 @@ export interface Config {
   stateBucket: { namespace: string | undefined; bucket: string } | undefined;
   concurrency: number;
   maxRps: number | undefined;
+  /** A unit stops calling after this many identical non-retryable failures in a row (0: never). */
+  stopAfterIdenticalFailures: number;
   logLevel: LogLevel;
   endpoints: {
     objectStorage: string | undefined;
@@ -141,6 +143,7 @@ export function loadConfig(env: Env): Config {
     stateBucket,
     concurrency: intSetting(env, CONFIG_KEYS.concurrency, 1, 256) ?? 16,
     maxRps,
+    stopAfterIdenticalFailures: intSetting(env, CONFIG_KEYS.stopAfterIdenticalFailures, 0, 1_000_000) ?? 200,
     logLevel: levelRaw as LogLevel,
     endpoints: {
       objectStorage: endpoint(env, CONFIG_KEYS.objectStorageEndpoint),

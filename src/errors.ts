@@ -8,6 +8,8 @@ export const ErrorCode = {
   EntranceNotAllowed: "EntranceNotAllowed",
   JobNotFound: "JobNotFound",
   JobAdvanced: "JobAdvanced",
+  RulesInBucket: "RulesInBucket",
+  BucketMethodNotPossible: "BucketMethodNotPossible",
   NotFound: "NotFound",
   MethodNotAllowed: "MethodNotAllowed",
   ServiceError: "ServiceError",
@@ -57,6 +59,10 @@ export const entranceNotAllowed = (message: string): ReencryptError => new Reenc
 export const jobNotFound = (jobId: string): ReencryptError => new ReencryptError(ErrorCode.JobNotFound, 404, `no job ${jobId} in the state bucket`);
 
 export const jobAdvanced = (message: string): ReencryptError => new ReencryptError(ErrorCode.JobAdvanced, 409, message);
+
+export const rulesInBucket = (message: string): ReencryptError => new ReencryptError(ErrorCode.RulesInBucket, 409, message);
+
+export const bucketMethodNotPossible = (message: string): ReencryptError => new ReencryptError(ErrorCode.BucketMethodNotPossible, 409, message);
 
 /**
  * A service call outside a job's own work failed (a namespace lookup, a job record): a 4xx is

@@ -108,17 +108,18 @@ locals {
     REENCRYPT_RULES = length(var.rules) == 0 ? null : jsonencode([
       for r in var.rules : { bucket = r.bucket, prefix = r.prefix, kmsKeyId = r.kms_key_id }
     ])
-    REENCRYPT_ALLOWED_KEYS       = length(local.allowed_keys) == 0 ? null : join(",", local.allowed_keys)
-    REENCRYPT_ALLOW_INLINE_KEYS  = var.allow_inline_keys ? "true" : null
-    REENCRYPT_MAX_PARALLEL       = tostring(var.max_parallel)
-    REENCRYPT_ROTATION_METHOD    = var.rotation_method
-    REENCRYPT_CHECKPOINT_SECONDS = tostring(var.checkpoint_seconds)
-    REENCRYPT_ALLOWED_BUCKETS    = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
-    REENCRYPT_COMPARTMENT_IDS    = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
-    REENCRYPT_STATE_BUCKET       = local.state_bucket_value
-    REENCRYPT_CONCURRENCY        = var.concurrency == null ? null : tostring(var.concurrency)
-    REENCRYPT_MAX_RPS            = var.max_rps == null ? null : tostring(var.max_rps)
-    REENCRYPT_LOG_LEVEL          = var.log_level
+    REENCRYPT_ALLOWED_KEYS                  = length(local.allowed_keys) == 0 ? null : join(",", local.allowed_keys)
+    REENCRYPT_ALLOW_INLINE_KEYS             = var.allow_inline_keys ? "true" : null
+    REENCRYPT_MAX_PARALLEL                  = tostring(var.max_parallel)
+    REENCRYPT_ROTATION_METHOD               = var.rotation_method
+    REENCRYPT_CHECKPOINT_SECONDS            = tostring(var.checkpoint_seconds)
+    REENCRYPT_ALLOWED_BUCKETS               = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
+    REENCRYPT_COMPARTMENT_IDS               = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
+    REENCRYPT_STATE_BUCKET                  = local.state_bucket_value
+    REENCRYPT_CONCURRENCY                   = var.concurrency == null ? null : tostring(var.concurrency)
+    REENCRYPT_MAX_RPS                       = var.max_rps == null ? null : tostring(var.max_rps)
+    REENCRYPT_LOG_LEVEL                     = var.log_level
+    REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES = var.stop_after_identical_failures == null ? null : tostring(var.stop_after_identical_failures)
   }
 
   # The REENCRYPT_*_ENDPOINT keys are set only through var.endpoint_overrides

@@ -268,6 +268,17 @@ variable "log_level" {
   }
 }
 
+variable "stop_after_identical_failures" {
+  description = "REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES: a scope stops calling once its last N ReencryptObject calls failed with the same non-retryable status and code (a bucket that answers 403 to everything); its other versions are counted failed without a call. 0 = never stop. Null = product default (200)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.stop_after_identical_failures == null || try(var.stop_after_identical_failures >= 0 && var.stop_after_identical_failures <= 1000000 && floor(var.stop_after_identical_failures) == var.stop_after_identical_failures, false)
+    error_message = "stop_after_identical_failures must be null or a whole number from 0 to 1000000."
+  }
+}
+
 variable "endpoint_overrides" {
   description = "REENCRYPT_<SERVICE>_ENDPOINT keys, for private endpoints only: map of key name to base URL (https://…). Allowed keys: REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT. Empty = regional endpoints."
   type        = map(string)

@@ -143,7 +143,7 @@ export async function runLocalJob(job: LocalJob, o: LocalRunOptions): Promise<Lo
     process.off("SIGTERM", onSignal);
   }
   const finished = run.stopped === "done";
-  const last: ShardSnapshot = { cursor: run.cursor, counts: run.counts, failures: run.failures, workRequest: run.workRequest };
+  const last: ShardSnapshot = { cursor: run.cursor, counts: run.counts, failures: run.failures, workRequest: run.workRequest, stops: run.stops };
   save(last);
   if (finished && o.checkpoint && !o.checkpoint.keepWhenDone) {
     try {

@@ -14,6 +14,7 @@ export const CONFIG_KEYS = {
   concurrency: "REENCRYPT_CONCURRENCY",
   maxRps: "REENCRYPT_MAX_RPS",
   logLevel: "REENCRYPT_LOG_LEVEL",
+  stopAfterIdenticalFailures: "REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES",
   objectStorageEndpoint: "REENCRYPT_OBJECTSTORAGE_ENDPOINT",
   kmsVaultEndpoint: "REENCRYPT_KMS_VAULT_ENDPOINT",
   secretsEndpoint: "REENCRYPT_SECRETS_ENDPOINT",

@@ -12,6 +12,10 @@ export const MAX_JOB_UNITS = 10_000;
 /** What can be unknown when a shard stops: its calls in flight (at most 256) and its second chances (at most 256). */
 export const MAX_REDO = 512;
 const MAX_EXCLUDES = 100;
+/** Name ranges of one unit: two per rule at most, and rules are few. */
+const MAX_RANGES = 1_000;
+/** Scopes a job names as left alone, kept with it (the answer says how many more there were). */
+export const MAX_LEFT_ALONE = 1_000;
 
 const Sha256Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
 
@@ -29,39 +33,71 @@ const JobKeySchema = z.union([
   z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
 ]);
 
+export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });
+
+const KeyIdOrNullSchema = z.union([KeyOcidSchema, z.null()]);
+
 export const UnitSchema = z.strictObject({
   namespace: NamespaceSchema,
   bucket: BucketNameSchema,
   scope: z.union([
     z.strictObject({ kind: z.literal("object"), object: ObjectNameSchema, versionId: VersionIdSchema.optional() }),
-    z.strictObject({ kind: z.literal("prefix"), prefix: PrefixSchema, allVersions: z.boolean(), exclude: z.array(PrefixSchema).max(MAX_EXCLUDES).optional() }),
+    z.strictObject({
+      kind: z.literal("prefix"),
+      prefix: PrefixSchema,
+      allVersions: z.boolean(),
+      ranges: z.array(NameRangeSchema).max(MAX_RANGES).optional(),
+      exclude: z.array(PrefixSchema).max(MAX_EXCLUDES).optional(),
+    }),
   ]),
   key: JobKeySchema,
   method: z.literal("bucket").optional(),
+  bucketKey: KeyIdOrNullSchema.optional(),
+  blocked: z.strictObject({ status: z.number().int().min(400).max(599), code: z.string().max(100), message: z.string().max(1000) }).optional(),
 });
+
+const LeftAloneSchema = z.strictObject({
+  namespace: NamespaceSchema,
+  bucket: BucketNameSchema,
+  prefix: PrefixSchema,
+  governedBy: z.union([
+    z.strictObject({ rule: z.number().int().nonnegative(), bucketGlob: z.string().max(300), rulePrefix: PrefixSchema, kmsKeyId: KeyOcidSchema }),
+    z.strictObject({ bucketKey: KeyIdOrNullSchema }),
+  ]),
+});
+
+const SkippedBucketSchema = z.strictObject({ namespace: NamespaceSchema, bucket: BucketNameSchema, reason: z.literal("read-only") });
+
+export const JOB_ORIGINS = ["request", "object-event", "rotation", "key-change"] as const;
 
 export const JobIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" });
 
 export const JobSpecObjectSchema = z.strictObject({
   id: JobIdSchema,
-  origin: z.enum(["request", "object-event", "rotation"]),
+  origin: z.enum(JOB_ORIGINS),
   units: z.array(UnitSchema).min(1).max(MAX_JOB_UNITS),
   sourceKey: z.union([z.strictObject({ secretId: SecretOcidSchema }), z.strictObject({ keySha256: Sha256Schema })]).optional(),
   dryRun: z.boolean(),
+  leftAlone: z.array(LeftAloneSchema).max(MAX_LEFT_ALONE).optional(),
+  skippedBuckets: z.array(SkippedBucketSchema).max(MAX_JOB_UNITS).optional(),
 });
 
 export const JobSpecSchema = JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] });
 
 export const PositionSchema = z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() });
 
-export const CursorSchema = z.strictObject({
-  unit: z.number().int().nonnegative().max(MAX_JOB_UNITS),
-  after: PositionSchema.optional(),
-  redo: z.array(PositionSchema.extend({ unit: z.number().int().nonnegative().max(MAX_JOB_UNITS) })).max(MAX_REDO),
-  workRequestId: z.string().min(1).max(256).optional(),
-});
+const UnitIndexSchema = z.number().int().nonnegative().max(MAX_JOB_UNITS);
+const StatusCodeFields = { unit: UnitIndexSchema, status: z.number().int().nonnegative().max(999), code: z.string().max(100) };
 
-export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });
+export const CursorSchema = z.strictObject({
+  unit: UnitIndexSchema,
+  after: PositionSchema.optional(),
+  redo: z.array(PositionSchema.extend({ unit: UnitIndexSchema })).max(MAX_REDO),
+  workRequestId: z.string().min(1).max(256).optional(),
+  streaks: z.array(z.strictObject({ ...StatusCodeFields, n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+  stopped: z.array(z.strictObject({ ...StatusCodeFields, message: z.string().max(1000), n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+  listingFailure: z.strictObject({ unit: UnitIndexSchema, attempts: z.number().int().positive().max(1_000_000), since: z.number() }).optional(),
+});
 
 /** A failure as records and checkpoint files keep it (FailureRecord). */
 export const failureFields = {
@@ -74,4 +110,7 @@ export const failureFields = {
   message: z.string(),
   hint: z.string(),
   opcRequestId: z.string().optional(),
+  notAttempted: z.number().int().nonnegative().optional(),
+  storageTier: z.string().optional(),
+  archivalState: z.string().optional(),
 };

@@ -1,4 +1,4 @@
-import type { Counts } from "../model/job.js";
+import type { Counts, LeftAlone, SkippedBucket } from "../model/job.js";
 import type { FailureRecord, ObjectRef } from "../model/failure.js";
 
 export const JobStatus = {
@@ -22,6 +22,10 @@ export interface JobResponse {
   resume?: string;
   report?: string;
   message?: string;
+  /** Scopes a bulk job left alone because another key governs them (contract §11). */
+  leftAlone?: LeftAlone[];
+  /** Buckets a rotation did not touch (read-only replication destinations). */
+  skippedBuckets?: SkippedBucket[];
 }
 
 const commonStatus = (failures: readonly FailureRecord[]): number => {

@@ -1,9 +1,9 @@
-import type { ObjectStore, Page } from "../oci/object-store.js";
+import type { ObjectStore, Page, TierInfo } from "../oci/object-store.js";
 import { compareNames } from "../oci/name-order.js";
-import type { Position, Unit } from "../model/job.js";
+import type { NameRange, Position, Unit } from "../model/job.js";
 
 /** One object version to act on; `versionId` undefined means "the latest" (ListObjects scopes). */
-export interface Item {
+export interface Item extends TierInfo {
   name: string;
   versionId: string | undefined;
   isDeleteMarker: boolean;
@@ -25,12 +25,25 @@ export interface ListOptions {
 
 const maxName = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : compareNames(a, b) >= 0 ? a : b;
+const minEnd = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : compareNames(a, b) <= 0 ? a : b;
+
+/**
+ * The name ranges a shard lists in a unit, in order: the unit's own ranges (what its key governs,
+ * contract §11) cut to the shard's range. The shard's end is read again for every item, so these
+ * stay right while a split narrows the shard.
+ */
+function shardRanges(unitRanges: readonly NameRange[] | undefined, shard: RangeRef | undefined): RangeRef[] {
+  const shardEnd = shard?.end ?? (() => undefined);
+  return (unitRanges ?? [{}]).map((r) => ({ start: maxName(r.start, shard?.start), end: () => minEnd(r.end, shardEnd()) }));
+}
 
 /**
  * Streams a unit's object versions page by page, in listing order, starting strictly after
- * `after`. The next page is fetched while this one is being worked through, so the pool rarely
- * waits for a listing; never more than two pages are held (plus, when resuming in version mode,
- * the versions of the one name the cursor sits in).
+ * `after`. Only the unit's ranges are listed: a bucket unit that leaves a scope to another key
+ * never pages through it. The next page is fetched while this one is being worked through, so
+ * the pool rarely waits for a listing; never more than two pages are held (plus, when resuming
+ * in version mode, the versions of the one name the cursor sits in).
  */
 export async function* listScope(store: ObjectStore, unit: Unit, after: Position | undefined, o: ListOptions = {}): AsyncGenerator<Item> {
   const { scope } = unit;
@@ -38,14 +51,20 @@ export async function* listScope(store: ObjectStore, unit: Unit, after: Position
     if (after === undefined) yield { name: scope.object, versionId: scope.versionId, isDeleteMarker: false };
     return;
   }
-  // Names under an excluded prefix belong to another scope (an earlier rule): not ours to touch.
+  // Records written before ranges existed: names under an excluded prefix belong to an earlier rule.
   const exclude = scope.exclude ?? [];
-  const end = o.range?.end ?? (() => undefined);
-  const source = scope.allVersions ? listVersions(store, unit, scope.prefix, after, o) : listLatest(store, unit, scope.prefix, after, o);
-  for await (const item of source) {
-    const e = end();
-    if (e !== undefined && compareNames(item.name, e) >= 0) return;
-    if (exclude.length === 0 || !exclude.some((p) => item.name.startsWith(p))) yield item;
+  for (const range of shardRanges(scope.ranges, o.range)) {
+    const end = range.end();
+    if (end !== undefined && range.start !== undefined && compareNames(range.start, end) >= 0) continue;
+    // A range wholly before the cursor is done.
+    if (after !== undefined && end !== undefined && compareNames(after.name, end) >= 0) continue;
+    const ro = { ...o, range };
+    const source = scope.allVersions ? listVersions(store, unit, scope.prefix, after, ro) : listLatest(store, unit, scope.prefix, after, ro);
+    for await (const item of source) {
+      const e = range.end();
+      if (e !== undefined && compareNames(item.name, e) >= 0) break;
+      if (exclude.length === 0 || !exclude.some((p) => item.name.startsWith(p))) yield item;
+    }
   }
 }
 
@@ -70,11 +89,11 @@ async function* listLatest(store: ObjectStore, unit: Unit, prefix: string, after
     () => store.listObjects(namespace, bucket, { prefix, start, end, limit }),
     (token) => store.listObjects(namespace, bucket, { prefix, start: token, end, limit }),
   );
-  for await (const names of pages) {
-    for (const name of names) {
+  for await (const entries of pages) {
+    for (const e of entries) {
       // `start` is inclusive: the cursor's own object was already done.
-      if (after !== undefined && compareNames(name, after.name) <= 0) continue;
-      yield { name, versionId: undefined, isDeleteMarker: false };
+      if (after !== undefined && compareNames(e.name, after.name) <= 0) continue;
+      yield { ...e, versionId: undefined, isDeleteMarker: false };
     }
   }
 }
@@ -94,7 +113,7 @@ async function* listVersions(store: ObjectStore, unit: Unit, prefix: string, aft
   let pending: Item[] | undefined = after === undefined ? undefined : [];
   for await (const items of pages) {
     for (const v of items) {
-      const item: Item = { name: v.name, versionId: v.versionId, isDeleteMarker: v.isDeleteMarker };
+      const item: Item = { ...v };
       if (pending !== undefined && after !== undefined) {
         if (v.name === after.name) {
           if (v.versionId === after.versionId) pending = undefined;

@@ -10,6 +10,11 @@ export interface ReportLine {
   outcome: "reencrypted" | "failed" | "skipped" | "matched";
   status?: number;
   code?: string;
+  /** A version of a unit that stopped calling: counted failed without a call. */
+  notAttempted?: true;
+  /** Only when not Standard. */
+  storageTier?: string;
+  archivalState?: string;
 }
 
 export interface ReportSink {

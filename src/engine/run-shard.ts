@@ -1,28 +1,27 @@
-import type { Counts, Cursor, JobSpec, Position, RedoEntry, ShardWork, Unit } from "../model/job.js";
-import { zeroCounts } from "../model/job.js";
-import type { FailureRecord, ObjectRef } from "../model/failure.js";
-import type { Logger } from "../log.js";
 import type { KeyMaterials } from "../keys/resolve-keys.js";
-import type { ObjectStore, ReencryptDetails } from "../oci/object-store.js";
+import type { Logger } from "../log.js";
+import type { FailureRecord, ObjectRef } from "../model/failure.js";
+import type { Counts, Cursor, JobSpec, ListingFailure, Position, RedoEntry, ShardWork, Unit, UnitStop } from "../model/job.js";
+import type { ObjectStore, ReencryptDetails, TierInfo } from "../oci/object-store.js";
 import { isRetryable, OciCallError, toOciFailure, type OciFailure } from "../oci/oci-failure.js";
-import { hintFor } from "./hints.js";
+import { runBucketMethod, type BucketMethodState, type WorkRequestProgress } from "./bucket-method.js";
+import { CallPool, redoEntry } from "./call-pool.js";
+import { stopHint, type HintAudience } from "./hints.js";
 import { listScope, type Item, type RangeRef } from "./list-scope.js";
-import type { ReportLine, ReportSink } from "./report-writer.js";
+import type { ReportSink } from "./report-writer.js";
+import { refOf, ShardOutcomes } from "./shard-outcomes.js";
+import { UnitStops, type StopTally } from "./unit-stops.js";
 
-export const MAX_FAILURES = 100;
+export { MAX_DRY_RUN_OBJECTS, MAX_FAILURES, stopFailure } from "./shard-outcomes.js";
+export type { WorkRequestProgress } from "./bucket-method.js";
+export type { StopTally } from "./unit-stops.js";
+
 /** Versions whose calls failed transiently (429, 5xx, no answer) after their retries, kept for a second chance at the shard's end. */
 export const MAX_SECOND_CHANCES = 256;
-export const MAX_DRY_RUN_OBJECTS = 1000;
-
-
-
-/** A ReencryptBucket work request the shard is waiting for. */
-export interface WorkRequestProgress {
-  unit: number;
-  workRequestId: string;
-  status: string;
-  percentComplete: number;
-}
+/** REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES's default. */
+export const DEFAULT_STOP_AFTER_IDENTICAL = 200;
+/** A unit whose listing keeps failing transiently fails once both bounds are passed. */
+export const LISTING_GIVE_UP = { attempts: 3, afterMs: 10 * 60_000 };
 
 export interface RunShardDeps {
   store: ObjectStore;
@@ -41,6 +40,16 @@ export interface RunShardDeps {
   /** How often a ReencryptBucket work request is polled (ms). */
   pollMs?: number;
   now?: () => number;
+  /** Who reads the failures' hints (default the function's caller). */
+  audience?: HintAudience | undefined;
+  /**
+   * Whether the unit's key still governs a listed name (contract §11: the rules may have changed
+   * since the job was planned); a name it does not govern is left alone and counted skipped.
+   */
+  governs?: ((unit: Unit, name: string) => boolean) | undefined;
+  /** REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES (0: never stop). */
+  stopAfterIdentical?: number | undefined;
+  listingGiveUp?: { attempts: number; afterMs: number } | undefined;
 }
 
 /** What a checkpoint records: consistent at the instant it is taken. */
@@ -52,18 +61,25 @@ export interface ShardSnapshot {
   /** This invocation's failures so far (at most MAX_FAILURES). */
   failures: FailureRecord[];
   workRequest: WorkRequestProgress | undefined;
+  /** Units that stopped calling, and how many versions of each this invocation counted failed without a call. */
+  stops: StopTally[];
 }
 
 export interface ShardRun extends ShardSnapshot {
   objects: ObjectRef[];
-  /** done: nothing left; deadline: stopped before the invocation's end; aborted: told to stop (lease lost). */
-  stopped: "done" | "deadline" | "aborted";
+  /**
+   * done: nothing left; deadline: stopped before the invocation's end; aborted: told to stop
+   * (lease lost); listing: a unit's listing failed transiently, to be tried again on resume.
+   */
+  stopped: "done" | "deadline" | "aborted" | "listing";
 }
 
 export interface RunningShard {
   snapshot(): ShardSnapshot;
   /** Start nothing new and stop as soon as the calls in flight settle (or the hard stop). */
   abort(): void;
+  /** Another shard stopped this unit: stop calling in it here too. */
+  adoptStop(stop: UnitStop): void;
   done: Promise<ShardRun>;
 }
 
@@ -83,11 +99,12 @@ export function detailsFor(unit: Unit, spec: JobSpec, materials: KeyMaterials): 
   }
 }
 
-// setTimeout fires at once for delays past 2^31-1 ms; clamp so "far away" stays far away.
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.min(2 ** 31 - 1, Math.max(0, ms))).unref());
-
 const positionOf = (i: Item): Position => (i.versionId === undefined ? { name: i.name } : { name: i.name, versionId: i.versionId });
 const failureOf = (error: unknown): OciFailure => (error instanceof OciCallError ? error.failure : toOciFailure(error));
+const keyOf = (u: number, p: Position): string => `${u}\u0000${p.name}\u0000${p.versionId ?? ""}`;
+const unitRef = (unit: Unit): ObjectRef => ({ namespace: unit.namespace, bucket: unit.bucket, object: unit.scope.kind === "prefix" ? unit.scope.prefix : unit.scope.object });
+
+type UnitEnd = "next" | "deadline" | "aborted" | "listing";
 
 /**
  * Runs a shard from its cursor until it is done, the deadline approaches or it is aborted. One
@@ -98,27 +115,23 @@ const failureOf = (error: unknown): OciFailure => (error instanceof OciCallError
  */
 export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): RunningShard {
   const now = deps.now ?? Date.now;
-  const counts = zeroCounts();
-  const failures: FailureRecord[] = [];
-  const objects: ObjectRef[] = [];
-  const inflight = new Map<number, RedoEntry>();
+  const pool = new CallPool(deps.concurrency, now);
+  const outcomes = new ShardOutcomes(spec, deps.store, deps.report, { audience: deps.audience });
+  const stops = new UnitStops(deps.stopAfterIdentical ?? DEFAULT_STOP_AFTER_IDENTICAL, (f, n) => stopHint(f, n, outcomes.hintContext()), work.cursor);
   const redoLeft: RedoEntry[] = [...work.cursor.redo];
   // Failed transiently after every retry: tried once more when the shard's listing is done, when
   // the service has had time to recover. Until then they are redo (not counted).
   const later: RedoEntry[] = [];
+  const tiers = new Map<string, TierInfo>();
   const secondChance = new Set<string>();
-  const keyOf = (u: number, p: Position): string => `${u}\u0000${p.name}\u0000${p.versionId ?? ""}`;
   let listUnit = work.cursor.unit;
   let listAfter: Position | undefined = work.cursor.after;
-  let workRequestId = work.cursor.workRequestId;
-  let workRequest: WorkRequestProgress | undefined;
+  let listingFailure: ListingFailure | undefined = work.cursor.listingFailure;
+  const bucketMethod: BucketMethodState = { workRequestId: work.cursor.workRequestId, progress: undefined };
   let finished = false;
   let aborted = false;
   // Past the hard stop, late results are ignored: those calls are redone.
   let abandoned = false;
-  let ticket = 0;
-  let slotFreed: (() => void) | undefined;
-  let drained: (() => void) | undefined;
   const [, toUnit] = work.units;
   const details = new Map<number, ReencryptDetails | undefined>();
   const detailsOf = (u: number): ReencryptDetails | undefined => {
@@ -130,31 +143,19 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
     }
     return d;
   };
+  const backlog = (): Promise<void> | undefined => deps.report?.backlog();
 
-  const record = (line: ReportLine): void => deps.report?.add(line);
-  const refOf = (unit: Unit, p: Position): ObjectRef =>
-    p.versionId === undefined ? { namespace: unit.namespace, bucket: unit.bucket, object: p.name } : { namespace: unit.namespace, bucket: unit.bucket, object: p.name, versionId: p.versionId };
-  const fail = (ref: ObjectRef, f: OciFailure): void => {
-    counts.failed++;
-    if (failures.length < MAX_FAILURES) {
-      failures.push({ ...ref, status: f.status, code: f.code, message: f.message, hint: hintFor(f, { sseCSourceGiven: spec.sourceKey !== undefined }), ...(f.opcRequestId ? { opcRequestId: f.opcRequestId } : {}) });
-    }
-    record({ ...ref, outcome: "failed", status: f.status, code: f.code });
-  };
-
-  const settle = (id: number): void => {
-    inflight.delete(id);
-    const s = slotFreed;
-    slotFreed = undefined;
-    s?.();
-    if (inflight.size === 0) {
-      const d = drained;
-      drained = undefined;
-      d?.();
+  const recordFailure = async (u: number, ref: ObjectRef, f: OciFailure, tier: TierInfo | undefined, tried: boolean): Promise<void> => {
+    const unit = spec.units[u] as Unit;
+    const rules = await outcomes.retentionFor(unit, f);
+    if (abandoned) return;
+    outcomes.failed(ref, f, outcomes.hintContext(tier, rules), tried);
+    if (tried && !spec.dryRun && stops.observe(u, f)) {
+      deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: spec.id, bucket: unit.bucket, status: f.status, code: f.code });
     }
   };
 
-  const call = async (id: number, u: number, pos: Position): Promise<void> => {
+  const call = async (id: number, u: number, pos: Position, tier: TierInfo | undefined): Promise<void> => {
     const unit = spec.units[u] as Unit;
     const ref = refOf(unit, pos);
     try {
@@ -162,162 +163,149 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
       if (d === undefined) {
         await confirmExists(deps.store, unit, pos);
         if (abandoned) return;
-        counts.matched++;
-        if (objects.length < MAX_DRY_RUN_OBJECTS) objects.push(ref);
-        record({ ...ref, outcome: "matched" });
+        outcomes.matched(ref, tier);
       } else {
         await deps.store.reencryptObject({ namespace: unit.namespace, bucket: unit.bucket, object: pos.name, versionId: pos.versionId, details: d });
         if (abandoned) return;
-        counts.matched++;
-        counts.reencrypted++;
-        record({ ...ref, outcome: "reencrypted" });
+        outcomes.reencrypted(ref, tier);
+        stops.observe(u, undefined);
       }
     } catch (error) {
       if (abandoned) return;
       const f = failureOf(error);
-      if (!spec.dryRun && isRetryable(f) && later.length < MAX_SECOND_CHANCES && !secondChance.has(keyOf(u, pos))) {
-        later.push(pos.versionId === undefined ? { unit: u, name: pos.name } : { unit: u, name: pos.name, versionId: pos.versionId });
+      const k = keyOf(u, pos);
+      if (!spec.dryRun && isRetryable(f) && later.length < MAX_SECOND_CHANCES && !secondChance.has(k)) {
+        later.push(redoEntry(u, pos));
+        if (tier) tiers.set(k, tier);
         return;
       }
       // A dry run matches only what exists; a real run matched every version it tried.
-      if (!spec.dryRun) counts.matched++;
-      fail(ref, f);
+      await recordFailure(u, ref, f, tier, !spec.dryRun);
     } finally {
-      if (!abandoned) settle(id);
+      if (!abandoned) pool.settle(id);
     }
   };
 
-  const start = (u: number, pos: Position): void => {
-    const id = ticket++;
-    inflight.set(id, pos.versionId === undefined ? { unit: u, name: pos.name } : { unit: u, name: pos.name, versionId: pos.versionId });
-    void call(id, u, pos);
+  /** Starts a version's call, or counts it failed without a call when its unit has stopped. */
+  const begin = (u: number, pos: Position, tier: TierInfo | undefined): void => {
+    if (stops.isStopped(u) && !spec.dryRun) {
+      outcomes.notAttempted(refOf(spec.units[u] as Unit, pos), stops.notAttempted(u), tier);
+      return;
+    }
+    pool.start(u, pos, (id) => call(id, u, pos, tier));
   };
 
-  /** Waits for a free slot (and for the report's uploads to keep up); false when no new call may start. */
+  /** Waits for a free slot; false when no new call may start. */
   const admit = async (): Promise<boolean> => {
-    while (inflight.size >= deps.concurrency) await new Promise<void>((r) => (slotFreed = r));
-    const behind = deps.report?.backlog();
-    if (behind) await behind;
+    await pool.admit(backlog);
     return !aborted && now() < deps.stopAt;
   };
-
-  /** Waits for the calls in flight, but not past the hard stop; true when all settled. */
-  const drain = async (): Promise<boolean> => {
-    if (inflight.size === 0) return true;
-    const all = new Promise<boolean>((r) => (drained = () => r(true)));
-    return Promise.race([all, sleep(deps.hardStopAt - now()).then(() => inflight.size === 0)]);
-  };
+  const outOfTime = (): "aborted" | "deadline" => (aborted ? "aborted" : "deadline");
 
   const cursorNow = (): Cursor => {
-    const redo = [...inflight.values(), ...redoLeft, ...later];
-    const c: Cursor = { unit: listUnit, redo };
+    const c: Cursor = { unit: listUnit, redo: [...pool.entries(), ...redoLeft, ...later], ...stops.cursorState() };
     if (listAfter !== undefined) c.after = listAfter;
-    if (workRequestId !== undefined) c.workRequestId = workRequestId;
+    if (bucketMethod.workRequestId !== undefined) c.workRequestId = bucketMethod.workRequestId;
+    if (listingFailure !== undefined) c.listingFailure = listingFailure;
     return c;
   };
 
   const snapshot = (): ShardSnapshot => ({
     cursor: finished ? undefined : cursorNow(),
-    counts: { ...counts },
-    failures: [...failures],
-    workRequest,
+    counts: { ...outcomes.counts },
+    failures: [...outcomes.failures],
+    workRequest: bucketMethod.progress,
+    stops: stops.tallies(),
   });
 
-  const stop = async (why: "deadline" | "aborted"): Promise<ShardRun> => {
-    await drain();
+  const stop = async (why: Exclude<UnitEnd, "next">): Promise<ShardRun> => {
+    await pool.drain(deps.hardStopAt);
     abandoned = true;
     const cursor = cursorNow();
-    deps.log.info("shard stopped", { jobId: spec.id, shard: work.id, why, unit: cursor.unit, inFlightUnknown: inflight.size });
-    return { cursor, counts: { ...counts }, failures, objects, workRequest, stopped: why };
+    deps.log.info("shard stopped", { jobId: spec.id, shard: work.id, why, unit: cursor.unit, inFlightUnknown: pool.size });
+    return { cursor, counts: { ...outcomes.counts }, failures: outcomes.failures, objects: outcomes.objects, workRequest: bucketMethod.progress, stops: stops.tallies(), stopped: why };
   };
 
-  /** ReencryptBucket for a whole-bucket unit, then its work request until it ends; false when out of time. */
-  const bucketMethod = async (u: number): Promise<boolean> => {
+  /** A listing that failed: a transient failure leaves the unit to be listed again on resume, within a bound. */
+  const listingFailed = async (u: number, f: OciFailure): Promise<UnitEnd> => {
     const unit = spec.units[u] as Unit;
-    const whole = { namespace: unit.namespace, bucket: unit.bucket, object: "" };
-    const pollMs = deps.pollMs ?? 2_000;
-    if (workRequestId === undefined) {
-      if (aborted || now() >= deps.stopAt) return false;
-      try {
-        workRequestId = (await deps.store.reencryptBucket(unit.namespace, unit.bucket)).workRequestId;
-        deps.log.info("ReencryptBucket started", { jobId: spec.id, bucket: unit.bucket, workRequestId });
-      } catch (error) {
-        fail(whole, failureOf(error));
-        return true;
+    if (isRetryable(f)) {
+      const lf = listingFailure?.unit === u ? { ...listingFailure, attempts: listingFailure.attempts + 1 } : { unit: u, attempts: 1, since: now() };
+      const giveUp = deps.listingGiveUp ?? LISTING_GIVE_UP;
+      if (lf.attempts < giveUp.attempts || now() - lf.since < giveUp.afterMs) {
+        listingFailure = lf;
+        deps.log.warn("a listing failed after its retries; the unit is listed again when the job resumes", { jobId: spec.id, bucket: unit.bucket, status: f.status, code: f.code, attempts: lf.attempts });
+        return "listing";
       }
+      const minutes = Math.round((now() - lf.since) / 60_000);
+      f = { ...f, message: `listing kept failing for ${minutes} min over ${lf.attempts} attempts: ${f.message}` };
     }
-    for (const id = workRequestId; ; ) {
-      try {
-        const wr = await deps.store.getWorkRequest(id);
-        workRequest = { unit: u, workRequestId: id, status: wr.status, percentComplete: wr.percentComplete };
-        if (wr.status === "COMPLETED") {
-          workRequestId = undefined;
-          return true;
+    listingFailure = undefined;
+    await recordFailure(u, unitRef(unit), f, undefined, false);
+    return "next";
+  };
+
+  const runUnit = async (u: number): Promise<UnitEnd> => {
+    const unit = spec.units[u] as Unit;
+    if (unit.blocked) {
+      // Known to fail before any call (a read-only bucket): one failure for the unit, nothing called.
+      if (listAfter === undefined) outcomes.failed(unitRef(unit), { ...unit.blocked, opcRequestId: undefined }, outcomes.hintContext(), false);
+      return "next";
+    }
+    if (unit.method === "bucket" && !spec.dryRun) {
+      const fail = (f: OciFailure): void => outcomes.failed({ namespace: unit.namespace, bucket: unit.bucket, object: "" }, f, outcomes.hintContext(), false);
+      const ok = await runBucketMethod(u, unit, bucketMethod, { store: deps.store, jobId: spec.id, stopAt: deps.stopAt, pollMs: deps.pollMs ?? 2_000, now, aborted: () => aborted, fail, log: deps.log });
+      return ok ? "next" : outOfTime();
+    }
+    try {
+      for await (const item of listScope(deps.store, unit, listAfter, { range: deps.range, pageSize: deps.pageSize })) {
+        const pos = positionOf(item);
+        const leftAlone = item.isDeleteMarker || (deps.governs !== undefined && !deps.governs(unit, item.name));
+        if (leftAlone || (stops.isStopped(u) && !spec.dryRun)) {
+          const behind = backlog();
+          if (behind) await behind;
+          if (leftAlone) outcomes.skipped(refOf(unit, pos));
+          else begin(u, pos, item);
+          listAfter = pos;
+          continue;
         }
-        if (wr.status === "FAILED" || wr.status === "CANCELED" || wr.status === "CANCELING") {
-          fail(whole, { status: 500, code: "WorkRequestFailed", message: `ReencryptBucket work request ${id} ended ${wr.status} at ${wr.percentComplete}%`, opcRequestId: undefined });
-          workRequestId = undefined;
-          return true;
-        }
-      } catch (error) {
-        // A poll that fails is tried again at the next poll: the work request goes on regardless.
-        deps.log.warn("work request poll failed", { workRequestId: id, error: failureOf(error).code });
+        if (!(await admit())) return outOfTime();
+        begin(u, pos, item);
+        listAfter = pos;
       }
-      if (aborted || now() + pollMs >= deps.stopAt) return false;
-      await sleep(pollMs);
+      if (listingFailure?.unit === u) listingFailure = undefined;
+    } catch (error) {
+      if (aborted) return "aborted";
+      return listingFailed(u, failureOf(error));
     }
+    return "next";
   };
 
   const run = async (): Promise<ShardRun> => {
     while (redoLeft.length > 0) {
-      if (!(await admit())) return stop(aborted ? "aborted" : "deadline");
+      if (!(await admit())) return stop(outOfTime());
       const r = redoLeft.shift() as RedoEntry;
-      start(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId });
+      begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, undefined);
     }
     for (; listUnit < toUnit; listUnit++, listAfter = undefined) {
-      const u = listUnit;
-      const unit = spec.units[u] as Unit;
-      if (unit.method === "bucket" && !spec.dryRun) {
-        if (!(await bucketMethod(u))) return stop(aborted ? "aborted" : "deadline");
-        continue;
-      }
-      try {
-        for await (const item of listScope(deps.store, unit, listAfter, { range: deps.range, pageSize: deps.pageSize })) {
-          if (item.isDeleteMarker) {
-            const behind = deps.report?.backlog();
-            if (behind) await behind;
-            counts.skipped++;
-            const pos = positionOf(item);
-            record({ ...refOf(unit, pos), outcome: "skipped" });
-            listAfter = pos;
-            continue;
-          }
-          if (!(await admit())) return stop(aborted ? "aborted" : "deadline");
-          const pos = positionOf(item);
-          start(u, pos);
-          listAfter = pos;
-        }
-      } catch (error) {
-        // A listing that fails (missing bucket, no permission) fails this unit, not the job.
-        if (aborted) return stop("aborted");
-        const s = unit.scope;
-        fail({ namespace: unit.namespace, bucket: unit.bucket, object: s.kind === "prefix" ? s.prefix : s.object }, failureOf(error));
-      }
+      const end = await runUnit(listUnit);
+      if (end !== "next") return stop(end);
     }
     // Second chances, until none is left (one each: a version that fails again is a failure).
     for (;;) {
       while (later.length > 0) {
-        if (!(await admit())) return stop(aborted ? "aborted" : "deadline");
+        if (!(await admit())) return stop(outOfTime());
         const r = later.shift() as RedoEntry;
-        secondChance.add(keyOf(r.unit, r));
-        start(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId });
+        const k = keyOf(r.unit, r);
+        secondChance.add(k);
+        begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, tiers.get(k));
       }
       // A call that outlives the invocation has an unknown outcome: it is redone on resume.
-      if (!(await drain())) return stop(aborted ? "aborted" : "deadline");
+      if (!(await pool.drain(deps.hardStopAt))) return stop(outOfTime());
       if (later.length === 0) break;
     }
     finished = true;
-    return { cursor: undefined, counts: { ...counts }, failures, objects, workRequest, stopped: "done" };
+    return { cursor: undefined, counts: { ...outcomes.counts }, failures: outcomes.failures, objects: outcomes.objects, workRequest: bucketMethod.progress, stops: stops.tallies(), stopped: "done" };
   };
 
   return {
@@ -325,6 +313,7 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
     abort: () => {
       aborted = true;
     },
+    adoptStop: (s) => stops.adopt(s),
     done: run(),
   };
 }
@@ -339,7 +328,7 @@ async function confirmExists(store: ObjectStore, unit: Unit, pos: Position): Pro
   };
   if (pos.versionId === undefined) {
     const page = await store.listObjects(unit.namespace, unit.bucket, { prefix: pos.name, start: pos.name, limit: 1 });
-    if (page.items[0] !== pos.name) notFound();
+    if (page.items[0]?.name !== pos.name) notFound();
     return;
   }
   const page = await store.listObjectVersions(unit.namespace, unit.bucket, { prefix: pos.name, start: pos.name, limit: 1000 });

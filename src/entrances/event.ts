@@ -100,7 +100,7 @@ async function rotation(eventType: string, eventId: string | undefined, data: Re
   }
   if ("skip" in decision) {
     elog.info("rotation skipped", { reason: decision.skip });
-    return answer("skipped", decision.skip);
+    return { ...answer("skipped", decision.skip), ...(decision.skippedBuckets ? { skippedBuckets: decision.skippedBuckets } : {}) };
   }
   const { spec, key } = decision;
   elog.info("rotation job", { jobId: spec.id, keyId: key.id, keyVersion: key.currentKeyVersion, units: spec.units.length });

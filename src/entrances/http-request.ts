@@ -9,7 +9,9 @@ import { jobFromRequest } from "../jobs/from-request.js";
 import { wholeJob, zeroCounts } from "../model/job.js";
 import { newOwner } from "../jobs/leases.js";
 import { openJobStore } from "../jobs/open-job-store.js";
-import { runInvocation } from "../jobs/run-invocation.js";
+import { planRequestUnits } from "../jobs/plan-units.js";
+import { planNotes, runInvocation } from "../jobs/run-invocation.js";
+import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { Logger } from "../log.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
@@ -24,8 +26,16 @@ export async function handleRequest(body: Record<string, unknown>, rt: Runtime, 
   const req = parseRequest(body);
   const needsLookup = req.targets.some((t) => t.namespace === undefined);
   const namespace = needsLookup ? await namespaceOf(rt, dl.hardStopAt) : "";
-  const { spec, inline } = jobFromRequest(req, namespace);
-  await checkJob(spec, rt, dl);
+  const built = jobFromRequest(req, namespace);
+  await checkJob(built.spec, rt, dl);
+  const { inline } = built;
+  // Which key governs each scope decides what a bulk target may touch (contract §11).
+  const store = rt.objectStore({ notAfter: () => dl.hardStopAt, limiter: createRateLimiter(rt.config.maxRps) });
+  const spec = await planRequestUnits(built.spec, store, rt.config.rules, log);
+  if (spec.units.length === 0) {
+    log.info("nothing to do: other keys govern every scope named", { jobId: spec.id, leftAlone: spec.leftAlone?.length ?? 0 });
+    return { jobId: spec.id, status: spec.dryRun ? "dry-run" : "skipped", counts: zeroCounts(), failures: [], ...planNotes(spec), message: "every scope named is governed by another key (see leftAlone): nothing to re-encrypt" };
+  }
   log.info("job accepted", { jobId: spec.id, origin: spec.origin, units: spec.units.length, key: spec.units[0]?.key.type, dryRun: spec.dryRun });
   const jobs = await openJobStore(rt, dl, log);
   return runInvocation(

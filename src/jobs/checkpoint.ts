@@ -7,6 +7,7 @@ import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
 import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
+import { mergeStops, stopsToAdopt } from "./unit-stop-record.js";
 
 export interface CheckpointDeps {
   jobs: JobStore;
@@ -33,6 +34,8 @@ export interface Checkpointer {
   stop(): Promise<void>;
   /** How many of this invocation's failures are in the record already. */
   mergedFailures(): number;
+  /** How many not-attempted versions of each stopped unit this invocation added to the record already. */
+  mergedStops(): ReadonlyMap<number, number>;
   recordExists(): boolean;
 }
 
@@ -58,6 +61,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let stopped = false;
 
   let pendingMerged = 0;
+  // Not-attempted versions of stopped units already added to the record by this run.
+  let stopsMerged = new Map<number, number>();
+  let pendingStops = stopsMerged;
   let adoptedAt = 0;
   // Throttled since the last checkpoint that was written.
   let lowered = false;
@@ -69,6 +75,11 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     if (snap.workRequest) s.workRequest = snap.workRequest;
     s.lease = { owner: d.owner, until: t + d.leaseMs };
     mergeFailures(r, snap.failures.slice(merged));
+    r.stoppedUnits ??= {};
+    pendingStops = mergeStops(r.stoppedUnits, snap.stops, stopsMerged);
+    if (Object.keys(r.stoppedUnits).length === 0) delete r.stoppedUnits;
+    // Another shard of the same unit stopped it: stop calling here too.
+    for (const stop of stopsToAdopt(r.stoppedUnits, d.work, new Set(snap.stops.map((t) => t.unit)))) d.engine.adoptStop(stop);
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
     const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
@@ -101,6 +112,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       exists = true;
       if (created) {
         merged = pendingMerged;
+        stopsMerged = pendingStops;
         lowered = false;
         return;
       }
@@ -108,6 +120,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now(), snap, parts));
     if (updated?.written) {
       merged = pendingMerged;
+      stopsMerged = pendingStops;
       lowered = false;
       return;
     }
@@ -136,6 +149,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       await writing;
     },
     mergedFailures: () => merged,
+    mergedStops: () => stopsMerged,
     recordExists: () => exists,
   };
 }

@@ -7,7 +7,11 @@ import type { KeyInfo, KeyManagement, VaultInfo } from "../oci/key-management.js
 import type { BucketInfo, ObjectStore } from "../oci/object-store.js";
 import { collectPages } from "../oci/paging.js";
 import { newJobId } from "./from-request.js";
-import type { JobSpec, Unit } from "../model/job.js";
+import type { JobSpec, LeftAlone, SkippedBucket, Unit } from "../model/job.js";
+import { MAX_JOB_UNITS, MAX_LEFT_ALONE } from "../contract/job-spec-schema.js";
+import type { KeyRule } from "../contract/rules.js";
+import { rulesInBucket } from "../keys/governing-key.js";
+import { planBucketUnit } from "./plan-units.js";
 
 export interface RotationContext {
   config: Config;
@@ -24,7 +28,7 @@ export interface RotationContext {
 
 export type RotationDecision =
   | { spec: JobSpec; key: KeyInfo; estimatedVersions: number | undefined }
-  | { skip: string; key?: KeyInfo }
+  | { skip: string; key?: KeyInfo; skippedBuckets?: SkippedBucket[] }
   | { fail: string; status: number; code: string; key?: KeyInfo };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
@@ -81,6 +85,47 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   return out;
 }
 
+export interface KeyUnitsPlan {
+  units: Unit[];
+  leftAlone: LeftAlone[];
+  skippedBuckets: SkippedBucket[];
+  estimatedVersions: number | undefined;
+}
+
+/**
+ * Every version `keyId` governs in these buckets (contract §11): one unit per bucket over the
+ * ranges the key governs there (the bucket's own scope when it is the bucket's key, and the
+ * scopes rules give it), what other keys govern left alone. Read-only buckets are skipped and
+ * named. `keyId` undefined: an Oracle-managed key (a bucket moved back to one).
+ */
+export function planKeyUnits(buckets: readonly BucketInfo[], keyId: string | undefined, rules: readonly KeyRule[], bucketMethod: boolean): KeyUnitsPlan {
+  const units: Unit[] = [];
+  const leftAlone: LeftAlone[] = [];
+  const skippedBuckets: SkippedBucket[] = [];
+  const counted: (number | undefined)[] = [];
+  for (const b of buckets) {
+    const uses = b.kmsKeyId === keyId || rulesInBucket(rules, b).some(({ rule }) => rule.kmsKeyId === keyId);
+    if (!uses) continue;
+    if (b.isReadOnly) {
+      skippedBuckets.push({ namespace: b.namespace, bucket: b.name, reason: "read-only" });
+      continue;
+    }
+    const p = planBucketUnit(b, keyId, rules, bucketMethod);
+    leftAlone.push(...p.leftAlone);
+    if (p.unit) {
+      units.push(p.unit);
+      counted.push(b.approximateCount);
+    }
+  }
+  const estimatedVersions = counted.every((c) => c !== undefined) ? counted.reduce((a: number, c) => a + (c ?? 0), 0) : undefined;
+  return { units, leftAlone, skippedBuckets, estimatedVersions };
+}
+
+export const planFields = (p: Pick<KeyUnitsPlan, "leftAlone" | "skippedBuckets">): Pick<JobSpec, "leftAlone" | "skippedBuckets"> => ({
+  ...(p.leftAlone.length > 0 ? { leftAlone: p.leftAlone.slice(0, MAX_LEFT_ALONE) } : {}),
+  ...(p.skippedBuckets.length > 0 ? { skippedBuckets: p.skippedBuckets.slice(0, MAX_JOB_UNITS) } : {}),
+});
+
 /**
  * A rotation event becomes one job over every version of every object wrapped by the key:
  * buckets whose key it is (re-encrypted with the bucket key) and the scopes of rules naming it
@@ -115,40 +160,12 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
   const outside = buckets.filter((b) => !allowed(b)).map((b) => b.name);
   if (outside.length > 0) ctx.log.warn("buckets outside REENCRYPT_ALLOWED_BUCKETS left alone", { buckets: outside.slice(0, 50) });
 
-  const units: Unit[] = [];
-  const whole = new Set<string>();
-  for (const b of buckets.filter(allowed)) {
-    if (b.kmsKeyId === keyId) {
-      units.push({
-        namespace: b.namespace,
-        bucket: b.name,
-        scope: { kind: "prefix", prefix: "", allVersions: true },
-        key: { type: "bucket" },
-        // ReencryptBucket only where it means exactly "the bucket key's newest version": never rule scopes.
-        ...(ctx.config.rotationMethod === "bucket" ? { method: "bucket" as const } : {}),
-      });
-      whole.add(b.name);
-    }
+  const plan = planKeyUnits(buckets.filter(allowed), keyId, ctx.config.rules, ctx.config.rotationMethod === "bucket");
+  if (plan.skippedBuckets.length > 0) ctx.log.info("read-only buckets (replication destinations) left alone", { buckets: plan.skippedBuckets.map((s) => s.bucket).slice(0, 50) });
+  if (plan.units.length === 0) {
+    if (plan.skippedBuckets.length > 0) return { skip: `key ${keyId} is used only in read-only buckets (replication destinations), which replication keeps`, key, skippedBuckets: plan.skippedBuckets };
+    return { skip: `no bucket or rule scope uses key ${keyId}`, key };
   }
-  const rules = ctx.config.rules;
-  rules.forEach((rule, i) => {
-    if (rule.kmsKeyId !== keyId) return;
-    for (const b of buckets.filter(allowed)) {
-      if (whole.has(b.name) || !matchesBucketGlob(rule.bucket, b.namespace, b.name)) continue;
-      // First match wins: objects an earlier rule claims for this bucket are that rule's.
-      const earlier = rules.slice(0, i).filter((r) => matchesBucketGlob(r.bucket, b.namespace, b.name));
-      if (earlier.some((r) => rule.prefix.startsWith(r.prefix))) continue;
-      const exclude = earlier.map((r) => r.prefix).filter((p) => p.startsWith(rule.prefix));
-      units.push({
-        namespace: b.namespace,
-        bucket: b.name,
-        scope: { kind: "prefix", prefix: rule.prefix, allVersions: true, ...(exclude.length > 0 ? { exclude } : {}) },
-        key: { type: "kms", kmsKeyId: keyId },
-      });
-    }
-  });
-  if (units.length === 0) return { skip: `no bucket or rule scope uses key ${keyId}`, key };
-  const counts = buckets.filter((b) => units.some((u) => u.bucket === b.name)).map((b) => b.approximateCount);
-  const estimatedVersions = counts.every((c) => c !== undefined) ? counts.reduce((a: number, c) => a + (c ?? 0), 0) : undefined;
-  return { spec: { id: newJobId(), origin: "rotation", units, dryRun: false }, key, estimatedVersions };
+  const spec: JobSpec = { id: newJobId(), origin: "rotation", units: plan.units, dryRun: false, ...planFields(plan) };
+  return { spec, key, estimatedVersions: plan.estimatedVersions };
 }

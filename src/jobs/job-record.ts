@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { CountsSchema, CursorSchema, failureFields, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
+import { CountsSchema, CursorSchema, failureFields, JOB_ORIGINS, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
 import type { WorkRequestProgress } from "../engine/run-shard.js";
 import type { FailureRecord } from "../model/failure.js";
+import { withStopFailures, type StoppedUnits } from "./unit-stop-record.js";
 import { addCounts, zeroCounts, type Counts, type Cursor, type JobOrigin, type JobSpec, type NameRange } from "../model/job.js";
 
 // The durable job record (contract §8): jobs/<jobId>.json in the state bucket. Small on purpose:
@@ -67,6 +68,8 @@ export interface JobRecord {
   sample?: { at: number; processed: number };
   summary?: string;
   message?: string;
+  /** Units that stopped calling after identical failures (contract §11), by unit index. */
+  stoppedUnits?: StoppedUnits;
 }
 
 const FailureSchema = z.looseObject(failureFields);
@@ -87,7 +90,7 @@ const ShardRecordSchema = z.strictObject({
 export const JobRecordSchema = z.strictObject({
   format: z.literal(1),
   jobId: JobIdSchema,
-  origin: z.enum(["request", "object-event", "rotation"]),
+  origin: z.enum(JOB_ORIGINS),
   status: z.enum(["running", "incomplete", "succeeded", "partial", "failed", "dry-run"]),
   spec: JobSpecObjectSchema.omit({ id: true }),
   createdAt: z.string(),
@@ -106,6 +109,12 @@ export const JobRecordSchema = z.strictObject({
   sample: z.strictObject({ at: z.number(), processed: z.number() }).optional(),
   summary: z.string().optional(),
   message: z.string().optional(),
+  stoppedUnits: z
+    .record(
+      z.string().regex(/^\d{1,5}$/),
+      z.strictObject({ status: z.number(), code: z.string(), message: z.string(), hint: z.string(), n: z.number().int().positive(), notAttempted: z.number().int().nonnegative() }),
+    )
+    .optional(),
 });
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;
@@ -153,9 +162,10 @@ export function refreshDerived(r: JobRecord, now: number): void {
 
 /** The record as a status query shows it: no resume nonce, no lease owners (they would let the reader act on the job). */
 export function publicView(r: JobRecord, now: number): Record<string, unknown> {
-  const { resume: _resume, sample: _sample, ...rest } = r;
+  const { resume: _resume, sample: _sample, stoppedUnits, ...rest } = r;
   return {
     ...rest,
+    failures: withStopFailures(r.spec, stoppedUnits, r.failures),
     status: statusOf(r, now),
     shards: {
       total: r.shards.length,

@@ -76,7 +76,7 @@ export function createJobStore(store: ObjectStore, state: { namespace: string; b
       let start: string | undefined;
       for (;;) {
         const page = await store.listObjects(namespace, bucket, { prefix: "jobs/", start, limit: 1000 });
-        for (const name of page.items) {
+        for (const { name } of page.items) {
           const m = /^jobs\/([A-Za-z0-9-]{8,64})\.json$/.exec(name);
           if (m) ids.push(m[1] as string);
         }

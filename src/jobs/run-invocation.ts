@@ -18,6 +18,8 @@ import type { JobStore } from "./job-store.js";
 import { leaseMs } from "./leases.js";
 import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
 import { writeSummary } from "./summary.js";
+import { mergeStops, stopsToAdopt, withStopFailures } from "./unit-stop-record.js";
+import { governsFor } from "../keys/governing-key.js";
 
 /**
  * Who carries a job on when this invocation runs out of time: its caller (a request: the answer
@@ -45,6 +47,14 @@ export interface InvocationInput {
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** What a job's plan left alone (contract §11): scopes other keys govern, read-only buckets. */
+export function planNotes(spec: Pick<JobSpec, "leftAlone" | "skippedBuckets">): Pick<JobResponse, "leftAlone" | "skippedBuckets"> {
+  return {
+    ...(spec.leftAlone && spec.leftAlone.length > 0 ? { leftAlone: spec.leftAlone } : {}),
+    ...(spec.skippedBuckets && spec.skippedBuckets.length > 0 ? { skippedBuckets: spec.skippedBuckets } : {}),
+  };
+}
 
 /** A new job's record, written when it first needs one (its first checkpoint, or when it stops). */
 export function newRecord(spec: JobSpec, shards: ShardRecord[], now: number, status: RecordStatus = "running"): JobRecord {
@@ -153,7 +163,12 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     log,
     report,
     range,
+    audience: "function",
+    governs: governsFor(config.rules),
+    stopAfterIdentical: config.stopAfterIdenticalFailures,
   });
+  // Units other shards (or earlier runs) stopped: this run does not call in them either.
+  for (const stop of stopsToAdopt(durable?.claimed?.record.stoppedUnits, work, new Set(work.cursor.stopped?.map((s) => s.unit) ?? []))) engine.adoptStop(stop);
 
   const base = durable?.claimed?.shard.counts ?? zeroCounts();
   let checkpoints: Checkpointer | undefined;
@@ -189,7 +204,8 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     return { response: { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` } };
   }
   if (!durable) return { response: await finishPortable(input, run, rt, dl, log) };
-  return finishDurable(input, durable, run, parts, base, checkpoints?.mergedFailures() ?? 0, checkpoints?.recordExists() ?? false, rt, dl, log);
+  const merged = { failures: checkpoints?.mergedFailures() ?? 0, stops: checkpoints?.mergedStops() ?? new Map<number, number>() };
+  return finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log);
 }
 
 /** Claims a pending shard (or one whose runner died) for this invocation, in one conditional write. */
@@ -224,7 +240,13 @@ const dispatchDeps = (rt: Runtime, jobs: JobStore, dl: Deadlines, log: Logger) =
 async function finishPortable(input: InvocationInput, run: ShardRun, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const { spec, work } = input;
   const totals = addCounts(input.portable?.totals ?? zeroCounts(), run.counts);
-  const response: JobResponse = { jobId: spec.id, status: finalStatus(totals, { dryRun: spec.dryRun, remaining: run.cursor !== undefined }), counts: totals, failures: run.failures };
+  const response: JobResponse = {
+    jobId: spec.id,
+    status: finalStatus(totals, { dryRun: spec.dryRun, remaining: run.cursor !== undefined }),
+    counts: totals,
+    failures: withStopFailures(spec, run.stops, run.failures),
+    ...planNotes(spec),
+  };
   if (spec.dryRun) response.objects = run.objects;
   if (run.cursor === undefined) return response;
   const token = encodePortableToken({ spec, work: { ...work, cursor: run.cursor }, totals, seq: (input.portable?.seq ?? 0) + 1 });
@@ -250,7 +272,7 @@ async function finishDurable(
   run: ShardRun,
   parts: string[],
   base: Counts,
-  merged: number,
+  merged: { failures: number; stops: ReadonlyMap<number, number> },
   recorded: boolean,
   rt: Runtime,
   dl: Deadlines,
@@ -260,18 +282,28 @@ async function finishDurable(
   const jobs = durable.jobs;
   let next: Step["next"];
   const shardCounts = addCounts(base, run.counts);
-  const newFailures = run.failures.slice(merged);
+  const newFailures = run.failures.slice(merged.failures);
   const exists = durable.claimed !== undefined || recorded;
 
   // Done before any record was needed: the answer is the whole story, plus the report.
   if (!exists && run.cursor === undefined) {
-    const response: JobResponse = { jobId: spec.id, status: finalStatus(run.counts, { dryRun: spec.dryRun, remaining: false }), counts: run.counts, failures: run.failures };
+    const response: JobResponse = {
+      jobId: spec.id,
+      status: finalStatus(run.counts, { dryRun: spec.dryRun, remaining: false }),
+      counts: run.counts,
+      failures: withStopFailures(spec, run.stops, run.failures),
+      ...planNotes(spec),
+    };
     if (spec.dryRun) response.objects = run.objects;
     if (parts.length === 1) response.report = parts[0] as string;
     else if (parts.length > 1) {
       const r = newRecord(spec, [], Date.now(), response.status as RecordStatus);
       r.counts = run.counts;
       r.failures = run.failures;
+      if (run.stops.length > 0) {
+        r.stoppedUnits = {};
+        mergeStops(r.stoppedUnits, run.stops, new Map());
+      }
       r.reports = parts;
       r.invocations = 1;
       r.finishedAt = r.updatedAt;
@@ -287,6 +319,10 @@ async function finishDurable(
     if (run.cursor) s.cursor = run.cursor;
     if (run.workRequest) s.workRequest = run.workRequest;
     mergeFailures(r, newFailures);
+    if (run.stops.length > 0) {
+      r.stoppedUnits ??= {};
+      mergeStops(r.stoppedUnits, run.stops, merged.stops);
+    }
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
     return s;
   };
@@ -377,7 +413,7 @@ async function finishDurable(
     return { response: { jobId: spec.id, status: "continuing", counts: shardCounts, failures: run.failures, message: `shard ${work.id} is run by another invocation now` } };
   }
   const status = record.status === "running" ? (token ? "incomplete" : "continuing") : record.status === "incomplete" ? "incomplete" : record.status;
-  const response: JobResponse = { jobId: spec.id, status, counts: record.counts, failures: record.failures };
+  const response: JobResponse = { jobId: spec.id, status, counts: record.counts, failures: withStopFailures(spec, record.stoppedUnits, record.failures), ...planNotes(spec) };
   if (spec.dryRun) response.objects = run.objects;
   if (token) response.resume = token;
   const reportPath = record.summary ?? parts[0] ?? record.reports[0];
@@ -405,7 +441,8 @@ async function failShard(input: InvocationInput, durable: DurableRun, error: Ree
     failures: [failure],
     objects: [],
     workRequest: undefined,
+    stops: [],
     stopped: "done",
   };
-  return (await finishDurable(input, durable, run, [], durable.claimed?.shard.counts ?? zeroCounts(), 0, false, rt, dl, log)).response;
+  return (await finishDurable(input, durable, run, [], durable.claimed?.shard.counts ?? zeroCounts(), { failures: 0, stops: new Map() }, false, rt, dl, log)).response;
 }

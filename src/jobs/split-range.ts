@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { listScope } from "../engine/list-scope.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { compareNames } from "../oci/name-order.js";
 import { zeroCounts, type JobSpec, type ShardWork, type Unit } from "../model/job.js";
@@ -47,30 +48,22 @@ export function startSplitter(d: SplitterDeps): Splitter {
     const unit = d.spec.units[d.work.units[0]] as Unit;
     if (unit.scope.kind !== "prefix" || d.work.units[1] - d.work.units[0] !== 1) return;
     const every = d.every ?? SPLIT_EVERY;
-    const prefix = unit.scope.prefix;
     const after = d.work.cursor.after?.name;
     const from = d.range.start === undefined ? after : after === undefined ? d.range.start : compareNames(after, d.range.start) > 0 ? after : d.range.start;
     const end = d.range.end();
     let seen = 0;
     let last: string | undefined;
     let cut: string | undefined;
-    let token: string | undefined;
-    const versions = unit.scope.allVersions;
-    while (!stopped && cut === undefined) {
-      const page = versions
-        ? await d.store.listObjectVersions(unit.namespace, unit.bucket, { prefix, start: from, end, page: token, limit: 1000 })
-        : await d.store.listObjects(unit.namespace, unit.bucket, { prefix, start: token ?? from, end, limit: 1000 });
-      for (const entry of page.items) {
-        const name = typeof entry === "string" ? entry : entry.name;
-        if (seen >= every && name !== last) {
-          cut = name;
-          break;
-        }
-        seen++;
-        last = name;
+    // The same listing the engine makes (the unit's ranges only: what other keys govern is never
+    // paged through), names and versions counted, from the cursor on.
+    for await (const item of listScope(d.store, unit, undefined, { range: { start: from, end: () => end } })) {
+      if (stopped) return;
+      if (seen >= every && item.name !== last) {
+        cut = item.name;
+        break;
       }
-      if (page.next === undefined) break;
-      token = page.next;
+      seen++;
+      last = item.name;
     }
     if (stopped || cut === undefined) return;
     const oldEnd = d.range.end();

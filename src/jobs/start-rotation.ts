@@ -9,7 +9,7 @@ import { zeroCounts, type JobSpec } from "../model/job.js";
 import { statusOf, type JobRecord, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { leaseMs, newOwner } from "./leases.js";
-import { newRecord, runInvocation } from "./run-invocation.js";
+import { newRecord, planNotes, runInvocation } from "./run-invocation.js";
 
 const answer = (jobId: string, status: JobResponse["status"], message: string): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 
@@ -80,7 +80,7 @@ export async function startRotation(
     log.error("no shard of the rotation could be started; the job is recorded and the next sweep resumes it", { jobId: spec.id });
     return answer(spec.id, "incomplete", `job ${spec.id} is recorded but none of its shards could be started (InvokeFunction failed): the next sweep resumes it`);
   }
-  return answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`);
+  return { ...answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`), ...planNotes(spec) };
 }
 
 async function redelivered(r: JobRecord, jobs: JobStore, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {

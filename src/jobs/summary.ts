@@ -1,4 +1,5 @@
 import type { JobRecord } from "./job-record.js";
+import { withStopFailures } from "./unit-stop-record.js";
 import type { JobStore } from "./job-store.js";
 
 export const summaryName = (jobId: string): string => `reports/${jobId}.summary.json`;
@@ -18,7 +19,9 @@ export async function writeSummary(jobs: JobStore, r: JobRecord): Promise<string
     durationSeconds: Number.isFinite(finished - started) ? Math.round((finished - started) / 100) / 10 : undefined,
     invocations: r.invocations,
     shards: r.shards.length,
-    failures: r.failures,
+    failures: withStopFailures(r.spec, r.stoppedUnits, r.failures),
+    ...(r.spec.leftAlone?.length ? { leftAlone: r.spec.leftAlone } : {}),
+    ...(r.spec.skippedBuckets?.length ? { skippedBuckets: r.spec.skippedBuckets } : {}),
     parts: r.reports,
   };
   await jobs.writeText(name, JSON.stringify(body, null, 2));

@@ -13,4 +13,9 @@ export interface FailureRecord extends ObjectRef {
   message: string;
   hint: string;
   opcRequestId?: string;
+  /** A unit that stopped calling: its versions counted failed without a call (contract §11). */
+  notAttempted?: number;
+  /** Report lines and tier-aware hints: the version's tier when not Standard. */
+  storageTier?: string;
+  archivalState?: string;
 }

@@ -13,7 +13,25 @@ export type JobSourceKey = { secretId: string } | { keySha256: string };
 
 export type UnitScope =
   | { kind: "object"; object: string; versionId?: string }
-  | { kind: "prefix"; prefix: string; allVersions: boolean; exclude?: string[] };
+  | {
+      kind: "prefix";
+      prefix: string;
+      allVersions: boolean;
+      /**
+       * The name ranges under the prefix that are this unit's (sorted, disjoint): what other keys
+       * govern is never listed. Absent: the whole prefix.
+       */
+      ranges?: NameRange[];
+      /** Records written before ranges: names under these prefixes belong to an earlier rule. */
+      exclude?: string[];
+    };
+
+/** Why a unit makes no call at all: its failure, known before anything was called (a read-only bucket). */
+export interface BlockedUnit {
+  status: number;
+  code: string;
+  message: string;
+}
 
 /** One scope in one bucket, re-encrypted with one key. */
 export interface Unit {
@@ -23,9 +41,30 @@ export interface Unit {
   key: JobKey;
   /** "bucket": one ReencryptBucket call instead of listing (whole bucket, bucket key only). */
   method?: "bucket";
+  /**
+   * The bucket's own key when the unit was planned (null: Oracle-managed). Set on bulk units: the
+   * engine then checks every listed name against the rules and leaves alone what another key governs.
+   */
+  bucketKey?: string | null;
+  blocked?: BlockedUnit;
 }
 
-export type JobOrigin = "request" | "object-event" | "rotation";
+export type JobOrigin = "request" | "object-event" | "rotation" | "key-change";
+
+/** A scope a bulk job left alone because another key governs it (contract §11). */
+export interface LeftAlone {
+  namespace: string;
+  bucket: string;
+  prefix: string;
+  governedBy: { rule: number; bucketGlob: string; rulePrefix: string; kmsKeyId: string } | { bucketKey: string | null };
+}
+
+/** A bucket a job did not touch at all, and why (a replication destination is read-only). */
+export interface SkippedBucket {
+  namespace: string;
+  bucket: string;
+  reason: "read-only";
+}
 
 /** What a job is: never changes once the job exists. */
 export interface JobSpec {
@@ -34,6 +73,8 @@ export interface JobSpec {
   units: Unit[];
   sourceKey?: JobSourceKey;
   dryRun: boolean;
+  leftAlone?: LeftAlone[];
+  skippedBuckets?: SkippedBucket[];
 }
 
 export interface Position {
@@ -46,16 +87,46 @@ export interface RedoEntry extends Position {
   unit: number;
 }
 
+/** The run of identical non-retryable failures a unit's last calls ended with. */
+export interface UnitStreak {
+  unit: number;
+  status: number;
+  code: string;
+  n: number;
+}
+
+/** A unit that stopped calling after REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES identical failures. */
+export interface UnitStop {
+  unit: number;
+  status: number;
+  code: string;
+  message: string;
+  /** How many identical failures stopped it. */
+  n: number;
+}
+
+/** A unit whose listing failed transiently (network, 429, 5xx) after its retries: tried again on resume, within a bound. */
+export interface ListingFailure {
+  unit: number;
+  attempts: number;
+  /** Epoch ms of the first failed attempt. */
+  since: number;
+}
+
 /**
  * Where a shard stopped: everything up to `after` in unit `unit` (and every unit before it) was
  * started; of those, only `redo` may not have happened. `workRequestId` is the ReencryptBucket
- * work request of a bucket-method unit, polled until it ends.
+ * work request of a bucket-method unit, polled until it ends. Streaks and stops carry the
+ * fail-fast state of its units across invocations.
  */
 export interface Cursor {
   unit: number;
   after?: Position;
   redo: RedoEntry[];
   workRequestId?: string;
+  streaks?: UnitStreak[];
+  stopped?: UnitStop[];
+  listingFailure?: ListingFailure;
 }
 
 /** Names from `start` (inclusive) to `end` (exclusive), as ListObjects' start and end. */

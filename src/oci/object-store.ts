@@ -21,12 +21,40 @@ export interface BucketInfo {
   objectEventsEnabled: boolean;
   /** Object Storage's approximate object count, when asked for. */
   approximateCount?: number | undefined;
+  /** The destination of a replication policy: changed only by replication, never re-encrypted. */
+  isReadOnly: boolean;
+  /** The source of a replication policy. */
+  replicationEnabled: boolean;
+  /** SSE-KMS Bucket Key: intermediate bucket keys wrapped by the Vault key (new objects only). */
+  isBucketKeyEnabled: boolean;
+  /** Standard or Archive; undefined when the service did not say. */
+  storageTier: string | undefined;
 }
 
-export interface ObjectVersionEntry {
+/** Where an object version's data lives; undefined fields: the service did not say (Standard). */
+export interface TierInfo {
+  /** Standard, InfrequentAccess, Archive. */
+  storageTier?: string | undefined;
+  /** Archive tier only: Archived, Restoring, Restored. */
+  archivalState?: string | undefined;
+}
+
+export interface ObjectEntry extends TierInfo {
+  name: string;
+}
+
+export interface ObjectVersionEntry extends TierInfo {
   name: string;
   versionId: string;
   isDeleteMarker: boolean;
+}
+
+/** A bucket's retention rule, as a hint names it. */
+export interface RetentionRuleInfo {
+  displayName: string;
+  /** undefined: indefinite. */
+  duration: { amount: number; unit: string } | undefined;
+  locked: boolean;
 }
 
 export interface Page<T> {
@@ -52,12 +80,12 @@ export interface ObjectStore {
   getNamespace(): Promise<string>;
   getBucket(namespace: string, bucket: string, o?: { approximateCount?: boolean }): Promise<BucketInfo>;
   listBuckets(namespace: string, compartmentId: string, page?: string): Promise<Page<string>>;
-  /** Latest versions' names, in name order, from `start` (inclusive) to `end` (exclusive). */
+  /** Latest versions (name and tier), in name order, from `start` (inclusive) to `end` (exclusive). */
   listObjects(
     namespace: string,
     bucket: string,
     o: { prefix: string; start?: string | undefined; end?: string | undefined; limit?: number },
-  ): Promise<Page<string>>;
+  ): Promise<Page<ObjectEntry>>;
   /** Every version, in name order then newest first; `start`/`end` are names, `page` a token. */
   listObjectVersions(
     namespace: string,
@@ -65,6 +93,7 @@ export interface ObjectStore {
     o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number },
   ): Promise<Page<ObjectVersionEntry>>;
   reencryptObject(r: { namespace: string; bucket: string; object: string; versionId?: string | undefined; details: ReencryptDetails }): Promise<{ opcRequestId: string | undefined }>;
+  listRetentionRules(namespace: string, bucket: string): Promise<RetentionRuleInfo[]>;
   /** Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous). */
   reencryptBucket(namespace: string, bucket: string): Promise<{ workRequestId: string }>;
   getWorkRequest(workRequestId: string): Promise<WorkRequestInfo>;

@@ -1,6 +1,20 @@
-import type { BucketInfo, ObjectStore, ObjectVersionEntry, Page, ReencryptDetails, StoredObject, WorkRequestInfo } from "../../src/oci/object-store.js";
+import type { BucketInfo, ObjectStore, ObjectVersionEntry, Page, ReencryptDetails, RetentionRuleInfo, StoredObject, WorkRequestInfo } from "../../src/oci/object-store.js";
 import { compareNames } from "../../src/oci/name-order.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
+
+/** What getBucket answers unless a test replaces it. */
+export const MEMORY_BUCKET: BucketInfo = {
+  namespace: "ns",
+  name: "b",
+  compartmentId: "c",
+  kmsKeyId: undefined,
+  versioning: "Enabled",
+  objectEventsEnabled: false,
+  isReadOnly: false,
+  replicationEnabled: false,
+  isBucketKeyEnabled: false,
+  storageTier: "Standard",
+};
 
 /** An in-memory ObjectStore port for engine unit tests (the SDK itself is exercised against the emulator). */
 export class MemoryStore implements ObjectStore {
@@ -21,7 +35,7 @@ export class MemoryStore implements ObjectStore {
     return "ns";
   }
   async getBucket(namespace: string, bucket: string): Promise<BucketInfo> {
-    return { namespace, name: bucket, compartmentId: "c", kmsKeyId: undefined, versioning: "Enabled", objectEventsEnabled: false };
+    return { ...MEMORY_BUCKET, namespace, name: bucket };
   }
   async listBuckets(): Promise<Page<string>> {
     return { items: [], next: undefined };
@@ -33,7 +47,7 @@ export class MemoryStore implements ObjectStore {
     this.listCalls++;
     const names = [...new Set(this.versions.filter((v) => !v.isDeleteMarker).map((v) => v.name))].filter((n) => this.inRange(n, o));
     const limit = o.limit ?? 1000;
-    return { items: names.slice(0, limit), next: names[limit] };
+    return { items: names.slice(0, limit).map((name) => ({ name })), next: names[limit] };
   }
   async listObjectVersions(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number }) {
     this.listCalls++;
@@ -48,6 +62,10 @@ export class MemoryStore implements ObjectStore {
     if (f) throw new OciCallError({ ...f, message: "injected", opcRequestId: "opc-1" }, "ReencryptObject");
     this.calls.push({ object: r.object, versionId: r.versionId, details: r.details });
     return { opcRequestId: "opc" };
+  }
+  retentionRules: RetentionRuleInfo[] = [];
+  async listRetentionRules(): Promise<RetentionRuleInfo[]> {
+    return this.retentionRules;
   }
   async reencryptBucket(_ns: string, bucket: string) {
     const id = `wr-${bucket}-${this.workRequests.size}`;

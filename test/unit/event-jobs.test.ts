@@ -5,7 +5,7 @@ import { jobFromKeyRotation, rotationTarget } from "../../src/jobs/from-key-rota
 import { jobFromObjectEvent } from "../../src/jobs/from-object-event.js";
 import { createLogger } from "../../src/log.js";
 import type { KeyInfo, KeyManagement } from "../../src/oci/key-management.js";
-import { MemoryStore } from "../helpers/memory-store.js";
+import { MEMORY_BUCKET, MemoryStore } from "../helpers/memory-store.js";
 
 const K = "ocid1.key.oc1.iad.kkkk";
 const K2 = "ocid1.key.oc1.iad.other";
@@ -61,7 +61,7 @@ describe("rotation jobs", () => {
   const store = new MemoryStore();
   const kmsOf: Record<string, string | undefined> = { a: K, b: K2, c: undefined, d: undefined, state: K };
   store.listBuckets = async () => ({ items: Object.keys(kmsOf), next: undefined });
-  store.getBucket = async (ns, name) => ({ namespace: ns, name, compartmentId: "c", kmsKeyId: kmsOf[name], versioning: "Enabled", objectEventsEnabled: true });
+  store.getBucket = async (ns, name) => ({ ...MEMORY_BUCKET, namespace: ns, name, kmsKeyId: kmsOf[name], objectEventsEnabled: true });
   const ctx = (rules: unknown[], k?: Partial<KeyInfo>, extra: Record<string, string> = {}) => ({
     config: loadConfig({ REENCRYPT_RULES: JSON.stringify(rules), REENCRYPT_STATE_BUCKET: "state", ...extra }),
     store,
@@ -83,10 +83,16 @@ describe("rotation jobs", () => {
     ]));
     expect("spec" in d).toBe(true);
     if (!("spec" in d)) return;
-    expect(d.spec.units.map((u) => [u.bucket, u.scope, u.key])).toEqual([
-      ["a", { kind: "prefix", prefix: "", allVersions: true }, { type: "bucket" }],
-      ["c", { kind: "prefix", prefix: "x/", allVersions: true, exclude: ["x/secret/"] }, { type: "kms", kmsKeyId: K }],
-      ["d", { kind: "prefix", prefix: "", allVersions: true }, { type: "kms", kmsKeyId: K }],
+    // One unit per bucket, listing only the ranges the key governs: bucket c's x/ minus the
+    // earlier rule's x/secret/ (K2), every other name of c is the bucket's (Oracle-managed).
+    expect(d.spec.units.map((u) => [u.bucket, u.scope, u.key, u.bucketKey])).toEqual([
+      ["a", { kind: "prefix", prefix: "", allVersions: true }, { type: "bucket" }, K],
+      ["c", { kind: "prefix", prefix: "", allVersions: true, ranges: [{ start: "x/", end: "x/secret/" }, { start: "x/secret0", end: "x0" }] }, { type: "kms", kmsKeyId: K }, null],
+      ["d", { kind: "prefix", prefix: "", allVersions: true }, { type: "kms", kmsKeyId: K }, null],
+    ]);
+    expect(d.spec.leftAlone).toEqual([
+      { namespace: "ns", bucket: "c", prefix: "x/secret/", governedBy: { rule: 0, bucketGlob: "c", rulePrefix: "x/secret/", kmsKeyId: K2 } },
+      { namespace: "ns", bucket: "c", prefix: "", governedBy: { bucketKey: null } },
     ]);
   });
 
