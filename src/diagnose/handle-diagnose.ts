@@ -8,6 +8,7 @@ import { Checklist, type DiagnoseReport } from "./checklist.js";
 import { checkBasics } from "./check-basics.js";
 import { checkObjectEventBuckets } from "./check-buckets.js";
 import { checkEventRules } from "./check-event-rules.js";
+import { checkKeyScopes } from "./check-key-scopes.js";
 import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
@@ -30,6 +31,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const { keys, located } = await locateKeys(rt, budget, dl, compartments, list);
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);
+  await checkKeyScopes(ctx);
 
   log.info("diagnose", { problems: list.problems.length, warnings: list.warnings.length, unconfirmed: list.unconfirmed.length, rules: rules.length, buckets: buckets.length });
   return {

@@ -50,6 +50,8 @@ export interface RunShardDeps {
   /** REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES (0: never stop). */
   stopAfterIdentical?: number | undefined;
   listingGiveUp?: { attempts: number; afterMs: number } | undefined;
+  /** A unit stopped calling: other shards of it should hear soon (a checkpoint now). */
+  onUnitStop?: ((unit: number) => void) | undefined;
 }
 
 /** What a checkpoint records: consistent at the instant it is taken. */
@@ -151,6 +153,7 @@ export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): 
     if (abandoned) return;
     outcomes.failed(ref, f, outcomes.hintContext(tier, rules), tried);
     if (tried && !spec.dryRun && stops.observe(u, f)) {
+      deps.onUnitStop?.(u);
       deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: spec.id, bucket: unit.bucket, status: f.status, code: f.code });
     }
   };

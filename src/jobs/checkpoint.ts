@@ -32,6 +32,8 @@ export interface CheckpointDeps {
 export interface Checkpointer {
   /** Stops the timer and waits for a write in progress. */
   stop(): Promise<void>;
+  /** Checkpoints now (or right after the write in progress): news other shards must hear before the next interval. */
+  soon(): void;
   /** How many of this invocation's failures are in the record already. */
   mergedFailures(): number;
   /** How many not-attempted versions of each stopped unit this invocation added to the record already. */
@@ -129,8 +131,13 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     stopped = true;
   };
 
-  const timer = setInterval(() => {
-    if (stopped || writing) return;
+  let again = false;
+  const checkpoint = (): void => {
+    if (stopped) return;
+    if (writing) {
+      again = true;
+      return;
+    }
     writing = tick()
       .catch((error: unknown) => {
         // A checkpoint that fails is retried at the next interval; the lease has 3 intervals.
@@ -138,7 +145,14 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       })
       .finally(() => {
         writing = undefined;
+        if (again) {
+          again = false;
+          checkpoint();
+        }
       });
+  };
+  const timer = setInterval(() => {
+    if (!writing) checkpoint();
   }, d.intervalMs);
   timer.unref();
 
@@ -148,6 +162,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       clearInterval(timer);
       await writing;
     },
+    soon: checkpoint,
     mergedFailures: () => merged,
     mergedStops: () => stopsMerged,
     recordExists: () => exists,

@@ -166,6 +166,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     audience: "function",
     governs: governsFor(config.rules),
     stopAfterIdentical: config.stopAfterIdenticalFailures,
+    onUnitStop: () => checkpoints?.soon(),
   });
   // Units other shards (or earlier runs) stopped: this run does not call in them either.
   for (const stop of stopsToAdopt(durable?.claimed?.record.stoppedUnits, work, new Set(work.cursor.stopped?.map((s) => s.unit) ?? []))) engine.adoptStop(stop);

@@ -13,6 +13,7 @@ import { cpuPerVersionAB } from "./bench/cpu-ab.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
+import { precedenceRows } from "./bench/precedence-rows.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
     await killToRunning({ log }),
     ...(await shardScaling({ versionsPerBucket: 2_000, log })),
     ...(values.million === true ? [await millionVersions({ log })] : []),
+    // Contract §11: a bucket 90 % of which other keys govern (--quick: 20,000 versions).
+    ...(await precedenceRows({ versions: values.quick === true ? 20_000 : 100_000, ruledShare: 0.9, rounds: Math.min(rounds, 3), log })),
   ];
 
   const loaderFirst = cold.loaderFirst ?? cold.productFirst;

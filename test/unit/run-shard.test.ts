@@ -265,3 +265,128 @@ describe("runShard", () => {
     for (const [, v] of store.objects) expect(v.body.length).toBeLessThanOrEqual(4096);
   });
 });
+
+describe("runShard: scopes that stop failing fast (contract §11)", () => {
+  it("stops calling in a unit after N identical non-retryable failures, counts the rest failed without a call, and lets other units go on", async () => {
+    const store = new MemoryStore([...names(50).map((n) => `bad/${n}`), ...names(10).map((n) => `good/${n}`)]);
+    const bad = new Set(names(50).map((n) => `bad/${n}`));
+    const orig = store.reencryptObject.bind(store);
+    let badCalls = 0;
+    store.reencryptObject = async (r) => {
+      if (bad.has(r.object)) {
+        badCalls++;
+        throw new OciCallError({ status: 403, code: "NotAuthorizedOrNotFound", message: "no", opcRequestId: undefined }, "ReencryptObject");
+      }
+      return orig(r);
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "bad/", allVersions: false }), unit({ kind: "prefix", prefix: "good/", allVersions: false })]);
+    const run = await runShard(s, wholeJob(s), deps(store, { stopAfterIdentical: 5, concurrency: 2 }));
+    expect(badCalls).toBeLessThanOrEqual(5 + 2);
+    expect(run.counts).toEqual({ matched: 60, reencrypted: 10, failed: 50, skipped: 0 });
+    expect(run.stops).toHaveLength(1);
+    expect(run.stops[0]).toMatchObject({ unit: 0, status: 403, code: "NotAuthorizedOrNotFound", n: 5, notAttempted: 50 - badCalls });
+    expect(run.stops[0]?.hint).toMatch(/last 5 calls .* stopped calling/);
+    expect(store.calls.filter((c) => c.object.startsWith("good/"))).toHaveLength(10);
+  });
+
+  it("a success ends a streak, a transient failure neither ends nor extends it; 0 never stops", async () => {
+    const store = new MemoryStore(names(20));
+    let i = 0;
+    store.reencryptObject = async () => {
+      i++;
+      // 403, 403, 503, 403, ok, 403, 403, 403, ...: the streak restarts after the success.
+      const pattern = i === 3 ? 503 : i === 5 ? 200 : 403;
+      if (pattern === 200) return { opcRequestId: "x" };
+      throw new OciCallError({ status: pattern, code: pattern === 503 ? "ServiceUnavailable" : "Forbidden", message: "", opcRequestId: undefined }, "ReencryptObject");
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const run = await runShard(s, wholeJob(s), deps(store, { stopAfterIdentical: 4, concurrency: 1 }));
+    // Stopped at the 9th call; the 11 versions listed after it, and the 503 kept for a second chance, are not attempted.
+    expect(run.stops[0]).toMatchObject({ n: 4, notAttempted: 20 - 9 + 1 });
+    expect(i).toBe(9);
+    const never = await runShard(s, wholeJob(s), deps(new MemoryStore(names(20)), { stopAfterIdentical: 0 }));
+    expect(never.stops).toEqual([]);
+  });
+
+  it("carries streaks and stops in the cursor, so a resumed run goes on counting and stays stopped", async () => {
+    const store = new MemoryStore(names(30));
+    store.reencryptObject = async () => {
+      throw new OciCallError({ status: 404, code: "BucketNotFound", message: "gone", opcRequestId: undefined }, "ReencryptObject");
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const first = await runShard(s, wholeJob(s), deps(store, { stopAfterIdentical: 3, concurrency: 1, stopAt: 0 }));
+    const work: ShardWork = { ...wholeJob(s), cursor: { unit: 0, redo: [], streaks: [{ unit: 0, status: 404, code: "BucketNotFound", n: 2 }] } };
+    expect(first.stopped).toBe("deadline");
+    const resumed = await runShard(s, work, deps(store, { stopAfterIdentical: 3, concurrency: 1 }));
+    expect(resumed.stops[0]).toMatchObject({ n: 3, notAttempted: 29 });
+    const stopped: ShardWork = { ...wholeJob(s), cursor: { unit: 0, redo: [], stopped: [{ unit: 0, status: 404, code: "BucketNotFound", message: "gone", n: 3 }] } };
+    let calls = 0;
+    store.reencryptObject = async () => {
+      calls++;
+      return { opcRequestId: "x" };
+    };
+    const again = await runShard(s, stopped, deps(store, { stopAfterIdentical: 3 }));
+    expect(calls).toBe(0);
+    expect(again.counts).toMatchObject({ failed: 30, reencrypted: 0 });
+  });
+});
+
+describe("runShard: listings that fail transiently stay resumable", () => {
+  it("leaves the unit in the cursor instead of closing it, and fails it once both bounds are passed", async () => {
+    const store = new MemoryStore(names(5));
+    store.listObjects = async () => {
+      throw new OciCallError({ status: 503, code: "ServiceUnavailable", message: "down", opcRequestId: undefined }, "ListObjects");
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    let t = 1_000_000;
+    const now = () => t;
+    const first = await runShard(s, wholeJob(s), deps(store, { now, listingGiveUp: { attempts: 2, afterMs: 60_000 } }));
+    expect(first.stopped).toBe("listing");
+    expect(first.counts.failed).toBe(0);
+    expect(first.cursor).toMatchObject({ unit: 0, listingFailure: { unit: 0, attempts: 1, since: 1_000_000 } });
+    t += 120_000;
+    const second = await runShard(s, { ...wholeJob(s), cursor: first.cursor as ShardWork["cursor"] }, deps(store, { now, listingGiveUp: { attempts: 2, afterMs: 60_000 } }));
+    expect(second.stopped).toBe("done");
+    expect(second.counts.failed).toBe(1);
+    expect(second.failures[0]?.message).toMatch(/kept failing for 2 min over 2 attempts/);
+  });
+
+  it("fails the unit at once on a permanent answer (404 BucketNotFound)", async () => {
+    const store = new MemoryStore(names(5));
+    store.listObjects = async () => {
+      throw new OciCallError({ status: 404, code: "BucketNotFound", message: "no bucket", opcRequestId: undefined }, "ListObjects");
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(run.stopped).toBe("done");
+    expect(run.failures[0]).toMatchObject({ code: "BucketNotFound", hint: expect.stringMatching(/bucket does not exist/) });
+  });
+});
+
+describe("runShard: what a unit's key governs", () => {
+  it("lists only the unit's ranges, and leaves alone (skipped) what the rules now give another key", async () => {
+    const store = new MemoryStore(["a/1", "a/2", "pii/1", "pii/2", "z/1"]);
+    const starts: (string | undefined)[] = [];
+    const orig = store.listObjects.bind(store);
+    store.listObjects = async (ns, b, o) => {
+      starts.push(`${o.start ?? ""}..${o.end ?? ""}`);
+      return orig(ns, b, o);
+    };
+    const u: Unit = { ...unit({ kind: "prefix", prefix: "", allVersions: false, ranges: [{ end: "pii/" }, { start: "pii0" }] }), bucketKey: null };
+    const s = spec([u]);
+    const run = await runShard(s, wholeJob(s), deps(store, { governs: (_u, name) => name !== "z/1" }));
+    expect(starts).toEqual(["..pii/", "pii0.."]);
+    expect(store.calls.map((c) => c.object).sort()).toEqual(["a/1", "a/2"]);
+    expect(run.counts).toEqual({ matched: 2, reencrypted: 2, failed: 0, skipped: 1 });
+  });
+
+  it("fails a blocked unit (a read-only bucket) without calling anything", async () => {
+    const store = new MemoryStore(names(3));
+    const s = spec([{ ...unit({ kind: "prefix", prefix: "", allVersions: true }), blocked: { status: 409, code: "BucketReadOnly", message: "replica" } }]);
+    const run = await runShard(s, wholeJob(s), deps(store));
+    expect(store.listCalls).toBe(0);
+    expect(store.calls).toEqual([]);
+    expect(run.counts).toEqual({ matched: 0, reencrypted: 0, failed: 1, skipped: 0 });
+    expect(run.failures[0]).toMatchObject({ code: "BucketReadOnly", hint: expect.stringMatching(/Re-encrypt the source bucket/) });
+  });
+});
