@@ -31,19 +31,19 @@ export class KeyLifecycle {
   }
 
   disable(key: Key): Key {
-    this.require(key, ["ENABLED"], "disabled");
+    this.require(key, ["ENABLED"], "be disabled");
     this.transition(key, "DISABLING", "DISABLED");
     return key;
   }
 
   enable(key: Key): Key {
-    this.require(key, ["DISABLED"], "enabled");
+    this.require(key, ["DISABLED"], "be enabled");
     this.transition(key, "ENABLING", "ENABLED");
     return key;
   }
 
   scheduleDeletion(key: Key, timeOfDeletion: Date): Key {
-    this.require(key, ["ENABLED", "DISABLED"], "scheduled for deletion");
+    this.require(key, ["ENABLED", "DISABLED"], "be scheduled for deletion");
     this.stateBeforeDeletion.set(key.id, key.lifecycleState);
     key.timeOfDeletion = timeOfDeletion.toISOString();
     this.transition(key, "SCHEDULING_DELETION", "PENDING_DELETION");
@@ -69,7 +69,7 @@ export class KeyLifecycle {
     if (version.id === key.currentKeyVersion) {
       throw refuse(CURRENT_KEY_VERSION, `Key version ${version.id} is the current version of key ${key.id} and cannot be scheduled for deletion`);
     }
-    this.requireVersion(version, "ENABLED", "scheduled for deletion");
+    this.requireVersion(version, "ENABLED", "be scheduled for deletion");
     version.timeOfDeletion = timeOfDeletion.toISOString();
     this.transition<KeyVersionState>(version, "SCHEDULING_DELETION", "PENDING_DELETION");
     this.armDeletion(version.id, timeOfDeletion, () => {
@@ -97,13 +97,13 @@ export class KeyLifecycle {
 
   private require(key: Key, allowed: readonly KeyState[], action: string): void {
     if (!allowed.includes(key.lifecycleState)) {
-      throw refuse(KEY_INCORRECT_STATE, `Key ${key.id} is ${key.lifecycleState} and cannot be ${action}`);
+      throw refuse(KEY_INCORRECT_STATE, `Key ${key.id} is ${key.lifecycleState} and cannot ${action}`);
     }
   }
 
   private requireVersion(version: KeyVersion, allowed: KeyVersionState, action: string): void {
     if (version.lifecycleState !== allowed) {
-      throw refuse(KEY_INCORRECT_STATE, `Key version ${version.id} is ${version.lifecycleState} and cannot be ${action}`);
+      throw refuse(KEY_INCORRECT_STATE, `Key version ${version.id} is ${version.lifecycleState} and cannot ${action}`);
     }
   }
 
