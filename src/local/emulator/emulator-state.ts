@@ -1,33 +1,27 @@
 import { createHash } from "node:crypto";
 import { invalidParameter, notFound } from "./api-error.js";
 import { compareNames } from "./compare-names.js";
-import { FunctionInvokers } from "./function-invokers.js";
 import type {
-  Application,
+  ArchivalState,
   Bucket,
-  FunctionRecord,
-  Key,
-  KeyState,
-  KeyVersion,
+  BucketStorageTier,
   ObjectVersion,
   ObjectVersionView,
-  Rule,
-  RuleAction,
-  Secret,
-  Vault,
+  RetentionRule,
+  StorageTier,
   Versioning,
   Wrapping,
 } from "./model.js";
-import { randomAlnum, randomEtag, randomOcid, randomVersionId } from "./random-ids.js";
+import { randomEtag, randomOcid, randomVersionId } from "./random-ids.js";
+import { Replication } from "./replication.js";
+import { RetentionRules, type RetentionRuleInput } from "./retention-rules.js";
+import { ServicesState } from "./services-state.js";
 import { sseCKeyProblem, sseCKeySha256 } from "./sse-c.js";
+import { archivalStateOf, Tiers } from "./storage-tiers.js";
 import { WorkRequests, type OtherKeyPolicy } from "./work-requests.js";
 
-export interface EmulatorStateOptions {
-  /** Base URL of the emulator's server; vault and function endpoints are built from it. */
-  baseUrl: string;
-  namespace?: string | undefined;
-  tenancyId?: string | undefined;
-}
+export type { EmulatorStateOptions } from "./vault-state.js";
+export type { RuleActionInput, RuleInput } from "./services-state.js";
 
 export interface PutObjectOptions {
   content?: string | Buffer | undefined;
@@ -38,22 +32,21 @@ export interface PutObjectOptions {
   /** Wrap with this (possibly old) version of the key rather than its current one: for stale-object fixtures. */
   keyVersionId?: string | undefined;
   contentType?: string | undefined;
+  /** Default Standard; always Archive in an Archive bucket. */
+  storageTier?: StorageTier | undefined;
+  /** Archive tier only (default Archived): see `setArchivalState`. */
+  archivalState?: ArchivalState | undefined;
 }
 
-export interface RuleActionInput {
-  actionType: "FAAS";
-  functionId: string;
-  isEnabled: boolean;
-  description?: string | undefined;
-}
-
-export interface RuleInput {
-  compartmentId: string;
-  displayName: string;
-  isEnabled: boolean;
-  condition: string;
-  actions: RuleActionInput[];
-  description?: string | undefined;
+/** The fields of a version that `writeVersion` does not make up itself. */
+export interface VersionFields {
+  content: Buffer;
+  contentType: string;
+  wrapping: Wrapping;
+  storageTier: StorageTier;
+  /** Replicas keep the source's. */
+  etag?: string | undefined;
+  md5?: string | undefined;
 }
 
 const now = (): string => new Date().toISOString();
@@ -76,149 +69,23 @@ export function wrappingLabel(w: Wrapping): string {
  * versions and exactly how each one's data key is wrapped, secrets, functions and event rules.
  * Tests and the demo arrange a world through these methods and assert on it afterwards.
  */
-export class EmulatorState {
-  readonly namespace: string;
-  readonly tenancyId: string;
-  readonly baseUrl: string;
-  /** Used wherever a compartment is optional. */
-  readonly defaultCompartmentId: string;
-
-  readonly vaults = new Map<string, Vault>();
-  readonly keys = new Map<string, Key>();
+export class EmulatorState extends ServicesState {
   /** By bucket name: one namespace per emulator. */
   readonly buckets = new Map<string, Bucket>();
-  readonly secrets = new Map<string, Secret>();
-  readonly applications = new Map<string, Application>();
-  readonly functionRecords = new Map<string, FunctionRecord>();
-  readonly rules = new Map<string, Rule>();
-  /** Where function invocations are delivered. */
-  readonly functions = new FunctionInvokers();
   /** ReencryptBucket work requests (`workRequests.records`, `await workRequests.idle()`). */
   readonly workRequests: WorkRequests = new WorkRequests(this);
+  /** Retention rules per bucket (`list(bucket)`, `activeFor(bucket, version)`). */
+  readonly retentionRules = new RetentionRules();
+  /** Archive restores (`setRestoreDelay(ms)`). */
+  readonly tiers = new Tiers();
+  /** Replication policies (`stats`, `pairs()`); set them with `setReplication`. */
+  readonly replication: Replication = new Replication(this);
 
   // bucket → object name → versions, newest first
   private readonly objects = new Map<string, Map<string, ObjectVersion[]>>();
   // Sorted names per bucket, rebuilt lazily: listing a large bucket page by page must not sort each time.
   private readonly sortedNameCache = new Map<string, string[]>();
   private seq = 0;
-
-  constructor(options: EmulatorStateOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.namespace = options.namespace ?? "testns";
-    this.tenancyId = options.tenancyId ?? randomOcid("tenancy");
-    this.defaultCompartmentId = randomOcid("compartment");
-  }
-
-  // ---- Vault / KMS ----
-
-  createVault(o: { compartmentId?: string | undefined; displayName?: string | undefined }): Vault {
-    const id = randomOcid("vault");
-    const shortId = randomAlnum(12);
-    const vault: Vault = {
-      id,
-      compartmentId: o.compartmentId ?? this.defaultCompartmentId,
-      displayName: o.displayName ?? `vault-${shortId.slice(0, 6)}`,
-      shortId,
-      managementEndpoint: `${this.baseUrl}/kms/${shortId}-management`,
-      cryptoEndpoint: `${this.baseUrl}/kms/${shortId}-crypto`,
-      lifecycleState: "ACTIVE",
-      vaultType: "DEFAULT",
-      wrappingkeyId: randomOcid("key"),
-      timeCreated: now(),
-    };
-    this.vaults.set(id, vault);
-    return vault;
-  }
-
-  /** The vault whose management endpoint path segment is `segment` (`<shortId>-management`). */
-  vaultByManagementSegment(segment: string): Vault | undefined {
-    for (const v of this.vaults.values()) if (`${v.shortId}-management` === segment) return v;
-    return undefined;
-  }
-
-  createKey(o: {
-    vaultId: string;
-    compartmentId?: string | undefined;
-    displayName?: string | undefined;
-    lifecycleState?: KeyState | undefined;
-    isAutoRotationEnabled?: boolean | undefined;
-  }): Key {
-    const vault = this.vaults.get(o.vaultId);
-    if (!vault) throw new Error(`createKey: unknown vault ${o.vaultId}`);
-    const id = randomOcid("key");
-    const compartmentId = o.compartmentId ?? vault.compartmentId;
-    const first = this.newKeyVersion(id, vault.id, compartmentId, false);
-    const key: Key = {
-      id,
-      vaultId: vault.id,
-      compartmentId,
-      displayName: o.displayName ?? `key-${id.slice(-6)}`,
-      lifecycleState: o.lifecycleState ?? "ENABLED",
-      currentKeyVersion: first.id,
-      versions: [first],
-      isAutoRotationEnabled: o.isAutoRotationEnabled ?? false,
-      timeCreated: first.timeCreated,
-    };
-    this.keys.set(id, key);
-    return key;
-  }
-
-  private newKeyVersion(keyId: string, vaultId: string, compartmentId: string, isAutoRotated: boolean): KeyVersion {
-    return {
-      id: randomOcid("keyversion"),
-      keyId,
-      vaultId,
-      compartmentId,
-      lifecycleState: "ENABLED",
-      origin: "INTERNAL",
-      isAutoRotated,
-      timeCreated: now(),
-    };
-  }
-
-  key(keyId: string): Key | undefined {
-    return this.keys.get(keyId);
-  }
-
-  private requireKey(keyId: string): Key {
-    const key = this.keys.get(keyId);
-    if (!key) throw new Error(`unknown key ${keyId}`);
-    return key;
-  }
-
-  /**
-   * A new key version that becomes current (CreateKeyVersion, or an auto rotation). With `fail`,
-   * records a failed auto rotation instead and returns the unchanged current version.
-   */
-  rotateKey(keyId: string, opts: { autoRotation?: boolean | undefined; fail?: boolean | undefined } = {}): KeyVersion {
-    const key = this.requireKey(keyId);
-    const at = now();
-    if (opts.fail) {
-      key.autoKeyRotationDetails = {
-        ...key.autoKeyRotationDetails,
-        timeOfLastRotation: at,
-        lastRotationStatus: "FAILED",
-        lastRotationMessage: "Automatic key rotation failed (emulated)",
-      };
-      return key.versions[key.versions.length - 1] as KeyVersion;
-    }
-    const version = this.newKeyVersion(key.id, key.vaultId, key.compartmentId, opts.autoRotation ?? false);
-    key.versions.push(version);
-    key.currentKeyVersion = version.id;
-    if (opts.autoRotation) {
-      key.autoKeyRotationDetails = {
-        ...key.autoKeyRotationDetails,
-        timeOfLastRotation: at,
-        lastRotationStatus: "SUCCESS",
-        lastRotationMessage: "Automatic key rotation succeeded (emulated)",
-      };
-    }
-    return version;
-  }
-
-  setKeyState(keyId: string, state: KeyState): void {
-    this.requireKey(keyId).lifecycleState = state;
-  }
 
   // ---- Buckets and objects ----
 
@@ -228,6 +95,8 @@ export class EmulatorState {
     kmsKeyId?: string | undefined;
     versioning?: Versioning | undefined;
     objectEventsEnabled?: boolean | undefined;
+    storageTier?: BucketStorageTier | undefined;
+    isBucketKeyEnabled?: boolean | undefined;
   }): Bucket {
     if (this.buckets.has(o.name)) throw new Error(`createBucket: bucket ${o.name} already exists`);
     if (o.kmsKeyId !== undefined && !this.keys.has(o.kmsKeyId)) throw new Error(`createBucket: unknown key ${o.kmsKeyId}`);
@@ -239,6 +108,10 @@ export class EmulatorState {
       ...(o.kmsKeyId !== undefined ? { kmsKeyId: o.kmsKeyId } : {}),
       versioning: o.versioning ?? "Disabled",
       objectEventsEnabled: o.objectEventsEnabled ?? false,
+      storageTier: o.storageTier ?? "Standard",
+      isBucketKeyEnabled: o.isBucketKeyEnabled ?? false,
+      replicationEnabled: false,
+      isReadOnly: false,
       etag: randomEtag(),
       createdBy: randomOcid("user"),
       timeCreated: now(),
@@ -248,21 +121,57 @@ export class EmulatorState {
     return bucket;
   }
 
-  /** Change a bucket as UpdateBucket would; `kmsKeyId: null` removes the bucket's key. */
+  /**
+   * Change a bucket as UpdateBucket would, without its checks; `kmsKeyId: null` or `""` removes the
+   * bucket's key (back to Oracle-managed). Versions already written keep their wrapping.
+   */
   updateBucket(
     name: string,
-    patch: { kmsKeyId?: string | null; versioning?: Versioning; objectEventsEnabled?: boolean },
+    patch: {
+      kmsKeyId?: string | null | undefined;
+      versioning?: Versioning | undefined;
+      objectEventsEnabled?: boolean | undefined;
+      isBucketKeyEnabled?: boolean | undefined;
+      compartmentId?: string | undefined;
+    },
   ): Bucket {
     const bucket = this.requireBucket(name);
-    if (patch.kmsKeyId === null) delete bucket.kmsKeyId;
+    if (patch.kmsKeyId === null || patch.kmsKeyId === "") delete bucket.kmsKeyId;
     else if (patch.kmsKeyId !== undefined) {
       if (!this.keys.has(patch.kmsKeyId)) throw new Error(`updateBucket: unknown key ${patch.kmsKeyId}`);
       bucket.kmsKeyId = patch.kmsKeyId;
     }
     if (patch.versioning !== undefined) bucket.versioning = patch.versioning;
     if (patch.objectEventsEnabled !== undefined) bucket.objectEventsEnabled = patch.objectEventsEnabled;
+    if (patch.isBucketKeyEnabled !== undefined) bucket.isBucketKeyEnabled = patch.isBucketKeyEnabled;
+    if (patch.compartmentId !== undefined) bucket.compartmentId = patch.compartmentId;
     bucket.etag = randomEtag();
     return bucket;
+  }
+
+  /**
+   * Makes `destination` the replication destination of `source` (read-only; every later write
+   * into the source is copied into it). `copyExisting` also copies the source's current objects.
+   */
+  setReplication(source: string, destination: string, o: { copyExisting?: boolean | undefined } = {}): void {
+    this.replication.link(source, destination, o);
+  }
+
+  /** Removes `source`'s replication policy; its destination is writable again. */
+  removeReplication(source: string): void {
+    this.replication.unlink(source);
+  }
+
+  /** Adds a retention rule to a bucket (`validate: false` skips OCI's checks, e.g. for a rule already locked). */
+  createRetentionRule(bucketName: string, input: RetentionRuleInput = {}, o: { validate?: boolean } = {}): RetentionRule {
+    this.requireBucket(bucketName);
+    return this.retentionRules.create(bucketName, input, o);
+  }
+
+  /** The retention rule that protects a version now (the newest version without `versionId`), if any. */
+  activeRetentionRule(bucketName: string, name: string, versionId?: string): RetentionRule | undefined {
+    const v = this.findVersion(bucketName, name, versionId);
+    return v && !v.isDeleteMarker ? this.retentionRules.activeFor(bucketName, v) : undefined;
   }
 
   bucket(name: string): Bucket | undefined {
@@ -306,23 +215,26 @@ export class EmulatorState {
     return { kind: "kms", kmsKeyId, keyVersionId };
   }
 
-  /**
-   * A key Object Storage may wrap with. Emulator choice: an unknown or disabled key is a
-   * 400 InvalidParameter (real OCI's exact answer is unconfirmed).
-   */
-  usableKey(kmsKeyId: string): Key {
-    const key = this.keys.get(kmsKeyId);
-    if (!key) throw invalidParameter(`The master encryption key '${kmsKeyId}' does not exist or you are not authorized to use it`);
-    if (key.lifecycleState !== "ENABLED") {
-      throw invalidParameter(`The master encryption key '${kmsKeyId}' is ${key.lifecycleState} and cannot be used`);
-    }
-    return key;
-  }
-
+  /** A write (PutObject, or a test's arrangement): replicated when the bucket is a replication source. */
   putObject(bucketName: string, name: string, o: PutObjectOptions = {}): { versionId: string; etag: string } {
     const bucket = this.requireBucket(bucketName);
     const wrapping = this.resolveWriteWrapping(bucketName, o);
     const content = typeof o.content === "string" ? Buffer.from(o.content, "utf8") : (o.content ?? Buffer.alloc(0));
+    const storageTier = bucket.storageTier === "Archive" ? "Archive" : (o.storageTier ?? "Standard");
+    const version = this.writeVersion(bucketName, name, {
+      content,
+      contentType: o.contentType ?? "application/octet-stream",
+      wrapping,
+      storageTier,
+    });
+    if (o.archivalState !== undefined) this.tiers.setArchivalState(version, o.archivalState);
+    this.replication.afterPut(bucketName, version);
+    return { versionId: version.versionId, etag: version.etag };
+  }
+
+  /** Adds a new version as the bucket's versioning says (no checks, no replication): the core of every write. */
+  writeVersion(bucketName: string, name: string, f: VersionFields): ObjectVersion {
+    const bucket = this.requireBucket(bucketName);
     const at = now();
     const version: ObjectVersion = {
       bucket: bucketName,
@@ -330,18 +242,38 @@ export class EmulatorState {
       versionId: randomVersionId(),
       seq: ++this.seq,
       isDeleteMarker: false,
-      content,
-      contentType: o.contentType ?? "application/octet-stream",
-      etag: randomEtag(),
-      md5: createHash("md5").update(content).digest("base64"),
+      content: f.content,
+      contentType: f.contentType,
+      etag: f.etag ?? randomEtag(),
+      md5: f.md5 ?? createHash("md5").update(f.content).digest("base64"),
       timeCreated: at,
       timeModified: at,
-      wrapping,
+      wrapping: f.wrapping,
       reencryptCount: 0,
       history: [],
+      storageTier: f.storageTier,
     };
     this.insertVersion(bucket, version);
-    return { versionId: version.versionId, etag: version.etag };
+    return version;
+  }
+
+  /** Moves a version's Last-Modified (retention rules count from it), e.g. to make it older than a rule's duration. */
+  setLastModified(bucketName: string, name: string, at: Date | string, versionId?: string): void {
+    const v = this.findVersion(bucketName, name, versionId);
+    if (!v) throw new Error(`setLastModified: no version of ${bucketName}/${name}`);
+    v.timeModified = new Date(at).toISOString();
+  }
+
+  /** Puts an Archive-tier version in an archival state (Restoring lasts until set otherwise). */
+  setArchivalState(bucketName: string, name: string, state: ArchivalState, versionId?: string): void {
+    const v = this.findVersion(bucketName, name, versionId);
+    if (!v) throw new Error(`setArchivalState: no version of ${bucketName}/${name}`);
+    this.tiers.setArchivalState(v, state);
+  }
+
+  /** How long RestoreObjects takes before the object is Restored (default 0 ms: at once). */
+  setRestoreDelay(ms: number): void {
+    this.tiers.setRestoreDelay(ms);
   }
 
   private insertVersion(bucket: Bucket, version: ObjectVersion): void {
@@ -390,6 +322,7 @@ export class EmulatorState {
         wrapping: { kind: "oracle" },
         reencryptCount: 0,
         history: [],
+        storageTier: "Standard",
       };
       if (bucket.versioning === "Enabled") versions.unshift(marker);
       else versions.splice(0, 1, marker);
@@ -398,6 +331,7 @@ export class EmulatorState {
       map.delete(name);
       this.sortedNameCache.delete(bucketName);
     }
+    if (versionId === undefined) this.replication.afterDelete(bucketName, name);
     return true;
   }
 
@@ -477,98 +411,6 @@ export class EmulatorState {
     return counts;
   }
 
-  // ---- Secrets ----
-
-  /** Stores raw bytes (a string is taken as UTF-8); GetSecretBundle returns them base64-encoded. */
-  createSecret(o: { compartmentId?: string | undefined; content: Buffer | string }): string {
-    const id = randomOcid("vaultsecret");
-    this.secrets.set(id, {
-      id,
-      compartmentId: o.compartmentId ?? this.defaultCompartmentId,
-      content: typeof o.content === "string" ? Buffer.from(o.content, "utf8") : Buffer.from(o.content),
-      versionNumber: 1,
-      timeCreated: now(),
-    });
-    return id;
-  }
-
-  // ---- Functions ----
-
-  createApplication(o: { compartmentId?: string | undefined; displayName?: string | undefined }): Application {
-    const app: Application = {
-      id: randomOcid("fnapp"),
-      compartmentId: o.compartmentId ?? this.defaultCompartmentId,
-      displayName: o.displayName ?? `app-${randomAlnum(6)}`,
-      lifecycleState: "ACTIVE",
-      timeCreated: now(),
-    };
-    this.applications.set(app.id, app);
-    return app;
-  }
-
-  createFunction(o: {
-    applicationId?: string | undefined;
-    compartmentId: string;
-    displayName: string;
-    timeoutInSeconds?: number | undefined;
-    detachedModeTimeoutInSeconds?: number | undefined;
-    memoryInMBs?: number | undefined;
-    config?: Record<string, string> | undefined;
-  }): FunctionRecord {
-    const applicationId = o.applicationId ?? this.createApplication({ compartmentId: o.compartmentId }).id;
-    if (!this.applications.has(applicationId)) throw new Error(`createFunction: unknown application ${applicationId}`);
-    const timeoutInSeconds = o.timeoutInSeconds ?? 30;
-    const fn: FunctionRecord = {
-      id: randomOcid("fnfunc"),
-      applicationId,
-      compartmentId: o.compartmentId,
-      displayName: o.displayName,
-      // FunctionsInvokeClient appends /20181201 itself, so the invoke endpoint is the bare server URL.
-      invokeEndpoint: this.baseUrl,
-      lifecycleState: "ACTIVE",
-      memoryInMBs: o.memoryInMBs ?? 256,
-      timeoutInSeconds,
-      detachedModeTimeoutInSeconds: o.detachedModeTimeoutInSeconds ?? timeoutInSeconds,
-      config: { ...o.config },
-      image: `iad.ocir.io/${this.namespace}/${o.displayName}:0.0.1`,
-      timeCreated: now(),
-    };
-    this.functionRecords.set(fn.id, fn);
-    return fn;
-  }
-
-  // ---- Events ----
-
-  createRule(o: RuleInput): Rule {
-    const rule: Rule = {
-      id: randomOcid("eventrule"),
-      compartmentId: o.compartmentId,
-      displayName: o.displayName,
-      ...(o.description !== undefined ? { description: o.description } : {}),
-      isEnabled: o.isEnabled,
-      condition: o.condition,
-      lifecycleState: "ACTIVE",
-      actions: o.actions.map(toRuleAction),
-      timeCreated: now(),
-    };
-    this.rules.set(rule.id, rule);
-    return rule;
-  }
-
-  updateRule(
-    id: string,
-    patch: Partial<Pick<RuleInput, "displayName" | "isEnabled" | "condition" | "description" | "actions">>,
-  ): Rule {
-    const rule = this.rules.get(id);
-    if (!rule) throw new Error(`updateRule: unknown rule ${id}`);
-    if (patch.displayName !== undefined) rule.displayName = patch.displayName;
-    if (patch.isEnabled !== undefined) rule.isEnabled = patch.isEnabled;
-    if (patch.condition !== undefined) rule.condition = patch.condition;
-    if (patch.description !== undefined) rule.description = patch.description;
-    if (patch.actions !== undefined) rule.actions = patch.actions.map(toRuleAction);
-    return rule;
-  }
-
   /** A JSON snapshot of the whole model (object contents and secret material left out). */
   toJSON(): Record<string, unknown> {
     return {
@@ -586,6 +428,8 @@ export class EmulatorState {
       functions: [...this.functionRecords.values()],
       rules: [...this.rules.values()],
       workRequests: [...this.workRequests.records.values()],
+      retentionRules: this.retentionRules.snapshot(),
+      replication: this.replication.pairs(),
     };
   }
 }
@@ -603,17 +447,8 @@ function toView(v: ObjectVersion): ObjectVersionView {
     wrapping: copyWrapping(v.wrapping),
     reencryptCount: v.reencryptCount,
     history: v.history.map(copyWrapping),
-  };
-}
-
-function toRuleAction(a: RuleActionInput): RuleAction {
-  return {
-    id: randomOcid("eventaction"),
-    actionType: a.actionType,
-    functionId: a.functionId,
-    isEnabled: a.isEnabled,
-    lifecycleState: "ACTIVE",
-    ...(a.description !== undefined ? { description: a.description } : {}),
+    storageTier: v.storageTier,
+    ...(v.storageTier === "Archive" ? { archivalState: archivalStateOf(v) as ArchivalState } : {}),
   };
 }
 

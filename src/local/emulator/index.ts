@@ -6,18 +6,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiKeyRegistry, type ApiKeyOptions, type IssuedApiKey } from "./api-keys.js";
+import { bucketRoutes } from "./bucket-routes.js";
 import { EmulatorState } from "./emulator-state.js";
 import { eventsRoutes } from "./events-routes.js";
 import { FaultInjector } from "./fault-injector.js";
 import type { FunctionInvokers } from "./function-invokers.js";
 import { functionsRoutes } from "./functions-routes.js";
+import { kmsLifecycleRoutes } from "./kms-lifecycle-routes.js";
 import { kmsRoutes } from "./kms-routes.js";
 import { emptySeedIds, loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
 import { objectStorageRoutes } from "./object-storage-routes.js";
 import { createRequestHandler, type RequestRecord } from "./request-handler.js";
 import { RequestStats } from "./request-stats.js";
+import { retentionRoutes } from "./retention-routes.js";
 import type { Route } from "./router.js";
 import { secretsRoutes } from "./secrets-routes.js";
+import { tierRoutes } from "./tier-routes.js";
 import {
   TokenIssuer,
   type IssuedResourcePrincipal,
@@ -31,7 +35,25 @@ export { ApiError } from "./api-error.js";
 export { ApiKeyRegistry } from "./api-keys.js";
 export type { ApiKeyEntry, ApiKeyOptions, IssuedApiKey } from "./api-keys.js";
 export { EmulatorState, wrappingLabel } from "./emulator-state.js";
-export type { EmulatorStateOptions, PutObjectOptions, RuleActionInput, RuleInput } from "./emulator-state.js";
+export type { EmulatorStateOptions, PutObjectOptions, RuleActionInput, RuleInput, VersionFields } from "./emulator-state.js";
+export { KeyLifecycle } from "./key-lifecycle.js";
+export {
+  ARCHIVED_NOT_RESTORED,
+  CURRENT_KEY_VERSION,
+  KEY_INCORRECT_STATE,
+  KEY_NOT_USABLE,
+  NO_BUCKET_KMS_KEY,
+  NOT_ARCHIVED,
+  READ_ONLY_BUCKET,
+  RETENTION_RULE_ACTIVE,
+  RETENTION_RULE_LOCKED,
+} from "./refusals.js";
+export type { Refusal } from "./refusals.js";
+export { Replication } from "./replication.js";
+export type { ReplicationStats } from "./replication.js";
+export { RetentionRules, retainedUntil } from "./retention-rules.js";
+export type { RetentionRuleInput } from "./retention-rules.js";
+export { archivalStateOf, Tiers } from "./storage-tiers.js";
 export { FaultInjector } from "./fault-injector.js";
 export type { FaultAction, FaultHandle, FaultInjectorOptions, FaultRequest, FaultSpec } from "./fault-injector.js";
 export { FunctionInvokers } from "./function-invokers.js";
@@ -116,9 +138,13 @@ export interface Emulator {
 }
 
 const ROUTES: readonly Route[] = [
+  ...bucketRoutes,
   ...objectStorageRoutes,
+  ...retentionRoutes,
+  ...tierRoutes,
   ...workRequestRoutes,
   ...kmsRoutes,
+  ...kmsLifecycleRoutes,
   ...secretsRoutes,
   ...functionsRoutes,
   ...eventsRoutes,
@@ -177,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKeys,
     close: async () => {
       state.workRequests.stop();
+      state.keyLifecycle.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets of SDK clients would hold close() open.

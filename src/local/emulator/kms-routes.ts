@@ -1,4 +1,5 @@
-import { ApiError, missingParameter, notFound } from "./api-error.js";
+import { type ApiError, missingParameter, notFound } from "./api-error.js";
+import { KEY_INCORRECT_STATE, refuse } from "./refusals.js";
 import type { Key, KeyVersion, Vault } from "./model.js";
 import { nextPageHeader, pageByOffset } from "./paging.js";
 import { param, type Reply, type Route, type RouteContext } from "./router.js";
@@ -8,7 +9,7 @@ const DEFAULT_LIST = 100;
 
 const vaultNotFound = (id: string): ApiError =>
   notFound("NotAuthorizedOrNotFound", `Vault ${id} does not exist or you are not authorized to access it`);
-const keyNotFound = (id: string): ApiError =>
+export const keyNotFound = (id: string): ApiError =>
   notFound("NotAuthorizedOrNotFound", `Key ${id} does not exist or you are not authorized to access it`);
 
 function vaultJson(v: Vault): Record<string, unknown> {
@@ -16,7 +17,7 @@ function vaultJson(v: Vault): Record<string, unknown> {
   return { ...rest, freeformTags: {}, definedTags: {}, isPrimary: true, isVaultReplicable: false };
 }
 
-function keyJson(k: Key): Record<string, unknown> {
+export function keyJson(k: Key): Record<string, unknown> {
   const { versions: _versions, ...rest } = k;
   return {
     ...rest,
@@ -28,7 +29,7 @@ function keyJson(k: Key): Record<string, unknown> {
   };
 }
 
-const keyVersionJson = (kv: KeyVersion): Record<string, unknown> => ({ ...kv, isPrimary: true });
+export const keyVersionJson = (kv: KeyVersion): Record<string, unknown> => ({ ...kv, isPrimary: true });
 
 function byTime<T extends { timeCreated: string; displayName?: string }>(ctx: RouteContext, items: T[]): T[] {
   const sortBy = ctx.query.get("sortBy") ?? "TIMECREATED";
@@ -68,7 +69,7 @@ function listVaults(ctx: RouteContext): Reply {
 // ---- KmsManagementClient: one management endpoint per vault ----
 
 /** The key, reachable only through its own vault's management endpoint (as in OCI). */
-function managedKey(ctx: RouteContext): Key {
+export function managedKey(ctx: RouteContext): Key {
   const vault = ctx.state.vaultByManagementSegment(param(ctx, "mgmt"));
   const id = param(ctx, "keyId");
   const key = ctx.state.keys.get(id);
@@ -109,31 +110,29 @@ function listKeyVersions(ctx: RouteContext): Reply {
   return { status: 200, headers: nextPageHeader(page.nextPage), json: page.items.map(keyVersionJson) };
 }
 
-function getKeyVersion(ctx: RouteContext): Reply {
+/** The key version named in the path, of the key named in the path. */
+export function managedKeyVersion(ctx: RouteContext): { key: Key; version: KeyVersion } {
   const key = managedKey(ctx);
   const id = param(ctx, "keyVersionId");
-  const kv = key.versions.find((v) => v.id === id);
-  if (!kv) throw notFound("NotAuthorizedOrNotFound", `Key version ${id} does not exist or you are not authorized to access it`);
-  return { status: 200, headers: { etag: kv.id.slice(-16) }, json: keyVersionJson(kv) };
+  const version = key.versions.find((v) => v.id === id);
+  if (!version) throw notFound("NotAuthorizedOrNotFound", `Key version ${id} does not exist or you are not authorized to access it`);
+  return { key, version };
+}
+
+function getKeyVersion(ctx: RouteContext): Reply {
+  const { version } = managedKeyVersion(ctx);
+  return { status: 200, headers: { etag: version.id.slice(-16) }, json: keyVersionJson(version) };
 }
 
 function createKeyVersion(ctx: RouteContext): Reply {
   const key = managedKey(ctx);
   // IncorrectState is what OCI uses for lifecycle conflicts (the SDK retries it by default).
-  if (key.lifecycleState !== "ENABLED") throw new ApiError(409, "IncorrectState", `Key ${key.id} is ${key.lifecycleState}`);
+  if (key.lifecycleState !== "ENABLED") throw refuse(KEY_INCORRECT_STATE, `Key ${key.id} is ${key.lifecycleState}`);
   const kv = ctx.state.rotateKey(key.id);
   return { status: 200, headers: { etag: kv.id.slice(-16) }, json: keyVersionJson(kv) };
 }
 
-function setState(state: "ENABLED" | "DISABLED") {
-  return (ctx: RouteContext): Reply => {
-    const key = managedKey(ctx);
-    ctx.state.setKeyState(key.id, state);
-    return { status: 200, json: keyJson(key) };
-  };
-}
-
-const MGMT = "/kms/:mgmt/20180608/keys";
+export const MGMT = "/kms/:mgmt/20180608/keys";
 
 export const kmsRoutes: readonly Route[] = [
   { method: "GET", pattern: "/20180608/vaults", operation: "ListVaults", handler: listVaults },
@@ -143,6 +142,4 @@ export const kmsRoutes: readonly Route[] = [
   { method: "GET", pattern: `${MGMT}/:keyId/keyVersions`, operation: "ListKeyVersions", handler: listKeyVersions },
   { method: "POST", pattern: `${MGMT}/:keyId/keyVersions`, operation: "CreateKeyVersion", handler: createKeyVersion },
   { method: "GET", pattern: `${MGMT}/:keyId/keyVersions/:keyVersionId`, operation: "GetKeyVersion", handler: getKeyVersion },
-  { method: "POST", pattern: `${MGMT}/:keyId/actions/enable`, operation: "EnableKey", handler: setState("ENABLED") },
-  { method: "POST", pattern: `${MGMT}/:keyId/actions/disable`, operation: "DisableKey", handler: setState("DISABLED") },
 ];

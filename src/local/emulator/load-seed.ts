@@ -1,161 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
-import type { EmulatorState } from "./emulator-state.js";
-import type { Key } from "./model.js";
+import type { EmulatorState, PutObjectOptions } from "./emulator-state.js";
+import type { Bucket, Key } from "./model.js";
 import { randomOcid } from "./random-ids.js";
+import { SeedSchema, type ParsedSeed, type Seed, type SeedObject, type SeedObjectBatch, type SseCKeyRef } from "./seed-schema.js";
 
-/*
- * A Seed describes a world in JSON. Everything is named locally and referred to by that name;
- * `loadSeed` creates it and returns the OCIDs by name. A compartment reference is a name from
- * `compartments`, a literal OCID, or omitted (the emulator's default compartment).
- *
- * {
- *   "namespace": "demo",                        // read by startEmulator (options.namespace wins)
- *   "compartments": ["apps", "security"],
- *   "vaults": [{ "name": "main", "compartment": "security",
- *                "keys": [{ "name": "data-key", "versions": 3 }, { "name": "old-key", "state": "DISABLED" }] }],
- *   "secrets": [{ "name": "customer-key", "randomSseCKey": true },
- *               { "name": "note", "content": "aGVsbG8=", "encoding": "base64" }],
- *   "buckets": [{ "name": "data", "compartment": "apps", "kmsKey": "data-key", "versioning": "Enabled",
- *                 "objectEventsEnabled": true,
- *                 "objects": [
- *                   { "name": "dir/a b+c.txt", "content": "hello", "keyVersion": 1 },  // under the key's 1st version
- *                   { "name": "private.bin", "sseCustomerKey": { "secret": "customer-key" } },
- *                   { "name": "gone.txt", "deleted": true },                            // then a delete marker
- *                   { "prefix": "logs/", "count": 250, "versions": 2 }                  // logs/000000 .. logs/000249
- *                 ] }],
- *   "functions": [{ "name": "reencrypt", "compartment": "apps", "timeoutInSeconds": 120 }],
- *   "rules": [{ "name": "on-create", "compartment": "apps", "function": "reencrypt",
- *               "condition": { "eventType": ["com.oraclecloud.objectstorage.createobject"] } }]
- * }
- */
-
-const CompartmentRefSchema = z.string().min(1);
-
-const SseCKeyRefSchema = z.union([
-  z.string().min(1).describe("base64 of 32 bytes"),
-  z.object({ secret: z.string().min(1) }).strict(),
-]);
-
-const ObjectWrapSchema = {
-  /** A seed key name: wrap with it instead of the bucket's key. */
-  kmsKey: z.string().min(1).optional(),
-  /** 1-based index of the key version to wrap with (default: the current one). */
-  keyVersion: z.number().int().min(1).optional(),
-  sseCustomerKey: SseCKeyRefSchema.optional(),
-  /** Versions to write (a versioned bucket keeps them all). Default 1. */
-  versions: z.number().int().min(1).max(1000).optional(),
-};
-
-export const SeedObjectSchema = z
-  .object({
-    name: z.string().min(1),
-    content: z.string().optional(),
-    /** After writing, delete it (a delete marker in a versioned bucket). */
-    deleted: z.boolean().optional(),
-    ...ObjectWrapSchema,
-  })
-  .strict();
-
-export const SeedObjectBatchSchema = z
-  .object({
-    prefix: z.string(),
-    count: z.number().int().min(1).max(1_000_000),
-    /** Bytes of content per object (default 16). */
-    size: z.number().int().min(0).max(1024 * 1024).optional(),
-    ...ObjectWrapSchema,
-  })
-  .strict();
-
-export const SeedSchema = z
-  .object({
-    namespace: z.string().min(1).optional(),
-    tenancyId: z.string().startsWith("ocid1.tenancy.").optional(),
-    compartments: z.array(z.string().min(1)).optional(),
-    vaults: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            compartment: CompartmentRefSchema.optional(),
-            keys: z
-              .array(
-                z
-                  .object({
-                    name: z.string().min(1),
-                    compartment: CompartmentRefSchema.optional(),
-                    versions: z.number().int().min(1).max(100).optional(),
-                    state: z.enum(["ENABLED", "DISABLED"]).optional(),
-                    autoRotation: z.boolean().optional(),
-                  })
-                  .strict(),
-              )
-              .optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    secrets: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            compartment: CompartmentRefSchema.optional(),
-            content: z.string().optional(),
-            encoding: z.enum(["utf8", "base64"]).optional(),
-            /** Content = 32 random bytes: a ready SSE-C key. */
-            randomSseCKey: z.boolean().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    buckets: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            compartment: CompartmentRefSchema.optional(),
-            kmsKey: z.string().min(1).optional(),
-            versioning: z.enum(["Enabled", "Disabled", "Suspended"]).optional(),
-            objectEventsEnabled: z.boolean().optional(),
-            objects: z.array(z.union([SeedObjectSchema, SeedObjectBatchSchema])).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    functions: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            compartment: CompartmentRefSchema.optional(),
-            timeoutInSeconds: z.number().int().min(5).max(300).optional(),
-            config: z.record(z.string(), z.string()).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    rules: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1),
-            compartment: CompartmentRefSchema.optional(),
-            condition: z.union([z.string(), z.record(z.string(), z.unknown())]),
-            /** A seed function name or a function OCID. */
-            function: z.string().min(1),
-            isEnabled: z.boolean().optional(),
-            actionEnabled: z.boolean().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-  })
-  .strict();
-
-export type Seed = z.input<typeof SeedSchema>;
-export type SeedObject = z.infer<typeof SeedObjectSchema>;
-export type SeedObjectBatch = z.infer<typeof SeedObjectBatchSchema>;
+// The Seed format (with an example) is documented at the top of seed-schema.ts.
+export { SeedObjectBatchSchema, SeedObjectSchema, SeedSchema } from "./seed-schema.js";
+export type { Seed, SeedObject, SeedObjectBatch } from "./seed-schema.js";
 
 /** The OCIDs `loadSeed` created, by seed name. */
 export interface SeedIds {
@@ -168,11 +19,12 @@ export interface SeedIds {
   /** Per secret name that holds a usable key: the base64 SSE-C key, for tests that pass it inline. */
   sseCKeys: Record<string, string>;
   buckets: Record<string, string>;
+  /** Per bucket name, its retention rule ids in seed order. */
+  retentionRules: Record<string, string[]>;
   functions: Record<string, string>;
   rules: Record<string, string>;
 }
 
-/** Creates everything a seed describes in `state`; throws on an unknown name or an invalid seed. */
 export const emptySeedIds = (): SeedIds => ({
   compartments: {},
   vaults: {},
@@ -181,126 +33,176 @@ export const emptySeedIds = (): SeedIds => ({
   secrets: {},
   sseCKeys: {},
   buckets: {},
+  retentionRules: {},
   functions: {},
   rules: {},
 });
 
-export function loadSeed(state: EmulatorState, input: Seed): SeedIds {
-  const seed = SeedSchema.parse(input);
-  const ids = emptySeedIds();
-  const compartment = (ref: string | undefined): string => {
-    if (ref === undefined) return state.defaultCompartmentId;
+/** What every step needs: the state, the ids so far, and name resolution. */
+class SeedContext {
+  readonly ids = emptySeedIds();
+  constructor(readonly state: EmulatorState) {}
+
+  compartment(ref: string | undefined): string {
+    if (ref === undefined) return this.state.defaultCompartmentId;
     if (ref.startsWith("ocid1.")) return ref;
-    const id = ids.compartments[ref];
+    const id = this.ids.compartments[ref];
     if (!id) throw new Error(`seed: unknown compartment '${ref}'`);
     return id;
-  };
-  const keyNamed = (name: string): Key => {
-    const id = ids.keys[name];
-    const key = id === undefined ? undefined : state.key(id);
-    if (!key) throw new Error(`seed: unknown key '${name}'`);
-    return key;
-  };
-
-  for (const name of seed.compartments ?? []) {
-    ids.compartments[name] = randomOcid("compartment");
   }
 
+  keyNamed(name: string): Key {
+    const id = this.ids.keys[name];
+    const key = id === undefined ? undefined : this.state.key(id);
+    if (!key) throw new Error(`seed: unknown key '${name}'`);
+    return key;
+  }
+
+  sseCKey(ref: SseCKeyRef | undefined): string | undefined {
+    if (ref === undefined || typeof ref === "string") return ref;
+    const key = this.ids.sseCKeys[ref.secret];
+    if (key === undefined) throw new Error(`seed: secret '${ref.secret}' is unknown or does not hold a 32-byte key`);
+    return key;
+  }
+}
+
+/** Creates everything a seed describes in `state`; throws on an unknown name or an invalid seed. */
+export function loadSeed(state: EmulatorState, input: Seed): SeedIds {
+  const seed = SeedSchema.parse(input);
+  const ctx = new SeedContext(state);
+  for (const name of seed.compartments ?? []) ctx.ids.compartments[name] = randomOcid("compartment");
+  seedVaults(ctx, seed);
+  seedSecrets(ctx, seed);
+  for (const b of seed.buckets ?? []) seedBucket(ctx, b);
+  // After every object is written: a key disabled or pending deletion could not have wrapped them.
+  seedKeyLifecycle(ctx, seed);
+  seedRetentionRules(ctx, seed);
+  for (const r of seed.replication ?? []) state.setReplication(r.source, r.destination, { copyExisting: r.copyExisting });
+  seedFunctionsAndRules(ctx, seed);
+  return ctx.ids;
+}
+
+function seedVaults(ctx: SeedContext, seed: ParsedSeed): void {
   for (const v of seed.vaults ?? []) {
-    const vault = state.createVault({ compartmentId: compartment(v.compartment), displayName: v.name });
-    ids.vaults[v.name] = vault.id;
+    const vault = ctx.state.createVault({ compartmentId: ctx.compartment(v.compartment), displayName: v.name });
+    ctx.ids.vaults[v.name] = vault.id;
     for (const k of v.keys ?? []) {
-      const key = state.createKey({
+      const key = ctx.state.createKey({
         vaultId: vault.id,
-        compartmentId: k.compartment === undefined ? vault.compartmentId : compartment(k.compartment),
+        compartmentId: k.compartment === undefined ? vault.compartmentId : ctx.compartment(k.compartment),
         displayName: k.name,
         isAutoRotationEnabled: k.autoRotation,
       });
-      for (let i = 1; i < (k.versions ?? 1); i++) state.rotateKey(key.id);
-      ids.keys[k.name] = key.id;
-      ids.keyVersions[k.name] = key.versions.map((kv) => kv.id);
-      // Disabled last, so a disabled key can still have several versions.
-      if (k.state === "DISABLED") state.setKeyState(key.id, "DISABLED");
+      for (let i = 1; i < (k.versions ?? 1); i++) ctx.state.rotateKey(key.id);
+      ctx.ids.keys[k.name] = key.id;
+      ctx.ids.keyVersions[k.name] = key.versions.map((kv) => kv.id);
     }
   }
+}
 
+function seedSecrets(ctx: SeedContext, seed: ParsedSeed): void {
   for (const s of seed.secrets ?? []) {
-    const content = s.randomSseCKey
-      ? randomBytes(32)
-      : Buffer.from(s.content ?? "", s.encoding === "base64" ? "base64" : "utf8");
-    ids.secrets[s.name] = state.createSecret({ compartmentId: compartment(s.compartment), content });
+    const content = s.randomSseCKey ? randomBytes(32) : Buffer.from(s.content ?? "", s.encoding === "base64" ? "base64" : "utf8");
+    ctx.ids.secrets[s.name] = ctx.state.createSecret({ compartmentId: ctx.compartment(s.compartment), content });
     const key = sseCKeyFromSecret(content);
-    if (key !== undefined) ids.sseCKeys[s.name] = key;
+    if (key !== undefined) ctx.ids.sseCKeys[s.name] = key;
   }
+}
 
-  const sseCKey = (ref: z.infer<typeof SseCKeyRefSchema> | undefined): string | undefined => {
-    if (ref === undefined || typeof ref === "string") return ref;
-    const key = ids.sseCKeys[ref.secret];
-    if (key === undefined) throw new Error(`seed: secret '${ref.secret}' is unknown or does not hold a 32-byte key`);
-    return key;
+type SeedBucket = NonNullable<ParsedSeed["buckets"]>[number];
+
+function seedBucket(ctx: SeedContext, b: SeedBucket): void {
+  const bucket = ctx.state.createBucket({
+    name: b.name,
+    compartmentId: ctx.compartment(b.compartment),
+    kmsKeyId: b.kmsKey === undefined ? undefined : ctx.keyNamed(b.kmsKey).id,
+    versioning: b.versioning,
+    objectEventsEnabled: b.objectEventsEnabled,
+    storageTier: b.storageTier,
+    isBucketKeyEnabled: b.isBucketKeyEnabled,
+  });
+  ctx.ids.buckets[b.name] = bucket.id;
+  for (const o of b.objects ?? []) seedObjects(ctx, bucket, o);
+}
+
+function seedObjects(ctx: SeedContext, bucket: Bucket, o: SeedObject | SeedObjectBatch): void {
+  const { state } = ctx;
+  const kmsKey = o.kmsKey === undefined ? undefined : ctx.keyNamed(o.kmsKey);
+  const keyForVersion = kmsKey ?? (bucket.kmsKeyId === undefined ? undefined : state.key(bucket.kmsKeyId));
+  let keyVersionId: string | undefined;
+  if (o.keyVersion !== undefined) {
+    keyVersionId = keyForVersion?.versions[o.keyVersion - 1]?.id;
+    if (keyVersionId === undefined) throw new Error(`seed: bucket '${bucket.name}': no key version ${o.keyVersion} to wrap with`);
+  }
+  const write: PutObjectOptions = {
+    sseCustomerKey: ctx.sseCKey(o.sseCustomerKey),
+    kmsKeyId: kmsKey?.id,
+    keyVersionId,
+    storageTier: o.storageTier,
+    archivalState: o.archivalState,
   };
+  const put = (name: string, content: Buffer | string): void => {
+    const { versionId } = state.putObject(bucket.name, name, { ...write, content });
+    if (o.lastModified !== undefined) state.setLastModified(bucket.name, name, o.lastModified, versionId);
+  };
+  if ("count" in o) {
+    const width = Math.max(6, String(o.count - 1).length);
+    const content = Buffer.alloc(o.size ?? 16, 0x61);
+    for (let i = 0; i < o.count; i++) {
+      const name = `${o.prefix}${String(i).padStart(width, "0")}`;
+      for (let n = 0; n < (o.versions ?? 1); n++) put(name, content);
+    }
+    return;
+  }
+  for (let n = 0; n < (o.versions ?? 1); n++) put(o.name, o.content ?? `${o.name} v${n + 1}`);
+  if (o.deleted) state.deleteObject(bucket.name, o.name);
+}
 
+function seedKeyLifecycle(ctx: SeedContext, seed: ParsedSeed): void {
+  for (const k of (seed.vaults ?? []).flatMap((v) => v.keys ?? [])) {
+    const key = ctx.keyNamed(k.name);
+    for (const index of k.pendingDeletionVersions ?? []) {
+      const version = key.versions[index - 1];
+      if (!version) throw new Error(`seed: key '${k.name}' has no version ${index}`);
+      ctx.state.scheduleKeyVersionDeletion(key.id, version.id);
+    }
+    if (k.state === "DISABLED") ctx.state.disableKey(key.id);
+    if (k.state === "PENDING_DELETION") ctx.state.scheduleKeyDeletion(key.id, { timeOfDeletion: k.timeOfDeletion });
+  }
+}
+
+function seedRetentionRules(ctx: SeedContext, seed: ParsedSeed): void {
   for (const b of seed.buckets ?? []) {
-    const bucket = state.createBucket({
-      name: b.name,
-      compartmentId: compartment(b.compartment),
-      kmsKeyId: b.kmsKey === undefined ? undefined : keyNamed(b.kmsKey).id,
-      versioning: b.versioning,
-      objectEventsEnabled: b.objectEventsEnabled,
-    });
-    ids.buckets[b.name] = bucket.id;
-    for (const o of b.objects ?? []) {
-      const kmsKey = o.kmsKey === undefined ? undefined : keyNamed(o.kmsKey);
-      const keyForVersion = kmsKey ?? (bucket.kmsKeyId === undefined ? undefined : state.key(bucket.kmsKeyId));
-      let keyVersionId: string | undefined;
-      if (o.keyVersion !== undefined) {
-        keyVersionId = keyForVersion?.versions[o.keyVersion - 1]?.id;
-        if (keyVersionId === undefined) throw new Error(`seed: bucket '${b.name}': no key version ${o.keyVersion} to wrap with`);
-      }
-      const write = {
-        sseCustomerKey: sseCKey(o.sseCustomerKey),
-        kmsKeyId: kmsKey?.id,
-        keyVersionId,
-      };
-      if ("count" in o) {
-        const width = Math.max(6, String(o.count - 1).length);
-        const content = Buffer.alloc(o.size ?? 16, 0x61);
-        for (let i = 0; i < o.count; i++) {
-          const name = `${o.prefix}${String(i).padStart(width, "0")}`;
-          for (let n = 0; n < (o.versions ?? 1); n++) state.putObject(b.name, name, { ...write, content });
-        }
-      } else {
-        for (let n = 0; n < (o.versions ?? 1); n++) {
-          state.putObject(b.name, o.name, { ...write, content: o.content ?? `${o.name} v${n + 1}` });
-        }
-        if (o.deleted) state.deleteObject(b.name, o.name);
-      }
+    for (const r of b.retentionRules ?? []) {
+      // Not validated as the API would: a seed may hold a rule locked long ago.
+      const rule = ctx.state.createRetentionRule(b.name, { displayName: r.name, duration: r.duration, timeRuleLocked: r.timeRuleLocked }, { validate: false });
+      (ctx.ids.retentionRules[b.name] ??= []).push(rule.id);
     }
   }
+}
 
+function seedFunctionsAndRules(ctx: SeedContext, seed: ParsedSeed): void {
   for (const f of seed.functions ?? []) {
-    const fn = state.createFunction({
-      compartmentId: compartment(f.compartment),
+    const fn = ctx.state.createFunction({
+      compartmentId: ctx.compartment(f.compartment),
       displayName: f.name,
       timeoutInSeconds: f.timeoutInSeconds,
       config: f.config,
     });
-    ids.functions[f.name] = fn.id;
+    ctx.ids.functions[f.name] = fn.id;
   }
-
   for (const r of seed.rules ?? []) {
-    const functionId = r.function.startsWith("ocid1.") ? r.function : ids.functions[r.function];
+    const functionId = r.function.startsWith("ocid1.") ? r.function : ctx.ids.functions[r.function];
     if (functionId === undefined) throw new Error(`seed: rule '${r.name}': unknown function '${r.function}'`);
-    const rule = state.createRule({
-      compartmentId: compartment(r.compartment),
+    const rule = ctx.state.createRule({
+      compartmentId: ctx.compartment(r.compartment),
       displayName: r.name,
       isEnabled: r.isEnabled ?? true,
       condition: typeof r.condition === "string" ? r.condition : JSON.stringify(r.condition),
       actions: [{ actionType: "FAAS", functionId, isEnabled: r.actionEnabled ?? true }],
     });
-    ids.rules[r.name] = rule.id;
+    ctx.ids.rules[r.name] = rule.id;
   }
-  return ids;
 }
 
 /** The base64 SSE-C key a secret holds: 32 raw bytes, or the base64 text of 32 bytes (both accepted by the product). */

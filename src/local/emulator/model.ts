@@ -7,7 +7,30 @@ export type Wrapping =
   | { kind: "sse-c"; keySha256: string };
 
 export type Versioning = "Enabled" | "Disabled" | "Suspended";
-export type KeyState = "ENABLED" | "DISABLED";
+
+/**
+ * A key's lifecycle states as the KMS SDK names them. ENABLED, DISABLED, PENDING_DELETION and
+ * DELETED are where a key rests; the -ING states are what a client sees while a lifecycle action
+ * runs (only with `state.setKeyTransitionDelay(ms > 0)`; by default actions complete at once).
+ */
+export type KeyState =
+  | "ENABLED"
+  | "DISABLED"
+  | "PENDING_DELETION"
+  | "DELETED"
+  | "ENABLING"
+  | "DISABLING"
+  | "SCHEDULING_DELETION"
+  | "CANCELLING_DELETION";
+
+/** A key version's lifecycle states (OCI has no per-version disable). */
+export type KeyVersionState = "ENABLED" | "PENDING_DELETION" | "DELETED" | "SCHEDULING_DELETION" | "CANCELLING_DELETION";
+
+/** A bucket's tier is fixed at creation; an object's tier can also be InfrequentAccess. */
+export type BucketStorageTier = "Standard" | "Archive";
+export type StorageTier = "Standard" | "InfrequentAccess" | "Archive";
+/** Only Archive-tier objects have one. */
+export type ArchivalState = "Archived" | "Restoring" | "Restored";
 
 export interface Vault {
   id: string;
@@ -28,10 +51,12 @@ export interface KeyVersion {
   keyId: string;
   vaultId: string;
   compartmentId: string;
-  lifecycleState: "ENABLED";
+  lifecycleState: KeyVersionState;
   origin: "INTERNAL";
   isAutoRotated: boolean;
   timeCreated: string;
+  /** Set while PENDING_DELETION (and once DELETED). */
+  timeOfDeletion?: string;
 }
 
 export interface AutoKeyRotationDetails {
@@ -53,6 +78,8 @@ export interface Key {
   isAutoRotationEnabled: boolean;
   autoKeyRotationDetails?: AutoKeyRotationDetails;
   timeCreated: string;
+  /** Set while PENDING_DELETION (and once DELETED). */
+  timeOfDeletion?: string;
 }
 
 export interface Bucket {
@@ -63,9 +90,29 @@ export interface Bucket {
   kmsKeyId?: string;
   versioning: Versioning;
   objectEventsEnabled: boolean;
+  /** Immutable after creation: every object written to an Archive bucket is Archive. */
+  storageTier: BucketStorageTier;
+  /** SSE-KMS Bucket Key: stored and reported; the emulator models no intermediate keys. */
+  isBucketKeyEnabled: boolean;
+  /** A replication source (`state.setReplication(this, destination)`). */
+  replicationEnabled: boolean;
+  /** A replication destination: every state-changing call is refused. */
+  isReadOnly: boolean;
   etag: string;
   createdBy: string;
   timeCreated: string;
+}
+
+/** A bucket's retention rule as the SDK's RetentionRule model has it; no `duration` = indefinite. */
+export interface RetentionRule {
+  id: string;
+  displayName: string;
+  duration?: { timeAmount: number; timeUnit: "DAYS" | "YEARS" };
+  etag: string;
+  /** After this time the rule is locked: it can no longer be deleted. */
+  timeRuleLocked?: string;
+  timeCreated: string;
+  timeModified: string;
 }
 
 export interface ObjectVersion {
@@ -85,6 +132,12 @@ export interface ObjectVersion {
   reencryptCount: number;
   /** Every wrapping this version had before its current one, oldest first. */
   history: Wrapping[];
+  storageTier: StorageTier;
+  /**
+   * Archive tier only: a restore in progress or done. No restore = Archived; before `readyAt`
+   * (epoch ms) Restoring; then Restored until `until`, after which it is Archived again.
+   */
+  restore?: { readyAt: number; until: number };
 }
 
 export interface ObjectVersionView {
@@ -95,6 +148,9 @@ export interface ObjectVersionView {
   wrapping: Wrapping;
   reencryptCount: number;
   history: Wrapping[];
+  storageTier: StorageTier;
+  /** Archive tier only. */
+  archivalState?: ArchivalState;
 }
 
 export interface Secret {
@@ -173,8 +229,12 @@ export interface WorkRequestRecord {
   processed: number;
   /** Versions re-wrapped under the bucket key's current version. */
   rewrapped: number;
-  /** Left unchanged: SSE-C, wrapped by another key (or Oracle-managed), deleted since the call. */
-  skipped: { sseC: number; otherKey: number; gone: number };
+  /**
+   * Left unchanged: SSE-C, wrapped by another key (or Oracle-managed), deleted since the call,
+   * Archive tier and not restored, under an active retention rule, or wrapped by a key (version)
+   * that can no longer unwrap it (disabled, pending deletion, deleted).
+   */
+  skipped: { sseC: number; otherKey: number; gone: number; archived: number; retained: number; keyUnusable: number };
   errors: { code: string; message: string; timestamp: string }[];
   logs: { message: string; timestamp: string }[];
 }

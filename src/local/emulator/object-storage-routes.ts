@@ -1,122 +1,26 @@
-import { ApiError, invalidParameter, missingParameter, notFound } from "./api-error.js";
+import { ApiError, invalidParameter } from "./api-error.js";
 import { compareNames, lowerBound } from "./compare-names.js";
-import { bucketNotFoundMessage, type EmulatorState } from "./emulator-state.js";
-import type { Bucket, ObjectVersion } from "./model.js";
-import { decodePage, encodePage, nextPageHeader, pageByOffset, parseLimit } from "./paging.js";
+import type { ObjectVersion } from "./model.js";
+import {
+  fieldsOf,
+  httpDate,
+  objectNotFound,
+  refuseIfRetained,
+  requireBucket,
+  requireWritableBucket,
+  versionIdOf,
+} from "./os-route-helpers.js";
+import { decodePage, encodePage, nextPageHeader, parseLimit } from "./paging.js";
 import { reencryptObject } from "./reencrypt-object.js";
 import { header, jsonBody, param, type Reply, type Route, type RouteContext } from "./router.js";
 import { sseCKeyProblem, sseCKeySha256 } from "./sse-c.js";
+import { archivalStateOf, parseStorageTier, requireRestored } from "./storage-tiers.js";
 
 const MAX_LIST = 1000;
-
-function requireNamespace(ctx: RouteContext): void {
-  const ns = param(ctx, "ns");
-  if (ns !== ctx.state.namespace) {
-    throw notFound("NamespaceNotFound", `You do not have authorization to perform this request, or the namespace '${ns}' does not exist`);
-  }
-}
-
-function requireBucket(ctx: RouteContext): Bucket {
-  requireNamespace(ctx);
-  const name = param(ctx, "bucket");
-  const bucket = ctx.state.bucket(name);
-  if (!bucket) throw notFound("BucketNotFound", bucketNotFoundMessage(name, ctx.state.namespace));
-  return bucket;
-}
-
-function objectNotFound(bucket: string, name: string, versionId: string | undefined): ApiError {
-  const which = versionId === undefined ? "" : ` with version id '${versionId}'`;
-  return notFound("ObjectNotFound", `The object '${name}'${which} was not found in the bucket '${bucket}'`);
-}
-
-/** `versionId` from the query; present-but-empty counts as absent, as the SDK never sends it empty. */
-function versionIdOf(ctx: RouteContext): string | undefined {
-  const v = ctx.query.get("versionId");
-  return v === null || v === "" ? undefined : v;
-}
-
-function fieldsOf(ctx: RouteContext): Set<string> {
-  return new Set(
-    (ctx.query.get("fields") ?? "")
-      .split(",")
-      .map((f) => f.trim().toLowerCase())
-      .filter(Boolean),
-  );
-}
-
-function httpDate(iso: string): string {
-  return new Date(iso).toUTCString();
-}
 
 // ---- namespace and buckets ----
 
 const getNamespace = (ctx: RouteContext): Reply => ({ status: 200, json: ctx.state.namespace });
-
-function bucketJson(state: EmulatorState, b: Bucket, fields: Set<string>): Record<string, unknown> {
-  const json: Record<string, unknown> = {
-    namespace: b.namespace,
-    name: b.name,
-    compartmentId: b.compartmentId,
-    metadata: {},
-    createdBy: b.createdBy,
-    timeCreated: b.timeCreated,
-    etag: b.etag,
-    publicAccessType: "NoPublicAccess",
-    storageTier: "Standard",
-    objectEventsEnabled: b.objectEventsEnabled,
-    freeformTags: {},
-    definedTags: {},
-    // OCI sends null for a bucket without a Vault key; callers must treat null and absent alike.
-    kmsKeyId: b.kmsKeyId ?? null,
-    isBucketKeyEnabled: false,
-    objectLifecyclePolicyEtag: null,
-    replicationEnabled: false,
-    isReadOnly: false,
-    id: b.id,
-    versioning: b.versioning,
-    autoTiering: "Disabled",
-  };
-  if (fields.has("approximatecount") || fields.has("approximatesize")) {
-    let count = 0;
-    let size = 0;
-    for (const name of state.sortedNames(b.name)) {
-      for (const v of state.versionsOf(b.name, name)) {
-        if (v.isDeleteMarker) continue;
-        count++;
-        size += v.content.length;
-      }
-    }
-    if (fields.has("approximatecount")) json["approximateCount"] = count;
-    if (fields.has("approximatesize")) json["approximateSize"] = size;
-  }
-  return json;
-}
-
-function getBucket(ctx: RouteContext): Reply {
-  const b = requireBucket(ctx);
-  return { status: 200, headers: { etag: b.etag }, json: bucketJson(ctx.state, b, fieldsOf(ctx)) };
-}
-
-function listBuckets(ctx: RouteContext): Reply {
-  requireNamespace(ctx);
-  const compartmentId = ctx.query.get("compartmentId");
-  if (!compartmentId) throw missingParameter("compartmentId");
-  const withTags = fieldsOf(ctx).has("tags");
-  const all = [...ctx.state.buckets.values()]
-    .filter((b) => b.compartmentId === compartmentId)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const page = pageByOffset(all, ctx.query, MAX_LIST, MAX_LIST);
-  const items = page.items.map((b) => ({
-    namespace: b.namespace,
-    name: b.name,
-    compartmentId: b.compartmentId,
-    createdBy: b.createdBy,
-    timeCreated: b.timeCreated,
-    etag: b.etag,
-    ...(withTags ? { freeformTags: {}, definedTags: {} } : {}),
-  }));
-  return { status: 200, headers: nextPageHeader(page.nextPage), json: items };
-}
 
 // ---- listing ----
 
@@ -159,7 +63,10 @@ function summary(v: ObjectVersion, fields: Set<string>): Record<string, unknown>
   if (fields.has("md5")) s["md5"] = v.md5;
   if (fields.has("timecreated")) s["timeCreated"] = v.timeCreated;
   if (fields.has("timemodified")) s["timeModified"] = v.timeModified;
-  if (fields.has("storagetier")) s["storageTier"] = "Standard";
+  if (fields.has("storagetier")) s["storageTier"] = v.storageTier;
+  // "This field is set only for objects in Archive tier."
+  const archivalState = archivalStateOf(v);
+  if (fields.has("archivalstate") && archivalState !== undefined) s["archivalState"] = archivalState;
   return s;
 }
 
@@ -287,6 +194,7 @@ function readableVersion(ctx: RouteContext): ObjectVersion {
 }
 
 function objectHeaders(v: ObjectVersion): Record<string, string> {
+  const archivalState = archivalStateOf(v);
   return {
     etag: v.etag,
     "content-length": String(v.content.length),
@@ -294,7 +202,8 @@ function objectHeaders(v: ObjectVersion): Record<string, string> {
     "content-type": v.contentType,
     "last-modified": httpDate(v.timeModified),
     "version-id": v.versionId,
-    "storage-tier": "Standard",
+    "storage-tier": v.storageTier,
+    ...(archivalState === undefined ? {} : { "archival-state": archivalState }),
   };
 }
 
@@ -316,13 +225,18 @@ function headObject(ctx: RouteContext): Reply {
   return preconditions(ctx, v) ?? { status: 200, headers: objectHeaders(v) };
 }
 
+/** GET needs the data: an Archive version must be Restored, and its key version must still unwrap it. */
 function getObject(ctx: RouteContext): Reply {
   const v = readableVersion(ctx);
-  return preconditions(ctx, v) ?? { status: 200, headers: objectHeaders(v), body: v.content };
+  const notModified = preconditions(ctx, v);
+  if (notModified) return notModified;
+  requireRestored(v, "reading it");
+  ctx.state.requireUnwrappable(v);
+  return { status: 200, headers: objectHeaders(v), body: v.content };
 }
 
 function putObject(ctx: RouteContext): Reply {
-  const bucket = requireBucket(ctx);
+  const bucket = requireWritableBucket(ctx, "PutObject");
   const name = param(ctx, "object");
   const latest = ctx.state.findVersion(bucket.name, name);
   const exists = latest !== undefined && !latest.isDeleteMarker;
@@ -335,14 +249,18 @@ function putObject(ctx: RouteContext): Reply {
   if (ifMatch !== undefined && (!exists || latest.etag !== ifMatch)) {
     throw new ApiError(412, "IfMatchFailed", "The If-Match header does not match the object's ETag");
   }
+  // An overwrite that replaces the newest version modifies it; a versioned bucket keeps it.
+  if (exists && bucket.versioning !== "Enabled") refuseIfRetained(ctx, latest, "overwriting it");
   const sseC = customerKeyHeaders(ctx);
   const kmsKeyId = header(ctx, "opc-sse-kms-key-id");
   if (sseC && kmsKeyId) throw invalidParameter("An object cannot have both an SSE-C key and a kmsKeyId");
+  const tierHeader = header(ctx, "storage-tier");
   const { versionId } = ctx.state.putObject(bucket.name, name, {
     content: ctx.body,
     sseCustomerKey: header(ctx, "opc-sse-customer-key"),
     kmsKeyId: kmsKeyId || undefined,
     contentType: header(ctx, "content-type"),
+    storageTier: tierHeader === undefined ? undefined : parseStorageTier(tierHeader, "storage-tier"),
   });
   const v = ctx.state.findVersion(bucket.name, name, versionId) as ObjectVersion;
   return {
@@ -352,11 +270,12 @@ function putObject(ctx: RouteContext): Reply {
 }
 
 function deleteObject(ctx: RouteContext): Reply {
-  const bucket = requireBucket(ctx);
+  const bucket = requireWritableBucket(ctx, "DeleteObject");
   const name = param(ctx, "object");
   const versionId = versionIdOf(ctx);
   const target = ctx.state.findVersion(bucket.name, name, versionId);
   if (!target || (versionId === undefined && target.isDeleteMarker)) throw objectNotFound(bucket.name, name, versionId);
+  if (!target.isDeleteMarker) refuseIfRetained(ctx, target, "deleting it");
   ctx.state.deleteObject(bucket.name, name, versionId);
   const latest = ctx.state.findVersion(bucket.name, name);
   const isDeleteMarker = versionId === undefined && latest?.isDeleteMarker === true;
@@ -370,15 +289,13 @@ function deleteObject(ctx: RouteContext): Reply {
 }
 
 function reencrypt(ctx: RouteContext): Reply {
-  requireNamespace(ctx);
+  requireWritableBucket(ctx, "ReencryptObject");
   reencryptObject(ctx.state, param(ctx, "bucket"), param(ctx, "object"), versionIdOf(ctx), jsonBody(ctx));
   return { status: 200 };
 }
 
 export const objectStorageRoutes: readonly Route[] = [
   { method: "GET", pattern: "/n", operation: "GetNamespace", handler: getNamespace },
-  { method: "GET", pattern: "/n/:ns/b", operation: "ListBuckets", handler: listBuckets },
-  { method: "GET", pattern: "/n/:ns/b/:bucket", operation: "GetBucket", handler: getBucket },
   { method: "GET", pattern: "/n/:ns/b/:bucket/o", operation: "ListObjects", handler: listObjects },
   { method: "GET", pattern: "/n/:ns/b/:bucket/objectversions", operation: "ListObjectVersions", handler: listObjectVersions },
   { method: "HEAD", pattern: "/n/:ns/b/:bucket/o/:object", operation: "HeadObject", handler: headObject },

@@ -1,7 +1,9 @@
 import { ApiError, invalidParameter, notFound } from "./api-error.js";
 import { bucketNotFoundMessage, type EmulatorState } from "./emulator-state.js";
 import type { ObjectVersion, Wrapping } from "./model.js";
+import { refuse, RETENTION_RULE_ACTIVE } from "./refusals.js";
 import { sseCKeyProblem, sseCKeySha256 } from "./sse-c.js";
+import { requireRestored } from "./storage-tiers.js";
 
 export const BOTH_KEYS_MESSAGE =
   "The object re-encryption key must be specified either in the kmsKeyId field or in the sseCustomerKey field, but not in both";
@@ -15,7 +17,9 @@ interface CustomerKey {
  * ReencryptObject with the service's rules as far as they are known (oci-facts §3.1, §4):
  * empty details rewrap under the bucket's key at its current version (or Oracle-managed), a
  * `kmsKeyId` under that key's current version, an `sseCustomerKey` as SSE-C; an SSE-C object
- * needs its `sourceSseCustomerKey`. Returns the rewrapped version.
+ * needs its `sourceSseCustomerKey`. Emulator choices (UNCONFIRMED, see README): an Archive version
+ * that is not Restored, a version an active retention rule protects, and a version whose current
+ * key (version) can no longer unwrap its data key are refused. Returns the rewrapped version.
  */
 export function reencryptObject(
   state: EmulatorState,
@@ -44,6 +48,12 @@ export function reencryptObject(
     throw notFound("ObjectNotFound", `The object '${objectName}'${which} was not found in the bucket '${bucketName}'`);
   }
 
+  requireRestored(version, "re-encrypting it");
+  const rule = state.retentionRules.activeFor(bucketName, version);
+  if (rule) {
+    throw refuse(RETENTION_RULE_ACTIVE, `The object '${objectName}' is protected by the retention rule '${rule.displayName}' of bucket '${bucketName}': re-encrypting it is not allowed`);
+  }
+
   if (version.wrapping.kind === "sse-c") {
     if (!source) {
       throw invalidParameter(
@@ -62,6 +72,7 @@ export function reencryptObject(
   else if (bucket.kmsKeyId !== undefined) {
     wrapping = { kind: "kms", kmsKeyId: bucket.kmsKeyId, keyVersionId: state.usableKey(bucket.kmsKeyId).currentKeyVersion };
   } else wrapping = { kind: "oracle" };
+  state.requireUnwrappable(version);
 
   state.rewrap(version, wrapping);
   return version;

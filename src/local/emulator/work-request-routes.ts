@@ -1,5 +1,6 @@
 import { invalidParameter, missingParameter, notFound } from "./api-error.js";
 import type { WorkRequestRecord } from "./model.js";
+import { requireWritableBucket } from "./os-route-helpers.js";
 import { nextPageHeader, pageByOffset } from "./paging.js";
 import { param, type Reply, type Route, type RouteContext } from "./router.js";
 import { percentComplete } from "./work-requests.js";
@@ -37,6 +38,8 @@ function reencryptBucket(ctx: RouteContext): Reply {
   if (ns !== ctx.state.namespace) {
     throw notFound("NamespaceNotFound", `You do not have authorization to perform this request, or the namespace '${ns}' does not exist`);
   }
+  // An unknown bucket is the work request's 404; a known read-only one is refused here.
+  if (ctx.state.bucket(param(ctx, "bucket"))) requireWritableBucket(ctx, "ReencryptBucket");
   const keyOnly = ctx.query.get("isReencryptBucketKeyOnly");
   if (keyOnly !== null && keyOnly !== "true" && keyOnly !== "false") throw invalidParameter("isReencryptBucketKeyOnly must be true or false");
   const wr = ctx.state.workRequests.reencryptBucket(param(ctx, "bucket"), { bucketKeyOnly: keyOnly === "true" });

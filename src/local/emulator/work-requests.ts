@@ -1,7 +1,9 @@
-import { ApiError, invalidParameter, notFound } from "./api-error.js";
+import { ApiError, notFound } from "./api-error.js";
 import type { EmulatorState } from "./emulator-state.js";
 import type { ObjectVersion, WorkRequestRecord, WorkRequestStatus } from "./model.js";
 import { randomOcid } from "./random-ids.js";
+import { NO_BUCKET_KMS_KEY, refuse } from "./refusals.js";
+import { archivalStateOf } from "./storage-tiers.js";
 
 const TICK_MS = 10;
 const DEFAULT_RATE = 2000;
@@ -55,7 +57,7 @@ export class WorkRequests {
     const bucket = this.state.bucket(bucketName);
     if (!bucket) throw notFound("BucketNotFound", `Either the bucket named '${bucketName}' does not exist in the namespace '${this.state.namespace}' or you are not authorized to access it`);
     if (bucket.kmsKeyId === undefined) {
-      throw invalidParameter(`The bucket '${bucketName}' has no kmsKeyId: ReencryptBucket needs a bucket encrypted with a Vault key`);
+      throw refuse(NO_BUCKET_KMS_KEY, `The bucket '${bucketName}' has no kmsKeyId: ReencryptBucket needs a bucket encrypted with a Vault key`);
     }
     this.state.usableKey(bucket.kmsKeyId);
     const queue = o.bucketKeyOnly ? [] : this.state.liveVersionRecords(bucketName);
@@ -72,7 +74,7 @@ export class WorkRequests {
       total: queue.length,
       processed: 0,
       rewrapped: 0,
-      skipped: { sseC: 0, otherKey: 0, gone: 0 },
+      skipped: { sseC: 0, otherKey: 0, gone: 0, archived: 0, retained: 0, keyUnusable: 0 },
       errors: [],
       logs: [{ message: `Accepted: re-encrypt ${queue.length} object versions of bucket ${bucketName}`, timestamp: now() }],
     };
@@ -156,7 +158,7 @@ export class WorkRequests {
     }
     const bucket = this.state.bucket(r.bucketName);
     const kmsKeyId = bucket?.kmsKeyId;
-    if (kmsKeyId === undefined) return invalidParameter(`The bucket '${r.bucketName}' no longer has a kmsKeyId`);
+    if (kmsKeyId === undefined) return refuse(NO_BUCKET_KMS_KEY, `The bucket '${r.bucketName}' no longer has a kmsKeyId`);
     let keyVersionId: string;
     try {
       keyVersionId = this.state.usableKey(kmsKeyId).currentKeyVersion;
@@ -173,9 +175,33 @@ export class WorkRequests {
       r.skipped.otherKey++;
       return undefined;
     }
+    // Emulator choices (UNCONFIRMED): what ReencryptObject refuses, a work request leaves and counts.
+    const archival = archivalStateOf(v);
+    if (archival !== undefined && archival !== "Restored") {
+      r.skipped.archived++;
+      return undefined;
+    }
+    if (this.state.retentionRules.activeFor(v.bucket, v)) {
+      r.skipped.retained++;
+      return undefined;
+    }
+    if (!this.canUnwrap(v)) {
+      r.skipped.keyUnusable++;
+      return undefined;
+    }
     this.state.rewrap(v, { kind: "kms", kmsKeyId, keyVersionId });
     r.rewrapped++;
     return undefined;
+  }
+
+  private canUnwrap(v: ObjectVersion): boolean {
+    try {
+      this.state.requireUnwrappable(v);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError) return false;
+      throw error;
+    }
   }
 
   private finish(r: WorkRequestRecord, status: WorkRequestStatus, message: string, error?: ApiError): void {
