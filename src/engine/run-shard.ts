@@ -109,215 +109,260 @@ const unitRef = (unit: Unit): ObjectRef => ({ namespace: unit.namespace, bucket:
 type UnitEnd = "next" | "deadline" | "aborted" | "listing";
 
 /**
- * Runs a shard from its cursor until it is done, the deadline approaches or it is aborted. One
- * pool of `concurrency` calls serves all of the shard's units: the next unit is listed while the
- * previous one's calls are still in flight. Calls start in listing order, so the started calls
- * always form a prefix of the listing: the cursor is simply the last one started, plus the ones
- * whose outcome is still unknown.
+ * One shard's run: a cursor, a pool of calls across its units, the outcomes so far. Each step is
+ * a method: the redo left from the last run, then each unit (listed, or ReencryptBucket), then
+ * the second chances. Calls start in listing order, so the started calls always form a prefix of
+ * the listing: the cursor is simply the last one started, plus the ones whose outcome is unknown.
  */
-export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): RunningShard {
-  const now = deps.now ?? Date.now;
-  const pool = new CallPool(deps.concurrency, now);
-  const outcomes = new ShardOutcomes(spec, deps.store, deps.report, { audience: deps.audience });
-  const stops = new UnitStops(deps.stopAfterIdentical ?? DEFAULT_STOP_AFTER_IDENTICAL, (f, n) => stopHint(f, n, outcomes.hintContext()), work.cursor);
-  const redoLeft: RedoEntry[] = [...work.cursor.redo];
+class ShardRunner {
+  private readonly now: () => number;
+  private readonly pool: CallPool;
+  private readonly outcomes: ShardOutcomes;
+  private readonly stops: UnitStops;
+  private readonly redoLeft: RedoEntry[];
   // Failed transiently after every retry: tried once more when the shard's listing is done, when
   // the service has had time to recover. Until then they are redo (not counted).
-  const later: RedoEntry[] = [];
-  const tiers = new Map<string, TierInfo>();
-  const secondChance = new Set<string>();
-  let listUnit = work.cursor.unit;
-  let listAfter: Position | undefined = work.cursor.after;
-  let listingFailure: ListingFailure | undefined = work.cursor.listingFailure;
-  const bucketMethod: BucketMethodState = { workRequestId: work.cursor.workRequestId, progress: undefined };
-  let finished = false;
-  let aborted = false;
+  private readonly later: RedoEntry[] = [];
+  private readonly tiers = new Map<string, TierInfo>();
+  private readonly secondChance = new Set<string>();
+  private readonly details = new Map<number, ReencryptDetails | undefined>();
+  private readonly bucketMethod: BucketMethodState;
+  private listUnit: number;
+  private listAfter: Position | undefined;
+  private listingFailure: ListingFailure | undefined;
+  private finished = false;
+  aborted = false;
   // Past the hard stop, late results are ignored: those calls are redone.
-  let abandoned = false;
-  const [, toUnit] = work.units;
-  const details = new Map<number, ReencryptDetails | undefined>();
-  const detailsOf = (u: number): ReencryptDetails | undefined => {
-    if (spec.dryRun) return undefined;
-    let d = details.get(u);
+  private abandoned = false;
+
+  constructor(
+    private readonly spec: JobSpec,
+    private readonly work: ShardWork,
+    private readonly deps: RunShardDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.pool = new CallPool(deps.concurrency, this.now);
+    this.outcomes = new ShardOutcomes(spec, deps.store, deps.report, { audience: deps.audience });
+    this.stops = new UnitStops(deps.stopAfterIdentical ?? DEFAULT_STOP_AFTER_IDENTICAL, (f, n) => stopHint(f, n, this.outcomes.hintContext()), work.cursor);
+    this.redoLeft = [...work.cursor.redo];
+    this.listUnit = work.cursor.unit;
+    this.listAfter = work.cursor.after;
+    this.listingFailure = work.cursor.listingFailure;
+    this.bucketMethod = { workRequestId: work.cursor.workRequestId, progress: undefined };
+  }
+
+  adoptStop(s: UnitStop): void {
+    this.stops.adopt(s);
+  }
+
+  private detailsOf(u: number): ReencryptDetails | undefined {
+    if (this.spec.dryRun) return undefined;
+    let d = this.details.get(u);
     if (d === undefined) {
-      d = detailsFor(spec.units[u] as Unit, spec, deps.materials);
-      details.set(u, d);
+      d = detailsFor(this.spec.units[u] as Unit, this.spec, this.deps.materials);
+      this.details.set(u, d);
     }
     return d;
-  };
-  const backlog = (): Promise<void> | undefined => deps.report?.backlog();
+  }
 
-  const recordFailure = async (u: number, ref: ObjectRef, f: OciFailure, tier: TierInfo | undefined, tried: boolean): Promise<void> => {
-    const unit = spec.units[u] as Unit;
-    const rules = await outcomes.retentionFor(unit, f);
-    if (abandoned) return;
-    outcomes.failed(ref, f, outcomes.hintContext(tier, rules), tried);
-    if (tried && !spec.dryRun && stops.observe(u, f)) {
-      deps.onUnitStop?.(u);
-      deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: spec.id, bucket: unit.bucket, status: f.status, code: f.code });
+  private backlog(): Promise<void> | undefined {
+    return this.deps.report?.backlog();
+  }
+
+  private async recordFailure(u: number, ref: ObjectRef, f: OciFailure, tier: TierInfo | undefined, tried: boolean): Promise<void> {
+    const unit = this.spec.units[u] as Unit;
+    const rules = await this.outcomes.retentionFor(unit, f);
+    if (this.abandoned) return;
+    this.outcomes.failed(ref, f, this.outcomes.hintContext(tier, rules), tried);
+    if (tried && !this.spec.dryRun && this.stops.observe(u, f)) {
+      this.deps.onUnitStop?.(u);
+      this.deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: this.spec.id, bucket: unit.bucket, status: f.status, code: f.code });
     }
-  };
+  }
 
-  const call = async (id: number, u: number, pos: Position, tier: TierInfo | undefined): Promise<void> => {
-    const unit = spec.units[u] as Unit;
+  private async call(id: number, u: number, pos: Position, tier: TierInfo | undefined): Promise<void> {
+    const unit = this.spec.units[u] as Unit;
     const ref = refOf(unit, pos);
     try {
-      const d = detailsOf(u);
+      const d = this.detailsOf(u);
       if (d === undefined) {
-        await confirmExists(deps.store, unit, pos);
-        if (abandoned) return;
-        outcomes.matched(ref, tier);
+        await confirmExists(this.deps.store, unit, pos);
+        if (this.abandoned) return;
+        this.outcomes.matched(ref, tier);
       } else {
-        await deps.store.reencryptObject({ namespace: unit.namespace, bucket: unit.bucket, object: pos.name, versionId: pos.versionId, details: d });
-        if (abandoned) return;
-        outcomes.reencrypted(ref, tier);
-        stops.observe(u, undefined);
+        await this.deps.store.reencryptObject({ namespace: unit.namespace, bucket: unit.bucket, object: pos.name, versionId: pos.versionId, details: d });
+        if (this.abandoned) return;
+        this.outcomes.reencrypted(ref, tier);
+        this.stops.observe(u, undefined);
       }
     } catch (error) {
-      if (abandoned) return;
+      if (this.abandoned) return;
       const f = failureOf(error);
       const k = keyOf(u, pos);
-      if (!spec.dryRun && isRetryable(f) && later.length < MAX_SECOND_CHANCES && !secondChance.has(k)) {
-        later.push(redoEntry(u, pos));
-        if (tier) tiers.set(k, tier);
+      if (!this.spec.dryRun && isRetryable(f) && this.later.length < MAX_SECOND_CHANCES && !this.secondChance.has(k)) {
+        this.later.push(redoEntry(u, pos));
+        if (tier) this.tiers.set(k, tier);
         return;
       }
       // A dry run matches only what exists; a real run matched every version it tried.
-      await recordFailure(u, ref, f, tier, !spec.dryRun);
+      await this.recordFailure(u, ref, f, tier, !this.spec.dryRun);
     } finally {
-      if (!abandoned) pool.settle(id);
+      if (!this.abandoned) this.pool.settle(id);
     }
-  };
+  }
 
   /** Starts a version's call, or counts it failed without a call when its unit has stopped. */
-  const begin = (u: number, pos: Position, tier: TierInfo | undefined): void => {
-    if (stops.isStopped(u) && !spec.dryRun) {
-      outcomes.notAttempted(refOf(spec.units[u] as Unit, pos), stops.notAttempted(u), tier);
+  private begin(u: number, pos: Position, tier: TierInfo | undefined): void {
+    if (this.stops.isStopped(u) && !this.spec.dryRun) {
+      this.outcomes.notAttempted(refOf(this.spec.units[u] as Unit, pos), this.stops.notAttempted(u), tier);
       return;
     }
-    pool.start(u, pos, (id) => call(id, u, pos, tier));
-  };
+    this.pool.start(u, pos, (id) => this.call(id, u, pos, tier));
+  }
 
   /** Waits for a free slot; false when no new call may start. */
-  const admit = async (): Promise<boolean> => {
-    await pool.admit(backlog);
-    return !aborted && now() < deps.stopAt;
-  };
-  const outOfTime = (): "aborted" | "deadline" => (aborted ? "aborted" : "deadline");
+  private async admit(): Promise<boolean> {
+    await this.pool.admit(() => this.backlog());
+    return !this.aborted && this.now() < this.deps.stopAt;
+  }
 
-  const cursorNow = (): Cursor => {
-    const c: Cursor = { unit: listUnit, redo: [...pool.entries(), ...redoLeft, ...later], ...stops.cursorState() };
-    if (listAfter !== undefined) c.after = listAfter;
-    if (bucketMethod.workRequestId !== undefined) c.workRequestId = bucketMethod.workRequestId;
-    if (listingFailure !== undefined) c.listingFailure = listingFailure;
+  private outOfTime(): "aborted" | "deadline" {
+    return this.aborted ? "aborted" : "deadline";
+  }
+
+  private cursorNow(): Cursor {
+    const c: Cursor = { unit: this.listUnit, redo: [...this.pool.entries(), ...this.redoLeft, ...this.later], ...this.stops.cursorState() };
+    if (this.listAfter !== undefined) c.after = this.listAfter;
+    if (this.bucketMethod.workRequestId !== undefined) c.workRequestId = this.bucketMethod.workRequestId;
+    if (this.listingFailure !== undefined) c.listingFailure = this.listingFailure;
     return c;
-  };
+  }
 
-  const snapshot = (): ShardSnapshot => ({
-    cursor: finished ? undefined : cursorNow(),
-    counts: { ...outcomes.counts },
-    failures: [...outcomes.failures],
-    workRequest: bucketMethod.progress,
-    stops: stops.tallies(),
-  });
+  snapshot(): ShardSnapshot {
+    return {
+      cursor: this.finished ? undefined : this.cursorNow(),
+      counts: { ...this.outcomes.counts },
+      failures: [...this.outcomes.failures],
+      workRequest: this.bucketMethod.progress,
+      stops: this.stops.tallies(),
+    };
+  }
 
-  const stop = async (why: Exclude<UnitEnd, "next">): Promise<ShardRun> => {
-    await pool.drain(deps.hardStopAt);
-    abandoned = true;
-    const cursor = cursorNow();
-    deps.log.info("shard stopped", { jobId: spec.id, shard: work.id, why, unit: cursor.unit, inFlightUnknown: pool.size });
-    return { cursor, counts: { ...outcomes.counts }, failures: outcomes.failures, objects: outcomes.objects, workRequest: bucketMethod.progress, stops: stops.tallies(), stopped: why };
-  };
+  private result(stopped: ShardRun["stopped"], cursor: Cursor | undefined): ShardRun {
+    const o = this.outcomes;
+    return { cursor, counts: { ...o.counts }, failures: o.failures, objects: o.objects, workRequest: this.bucketMethod.progress, stops: this.stops.tallies(), stopped };
+  }
+
+  private async stop(why: Exclude<UnitEnd, "next">): Promise<ShardRun> {
+    await this.pool.drain(this.deps.hardStopAt);
+    this.abandoned = true;
+    const cursor = this.cursorNow();
+    this.deps.log.info("shard stopped", { jobId: this.spec.id, shard: this.work.id, why, unit: cursor.unit, inFlightUnknown: this.pool.size });
+    return this.result(why, cursor);
+  }
 
   /** A listing that failed: a transient failure leaves the unit to be listed again on resume, within a bound. */
-  const listingFailed = async (u: number, f: OciFailure): Promise<UnitEnd> => {
-    const unit = spec.units[u] as Unit;
+  private async listingFailed(u: number, f: OciFailure): Promise<UnitEnd> {
+    const unit = this.spec.units[u] as Unit;
     if (isRetryable(f)) {
-      const lf = listingFailure?.unit === u ? { ...listingFailure, attempts: listingFailure.attempts + 1 } : { unit: u, attempts: 1, since: now() };
-      const giveUp = deps.listingGiveUp ?? LISTING_GIVE_UP;
-      if (lf.attempts < giveUp.attempts || now() - lf.since < giveUp.afterMs) {
-        listingFailure = lf;
-        deps.log.warn("a listing failed after its retries; the unit is listed again when the job resumes", { jobId: spec.id, bucket: unit.bucket, status: f.status, code: f.code, attempts: lf.attempts });
+      const prev = this.listingFailure;
+      const lf = prev?.unit === u ? { ...prev, attempts: prev.attempts + 1 } : { unit: u, attempts: 1, since: this.now() };
+      const giveUp = this.deps.listingGiveUp ?? LISTING_GIVE_UP;
+      if (lf.attempts < giveUp.attempts || this.now() - lf.since < giveUp.afterMs) {
+        this.listingFailure = lf;
+        this.deps.log.warn("a listing failed after its retries; the unit is listed again when the job resumes", { jobId: this.spec.id, bucket: unit.bucket, status: f.status, code: f.code, attempts: lf.attempts });
         return "listing";
       }
-      const minutes = Math.round((now() - lf.since) / 60_000);
+      const minutes = Math.round((this.now() - lf.since) / 60_000);
       f = { ...f, message: `listing kept failing for ${minutes} min over ${lf.attempts} attempts: ${f.message}` };
     }
-    listingFailure = undefined;
-    await recordFailure(u, unitRef(unit), f, undefined, false);
+    this.listingFailure = undefined;
+    await this.recordFailure(u, unitRef(unit), f, undefined, false);
     return "next";
-  };
+  }
 
-  const runUnit = async (u: number): Promise<UnitEnd> => {
-    const unit = spec.units[u] as Unit;
+  /** One unit: failed at once when blocked, ReencryptBucket for the bucket method, else listed and called. */
+  private async runUnit(u: number): Promise<UnitEnd> {
+    const unit = this.spec.units[u] as Unit;
     if (unit.blocked) {
       // Known to fail before any call (a read-only bucket): one failure for the unit, nothing called.
-      if (listAfter === undefined) outcomes.failed(unitRef(unit), { ...unit.blocked, opcRequestId: undefined }, outcomes.hintContext(), false);
+      if (this.listAfter === undefined) this.outcomes.failed(unitRef(unit), { ...unit.blocked, opcRequestId: undefined }, this.outcomes.hintContext(), false);
       return "next";
     }
-    if (unit.method === "bucket" && !spec.dryRun) {
-      const fail = (f: OciFailure): void => outcomes.failed({ namespace: unit.namespace, bucket: unit.bucket, object: "" }, f, outcomes.hintContext(), false);
-      const ok = await runBucketMethod(u, unit, bucketMethod, { store: deps.store, jobId: spec.id, stopAt: deps.stopAt, pollMs: deps.pollMs ?? 2_000, now, aborted: () => aborted, fail, log: deps.log });
-      return ok ? "next" : outOfTime();
+    if (unit.method === "bucket" && !this.spec.dryRun) {
+      const fail = (f: OciFailure): void => this.outcomes.failed({ namespace: unit.namespace, bucket: unit.bucket, object: "" }, f, this.outcomes.hintContext(), false);
+      const d = this.deps;
+      const ok = await runBucketMethod(u, unit, this.bucketMethod, { store: d.store, jobId: this.spec.id, stopAt: d.stopAt, pollMs: d.pollMs ?? 2_000, now: this.now, aborted: () => this.aborted, fail, log: d.log });
+      return ok ? "next" : this.outOfTime();
     }
     try {
-      for await (const item of listScope(deps.store, unit, listAfter, { range: deps.range, pageSize: deps.pageSize })) {
+      for await (const item of listScope(this.deps.store, unit, this.listAfter, { range: this.deps.range, pageSize: this.deps.pageSize })) {
         const pos = positionOf(item);
-        const leftAlone = item.isDeleteMarker || (deps.governs !== undefined && !deps.governs(unit, item.name));
-        if (leftAlone || (stops.isStopped(u) && !spec.dryRun)) {
-          const behind = backlog();
+        const leftAlone = item.isDeleteMarker || (this.deps.governs !== undefined && !this.deps.governs(unit, item.name));
+        if (leftAlone || (this.stops.isStopped(u) && !this.spec.dryRun)) {
+          // No call: only the report's uploads pace these.
+          const behind = this.backlog();
           if (behind) await behind;
-          if (leftAlone) outcomes.skipped(refOf(unit, pos));
-          else begin(u, pos, item);
-          listAfter = pos;
+          if (leftAlone) this.outcomes.skipped(refOf(unit, pos));
+          else this.begin(u, pos, item);
+          this.listAfter = pos;
           continue;
         }
-        if (!(await admit())) return outOfTime();
-        begin(u, pos, item);
-        listAfter = pos;
+        if (!(await this.admit())) return this.outOfTime();
+        this.begin(u, pos, item);
+        this.listAfter = pos;
       }
-      if (listingFailure?.unit === u) listingFailure = undefined;
+      if (this.listingFailure?.unit === u) this.listingFailure = undefined;
     } catch (error) {
-      if (aborted) return "aborted";
-      return listingFailed(u, failureOf(error));
+      if (this.aborted) return "aborted";
+      return this.listingFailed(u, failureOf(error));
     }
     return "next";
-  };
+  }
 
-  const run = async (): Promise<ShardRun> => {
-    while (redoLeft.length > 0) {
-      if (!(await admit())) return stop(outOfTime());
-      const r = redoLeft.shift() as RedoEntry;
-      begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, undefined);
-    }
-    for (; listUnit < toUnit; listUnit++, listAfter = undefined) {
-      const end = await runUnit(listUnit);
-      if (end !== "next") return stop(end);
-    }
-    // Second chances, until none is left (one each: a version that fails again is a failure).
+  /** Versions that failed transiently get one more call each, once the listing is done. */
+  private async secondChances(): Promise<UnitEnd> {
     for (;;) {
-      while (later.length > 0) {
-        if (!(await admit())) return stop(outOfTime());
-        const r = later.shift() as RedoEntry;
+      while (this.later.length > 0) {
+        if (!(await this.admit())) return this.outOfTime();
+        const r = this.later.shift() as RedoEntry;
         const k = keyOf(r.unit, r);
-        secondChance.add(k);
-        begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, tiers.get(k));
+        this.secondChance.add(k);
+        this.begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, this.tiers.get(k));
       }
       // A call that outlives the invocation has an unknown outcome: it is redone on resume.
-      if (!(await pool.drain(deps.hardStopAt))) return stop(outOfTime());
-      if (later.length === 0) break;
+      if (!(await this.pool.drain(this.deps.hardStopAt))) return this.outOfTime();
+      if (this.later.length === 0) return "next";
     }
-    finished = true;
-    return { cursor: undefined, counts: { ...outcomes.counts }, failures: outcomes.failures, objects: outcomes.objects, workRequest: bucketMethod.progress, stops: stops.tallies(), stopped: "done" };
-  };
+  }
 
+  async run(): Promise<ShardRun> {
+    while (this.redoLeft.length > 0) {
+      if (!(await this.admit())) return this.stop(this.outOfTime());
+      const r = this.redoLeft.shift() as RedoEntry;
+      this.begin(r.unit, r.versionId === undefined ? { name: r.name } : { name: r.name, versionId: r.versionId }, undefined);
+    }
+    for (const [, toUnit] = this.work.units; this.listUnit < toUnit; this.listUnit++, this.listAfter = undefined) {
+      const end = await this.runUnit(this.listUnit);
+      if (end !== "next") return this.stop(end);
+    }
+    const end = await this.secondChances();
+    if (end !== "next") return this.stop(end);
+    this.finished = true;
+    return this.result("done", undefined);
+  }
+}
+
+/** Runs a shard from its cursor until it is done, the deadline approaches or it is aborted. */
+export function startShard(spec: JobSpec, work: ShardWork, deps: RunShardDeps): RunningShard {
+  const runner = new ShardRunner(spec, work, deps);
   return {
-    snapshot,
+    snapshot: () => runner.snapshot(),
     abort: () => {
-      aborted = true;
+      runner.aborted = true;
     },
-    adoptStop: (s) => stops.adopt(s),
-    done: run(),
+    adoptStop: (s) => runner.adoptStop(s),
+    done: runner.run(),
   };
 }
 
