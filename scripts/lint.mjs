@@ -27,6 +27,7 @@ const LAYERS = [
   ["access"],
   ["engine"],
   ["jobs"],
+  ["lifecycle"],
   ["diagnose", "entrances"],
   ["invocation"],
   ["cli", "func"],

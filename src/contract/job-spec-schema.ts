@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KeyOcidSchema, SecretOcidSchema } from "./ocid.js";
+import { KeyOcidSchema, KeyVersionOcidSchema, SecretOcidSchema } from "./ocid.js";
 import { BucketNameSchema, NamespaceSchema, ObjectNameSchema, PrefixSchema, VersionIdSchema } from "./names.js";
 import { MAX_TARGETS } from "./request.js";
 
@@ -80,6 +80,7 @@ export const JobSpecObjectSchema = z.strictObject({
   dryRun: z.boolean(),
   leftAlone: z.array(LeftAloneSchema).max(MAX_LEFT_ALONE).optional(),
   skippedBuckets: z.array(SkippedBucketSchema).max(MAX_JOB_UNITS).optional(),
+  keyVersion: z.strictObject({ keyId: KeyOcidSchema, versionId: KeyVersionOcidSchema }).optional(),
 });
 
 export const JobSpecSchema = JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] });

@@ -1,4 +1,4 @@
-import { KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT } from "../contract/event-types.js";
+import { BUCKET_UPDATED_EVENT, KEY_RETIREMENT_EVENTS, KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT } from "../contract/event-types.js";
 import { KeyManagementRotationEventDataSchema, normalizeEvent, ObjectStorageObjectEventDataSchema } from "../contract/events.js";
 import type { JobResponse } from "../contract/response.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
@@ -13,15 +13,21 @@ import { wholeJob, zeroCounts } from "../model/job.js";
 import { newOwner } from "../jobs/leases.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import { runInvocation } from "../jobs/run-invocation.js";
-import { startRotation } from "../jobs/start-rotation.js";
+import { startRotation } from "../jobs/start-marked-job.js";
 import type { Logger } from "../log.js";
+import type { Retirement } from "../lifecycle/hazards.js";
+import { bucketUpdated, keyRetiring, type HazardAnswer } from "./lifecycle-events.js";
 import { OciCallError } from "../oci/oci-failure.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 
 const answer = (status: JobResponse["status"], message: string, jobId = newJobId()): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 
-/** OCI Events: object created → the rules decide; key rotated → a rotation job; anything else ignored. */
-export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+/**
+ * OCI Events: object created → the rules decide; key rotated → a rotation job; bucket updated →
+ * compared with the inventory (a key change starts a job); a key about to stop working → the
+ * hazards; anything else ignored.
+ */
+export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse | HazardAnswer> {
   const ev = normalizeEvent(body);
   if (!("eventType" in ev)) throw zodToInvalidPayload(ev, "event");
   const elog = log.child({ eventType: ev.eventType, eventId: ev.eventId });
@@ -64,6 +70,15 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
         failures: [{ namespace: "", bucket: "", object: "", status: f.status === 0 ? 502 : f.status, code: f.code, message: f.message, hint: rotationHint(f.status, f.code), ...(f.opcRequestId ? { opcRequestId: f.opcRequestId } : {}) }],
       };
     }
+  }
+
+  if (ev.eventType === BUCKET_UPDATED_EVENT) return bucketUpdated(ev.data, rt, dl, elog);
+
+  const retirement = (KEY_RETIREMENT_EVENTS as Record<string, Retirement>)[ev.eventType];
+  if (retirement !== undefined) {
+    const parsed = KeyManagementRotationEventDataSchema.safeParse(ev.data);
+    if (!parsed.success) throw zodToInvalidPayload(parsed.error, "key event data");
+    return keyRetiring(retirement, parsed.data, rt, dl, elog);
   }
 
   elog.info("event ignored");

@@ -6,6 +6,7 @@ import { dispatchShards } from "../jobs/dispatch.js";
 import { statusOf } from "../jobs/job-record.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
+import { inventoryPass } from "../lifecycle/inventory-pass.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 
 export const SweepRequestSchema = z.strictObject({ sweep: z.literal(true) });
@@ -13,6 +14,8 @@ export const SweepRequestSchema = z.strictObject({ sweep: z.literal(true) });
 export interface SweepAnswer {
   resumed: string[];
   running: number;
+  /** Key-change jobs started for buckets whose key changed since the last pass (contract §12). */
+  keyChanges: string[];
   /** Stalled jobs only their caller can resume: they were started with an inline SSE-C key. */
   needCaller: string[];
   message?: string;
@@ -29,7 +32,7 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
   const parsed = SweepRequestSchema.safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "sweep request");
   const jobs = await openJobStore(rt, dl, log);
-  if (!jobs) return { resumed: [], running: 0, needCaller: [], message: "no state bucket (REENCRYPT_STATE_BUCKET): no jobs are kept, so none can be resumed" };
+  if (!jobs) return { resumed: [], running: 0, keyChanges: [], needCaller: [], message: "no state bucket (REENCRYPT_STATE_BUCKET): no jobs are kept, so none can be resumed" };
   const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
   const ids = await jobs.list();
   const resumed: string[] = [];
@@ -63,6 +66,11 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
-  log.info("sweep done", { jobs: ids.length, resumed: resumed.length, running, needCaller: needCaller.length });
-  return { resumed: resumed.sort(), running, needCaller: needCaller.sort() };
+  // Then the buckets' keys against the inventory: a key change starts its job.
+  const pass = await inventoryPass(jobs, rt, dl, log).catch((error: unknown) => {
+    log.warn("the inventory pass failed; the next sweep tries again", { error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  });
+  log.info("sweep done", { jobs: ids.length, resumed: resumed.length, running, needCaller: needCaller.length, keyChanges: pass?.keyChanges.length ?? 0 });
+  return { resumed: resumed.sort(), running, keyChanges: pass?.keyChanges ?? [], needCaller: needCaller.sort() };
 }

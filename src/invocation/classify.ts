@@ -9,6 +9,7 @@ export type Invocation =
   | { kind: "diagnose"; body: Record<string, unknown> }
   | { kind: "sweep"; body: Record<string, unknown> }
   | { kind: "status"; body: Record<string, unknown> }
+  | { kind: "coverage"; body: Record<string, unknown> }
   | { kind: "request"; body: Record<string, unknown> };
 
 /** Tells the entrances apart by the parsed body (contract §1, §8). */
@@ -32,5 +33,6 @@ export function classify(raw: string): Invocation {
   if (b["diagnose"] === true) return { kind: "diagnose", body: b };
   if ("sweep" in b) return { kind: "sweep", body: b };
   if ("job" in b) return { kind: "status", body: b };
+  if ("coverage" in b) return { kind: "coverage", body: b };
   return { kind: "request", body: b };
 }

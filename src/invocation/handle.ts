@@ -6,6 +6,7 @@ import { handleRequest } from "../entrances/http-request.js";
 import { handleResume } from "../entrances/resume.js";
 import { handleStatus } from "../entrances/status.js";
 import { handleSweep } from "../entrances/sweep.js";
+import { handleCoverage } from "../entrances/coverage.js";
 import { entranceNotAllowed, ReencryptError, serviceError, toErrorBody, type ErrorBody } from "../errors.js";
 import type { Logger } from "../log.js";
 import { OciCallError } from "../oci/oci-failure.js";
@@ -62,9 +63,13 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
             : inv.kind === "resume"
               ? await handleResume(inv.body, runtime, dl, log, { caller })
               : await handleEvent(inv.body, runtime, dl, log);
-        answer = { status: httpStatusFor(response), body: response };
+        // A key retirement's answer is a verdict, not a job: always 200.
+        answer = { status: "hazards" in response ? 200 : httpStatusFor(response), body: response };
         break;
       }
+      case "coverage":
+        answer = { status: 200, body: await handleCoverage(inv.body, runtime, dl, log) };
+        break;
       case "diagnose":
         answer = { status: 200, body: await handleDiagnose(inv.body, runtime, dl, log) };
         break;

@@ -45,7 +45,7 @@ export function rotationTarget(data: KeyManagementRotationEventData): { keyId: s
   };
 }
 
-async function locateKey(kms: KeyManagement, keyId: string, vaultId: string | undefined, compartments: string[]): Promise<{ vault: VaultInfo; key: KeyInfo } | undefined> {
+export async function locateKey(kms: KeyManagement, keyId: string, vaultId: string | undefined, compartments: string[]): Promise<{ vault: VaultInfo; key: KeyInfo } | undefined> {
   if (vaultId) {
     const vault = await kms.getVault(vaultId);
     const key = await kms.getKey(vault.managementEndpoint, keyId);
@@ -63,7 +63,7 @@ async function locateKey(kms: KeyManagement, keyId: string, vaultId: string | un
 }
 
 /** Every bucket of the compartments, with its key (ListBuckets has no kmsKeyId: GetBucket each). */
-async function discoverBuckets(store: ObjectStore, namespace: string, compartments: string[]): Promise<BucketInfo[]> {
+export async function discoverBuckets(store: ObjectStore, namespace: string, compartments: string[]): Promise<BucketInfo[]> {
   const out: BucketInfo[] = [];
   for (const compartmentId of compartments) {
     const names = await collectPages((page) => store.listBuckets(namespace, compartmentId, page));
@@ -166,6 +166,6 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
     if (plan.skippedBuckets.length > 0) return { skip: `key ${keyId} is used only in read-only buckets (replication destinations), which replication keeps`, key, skippedBuckets: plan.skippedBuckets };
     return { skip: `no bucket or rule scope uses key ${keyId}`, key };
   }
-  const spec: JobSpec = { id: newJobId(), origin: "rotation", units: plan.units, dryRun: false, ...planFields(plan) };
+  const spec: JobSpec = { id: newJobId(), origin: "rotation", units: plan.units, dryRun: false, ...planFields(plan), keyVersion: { keyId, versionId: key.currentKeyVersion } };
   return { spec, key, estimatedVersions: plan.estimatedVersions };
 }

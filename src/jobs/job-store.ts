@@ -23,8 +23,10 @@ export interface JobStore {
   /** Every job id with a record. */
   list(): Promise<string[]>;
   readText(name: string): Promise<{ text: string; etag: string } | undefined>;
-  /** undefined when `ifNoneMatch` and the object exists. */
-  writeText(name: string, text: string, o?: { ifNoneMatch?: boolean }): Promise<string | undefined>;
+  /** undefined when `ifNoneMatch` and the object exists, or `ifMatch` and its ETag moved. */
+  writeText(name: string, text: string, o?: { ifNoneMatch?: boolean; ifMatch?: string }): Promise<string | undefined>;
+  /** Names of the state bucket's objects under a prefix, in order. */
+  listNames(prefix: string): Promise<string[]>;
 }
 
 const MAX_ATTEMPTS = 25;
@@ -89,8 +91,18 @@ export function createJobStore(store: ObjectStore, state: { namespace: string; b
       return o === undefined ? undefined : { text: o.body.toString("utf8"), etag: o.etag };
     },
     async writeText(name, text, o = {}) {
-      const w = await store.putObject(namespace, bucket, name, text, { ifNoneMatch: o.ifNoneMatch === true });
+      const w = await store.putObject(namespace, bucket, name, text, { ifNoneMatch: o.ifNoneMatch === true, ...(o.ifMatch !== undefined ? { ifMatch: o.ifMatch } : {}) });
       return w?.etag;
+    },
+    async listNames(prefix) {
+      const names: string[] = [];
+      let start: string | undefined;
+      for (;;) {
+        const page = await store.listObjects(namespace, bucket, { prefix, start, limit: 1000 });
+        names.push(...page.items.map((o) => o.name));
+        if (page.next === undefined) return names;
+        start = page.next;
+      }
     },
   };
 }

@@ -18,6 +18,7 @@ import type { JobStore } from "./job-store.js";
 import { leaseMs } from "./leases.js";
 import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
 import { writeSummary } from "./summary.js";
+import { recordCoverage } from "./coverage-record.js";
 import { mergeStops, stopsToAdopt, withStopFailures } from "./unit-stop-record.js";
 import { governsFor } from "../keys/governing-key.js";
 
@@ -44,6 +45,8 @@ export interface InvocationInput {
   durable?: DurableRun | undefined;
   /** Without one: what the token brought. */
   portable?: { totals: Counts; seq: number } | undefined;
+  /** When this invocation began (epoch ms): a job first recorded at its end started then. */
+  startedAt?: number;
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -83,6 +86,7 @@ function recordFinalStatus(r: JobRecord): RecordStatus {
  */
 export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const started = Date.now();
+  input = { ...input, startedAt: input.startedAt ?? started };
   let step = await runOnce(input, rt, dl, log);
   // A shard that finished with time to spare takes the next waiting shard itself: no new
   // invocation, no cold start, and the job never has more runners than REENCRYPT_MAX_PARALLEL.
@@ -310,6 +314,8 @@ async function finishDurable(
       r.finishedAt = r.updatedAt;
       response.report = await writeSummary(jobs, r).catch(() => parts[0] as string);
     }
+    const { id: jobId, ...rest } = spec;
+    await recordCoverage(jobs, { spec: rest, jobId, origin: spec.origin, createdAt: new Date(input.startedAt ?? Date.now()).toISOString(), allComplete: run.counts.failed === 0 && run.stops.length === 0 }, log);
     return { response };
   }
 
@@ -365,6 +371,7 @@ async function finishDurable(
       } catch (error) {
         log.warn("the job summary could not be written", { jobId: spec.id, error: errorText(error) });
       }
+      await recordCoverage(jobs, record, log);
       log.info("job finished", { jobId: spec.id, status: record.status, counts: record.counts });
     } else if (record) {
       // Free slot: this invocation takes the next waiting shard itself when it can; more free

@@ -75,6 +75,8 @@ export interface JobSpec {
   dryRun: boolean;
   leftAlone?: LeftAlone[];
   skippedBuckets?: SkippedBucket[];
+  /** A rotation's key and the version Key Management confirmed current before the job started: what it re-wraps to. */
+  keyVersion?: { keyId: string; versionId: string };
 }
 
 export interface Position {

@@ -19,6 +19,16 @@ export interface KeyInfo {
   lifecycleState: string;
   /** autoKeyRotationDetails.lastRotationStatus, when the key has a rotation schedule. */
   lastRotationStatus: string | undefined;
+  /** When a key pending deletion is deleted. */
+  timeOfDeletion?: string | undefined;
+}
+
+export interface KeyVersionInfo {
+  id: string;
+  keyId: string;
+  lifecycleState: string;
+  timeCreated: string;
+  timeOfDeletion: string | undefined;
 }
 
 /** The Key Management reads a rotation job needs. */
@@ -27,6 +37,8 @@ export interface KeyManagement {
   listVaults(compartmentId: string): Promise<VaultInfo[]>;
   /** undefined when this vault does not hold the key (404). */
   getKey(managementEndpoint: string, keyId: string): Promise<KeyInfo | undefined>;
+  /** Every version of a key, oldest first (coverage: which versions may still wrap objects). */
+  listKeyVersions(managementEndpoint: string, keyId: string): Promise<KeyVersionInfo[]>;
 }
 
 /** oci-keymanagement is loaded on the first Key Management call (rotation jobs only). */
@@ -81,11 +93,29 @@ export function createKeyManagement(params: ClientParams, vaultEndpoint: string 
           currentKeyVersion: k.currentKeyVersion,
           lifecycleState: String(k.lifecycleState),
           lastRotationStatus: k.autoKeyRotationDetails?.lastRotationStatus === undefined ? undefined : String(k.autoKeyRotationDetails.lastRotationStatus),
+          ...(k.timeOfDeletion ? { timeOfDeletion: new Date(k.timeOfDeletion).toISOString() } : {}),
         };
       } catch (error) {
         if (error instanceof OciCallError && error.failure.status === 404) return undefined;
         throw error;
       }
+    },
+    async listKeyVersions(managementEndpoint, keyId) {
+      const keys = await manager(managementEndpoint);
+      const all = await collectPages(async (page) => {
+        const r = await withRetry("ListKeyVersions", () => keys.listKeyVersions({ keyId, limit: 100, ...(page ? { page: encodeURIComponent(page) } : {}) }), { notAfter: notAfter() });
+        return {
+          items: r.items.map((v) => ({
+            id: v.id,
+            keyId: v.keyId,
+            lifecycleState: String(v.lifecycleState),
+            timeCreated: new Date(v.timeCreated).toISOString(),
+            timeOfDeletion: v.timeOfDeletion ? new Date(v.timeOfDeletion).toISOString() : undefined,
+          })),
+          next: r.opcNextPage || undefined,
+        };
+      });
+      return all.sort((a, b) => a.timeCreated.localeCompare(b.timeCreated));
     },
   };
 }

@@ -57,6 +57,7 @@ describe("rotation jobs", () => {
     getVault: async () => ({ id: "v", compartmentId: "c", managementEndpoint: "m", lifecycleState: "ACTIVE" }),
     listVaults: async () => [{ id: "v", compartmentId: "c", managementEndpoint: "m", lifecycleState: "ACTIVE" }],
     getKey: async () => ({ ...key, ...k }),
+    listKeyVersions: async () => [],
   });
   const store = new MemoryStore();
   const kmsOf: Record<string, string | undefined> = { a: K, b: K2, c: undefined, d: undefined, state: K };

@@ -18,14 +18,22 @@ interface Marker {
   at: string;
 }
 
+/** One job per occurrence: a rotation to a key version, a bucket's move to a new key. */
+export interface JobMarker {
+  /** Object name in the state bucket, written once (if-none-match). */
+  name: string;
+  /** "rotation of K to key version V": how answers and logs name the occurrence. */
+  what: string;
+  /** What else the marker records (the event that announced it). */
+  extra: Record<string, unknown>;
+}
+
 /**
  * A confirmed rotation with a state bucket: the marker rotations/<key>/<version>.json names the
  * one job of that rotation (manual and automatic events, and redeliveries, announce the same
- * one). The job's record is written with one shard per unit and the shards are dispatched as
- * detached invocations; the event is answered "continuing". A redelivery finds the marker: a
- * stalled job is resumed, a running or finished one is left alone.
+ * one).
  */
-export async function startRotation(
+export function startRotation(
   decision: { spec: JobSpec; key: KeyInfo; estimatedVersions: number | undefined },
   event: { eventType: string; eventId: string | undefined },
   jobs: JobStore,
@@ -34,20 +42,41 @@ export async function startRotation(
   log: Logger,
 ): Promise<JobResponse> {
   const { key } = decision;
-  const markerName = `rotations/${key.id}/${key.currentKeyVersion}.json`;
+  const marker: JobMarker = {
+    name: `rotations/${key.id}/${key.currentKeyVersion}.json`,
+    what: `rotation of ${key.id} to ${key.currentKeyVersion}`,
+    extra: { eventType: event.eventType, eventId: event.eventId },
+  };
+  return startMarkedJob({ ...decision, message: `rotation of ${key.id} to key version ${key.currentKeyVersion}` }, marker, jobs, rt, dl, log);
+}
+
+/**
+ * The one job of an occurrence (a marker names it): its record is written with one shard per
+ * unit and the shards are dispatched as detached invocations; the answer is "continuing". A
+ * second announcement finds the marker: a stalled job is resumed, a running or finished one is
+ * left alone.
+ */
+export async function startMarkedJob(
+  decision: { spec: JobSpec; estimatedVersions: number | undefined; message: string },
+  m: JobMarker,
+  jobs: JobStore,
+  rt: Runtime,
+  dl: Deadlines,
+  log: Logger,
+): Promise<JobResponse> {
   let spec = decision.spec;
   const marker: Marker = { jobId: spec.id, at: new Date().toISOString() };
-  const created = await jobs.writeText(markerName, JSON.stringify({ ...marker, eventType: event.eventType, eventId: event.eventId }), { ifNoneMatch: true });
+  const created = await jobs.writeText(m.name, JSON.stringify({ ...marker, ...m.extra }), { ifNoneMatch: true });
   if (created === undefined) {
-    const existing = await jobs.readText(markerName);
+    const existing = await jobs.readText(m.name);
     const earlier = existing ? (JSON.parse(existing.text) as Marker) : undefined;
-    if (!earlier?.jobId) return answer(spec.id, "skipped", `rotation of ${key.id} to ${key.currentKeyVersion} was already handled`);
+    if (!earlier?.jobId) return answer(spec.id, "skipped", `${m.what} was already handled`);
     const stored = await jobs.read(earlier.jobId);
     if (stored) return redelivered(stored.record, jobs, rt, dl, log);
     // The marker's writer died before writing the record, or is writing it now.
-    if (Date.now() - Date.parse(earlier.at) < leaseMs(rt.config)) return answer(earlier.jobId, "skipped", `rotation of ${key.id} to ${key.currentKeyVersion} is being started`);
+    if (Date.now() - Date.parse(earlier.at) < leaseMs(rt.config)) return answer(earlier.jobId, "skipped", `${m.what} is being started`);
     spec = { ...spec, id: earlier.jobId };
-    log.warn("rotation marker without a job record: starting its job again", { jobId: spec.id });
+    log.warn("job marker without a job record: starting its job again", { jobId: spec.id, marker: m.name });
   }
 
   const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
@@ -59,7 +88,7 @@ export async function startRotation(
     : [{ id: 0, units: [0, spec.units.length], cursor: { unit: 0, redo: [] }, state: "pending", counts: zeroCounts(), invocations: 0 }];
   const record = newRecord(spec, shards, now);
   if (decision.estimatedVersions !== undefined) record.estimatedVersions = decision.estimatedVersions;
-  record.message = `rotation of ${key.id} to key version ${key.currentKeyVersion}`;
+  record.message = decision.message;
   if (!invoker) {
     const owner = newOwner();
     const s = record.shards[0] as ShardRecord;
@@ -69,15 +98,15 @@ export async function startRotation(
     record.invocations = 1;
     const stored = await jobs.create(record);
     if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
-    log.info("rotation job runs in this invocation (no function OCID to fan out)", { jobId: spec.id, units: spec.units.length });
+    log.info("job runs in this invocation (no function OCID to fan out)", { jobId: spec.id, origin: spec.origin, units: spec.units.length });
     return runInvocation({ spec, work: { id: 0, units: s.units, cursor: s.cursor }, inline: new Map(), driver: "self", durable: { jobs, owner, claimed: { record: stored.record, shard: s } } }, rt, dl, log);
   }
   const stored = await jobs.create(record);
   if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
   const d = await dispatchShards(spec.id, { jobs, invoker, config: rt.config, log });
-  log.info("rotation job scheduled", { jobId: spec.id, units: spec.units.length, shards: shards.length, dispatched: d.started.length });
+  log.info("sharded job scheduled", { jobId: spec.id, origin: spec.origin, units: spec.units.length, shards: shards.length, dispatched: d.started.length });
   if (d.started.length === 0) {
-    log.error("no shard of the rotation could be started; the job is recorded and the next sweep resumes it", { jobId: spec.id });
+    log.error("no shard of the job could be started; the job is recorded and the next sweep resumes it", { jobId: spec.id });
     return answer(spec.id, "incomplete", `job ${spec.id} is recorded but none of its shards could be started (InvokeFunction failed): the next sweep resumes it`);
   }
   return { ...answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`), ...planNotes(spec) };
@@ -88,9 +117,9 @@ async function redelivered(r: JobRecord, jobs: JobStore, rt: Runtime, dl: Deadli
   if (status === "stalled") {
     const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
     const d = await dispatchShards(r.jobId, { jobs, invoker, config: rt.config, log });
-    log.info("redelivered rotation resumes its stalled job", { jobId: r.jobId, shards: d.started });
+    log.info("a second announcement resumes its stalled job", { jobId: r.jobId, shards: d.started });
     return answer(r.jobId, d.started.length > 0 ? "continuing" : "incomplete", `job ${r.jobId} was stalled: ${d.started.length} shard(s) resumed`);
   }
-  if (status === "running") return answer(r.jobId, "skipped", `the job of this rotation (${r.jobId}) is running`);
-  return answer(r.jobId, "skipped", `the job of this rotation (${r.jobId}) has ended: ${status}`);
+  if (status === "running") return answer(r.jobId, "skipped", `its job (${r.jobId}) is running`);
+  return answer(r.jobId, "skipped", `its job (${r.jobId}) has ended: ${status}`);
 }
