@@ -6,12 +6,10 @@ import { wholeJob, zeroCounts, type JobSpec } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { openServices, type GlobalOptions } from "./cli-services.js";
-import { addJobOptions, collect, inlineKeysFor, jobFromCheckpoint, runJobWithFlags, type JobFlags } from "./job-options.js";
+import { addJobOptions, collect, resumeFromFlags, runJobWithFlags, runTargetOf, type JobFlags } from "./job-options.js";
 import { keyFileAsBase64 } from "./read-key-file.js";
 import { readJsonArg } from "./read-json-arg.js";
-import { printResult } from "./render-output.js";
 import { requestRefused } from "./request-issues.js";
-import { exitCodeOf } from "./run-local-job.js";
 
 interface RunFlags extends JobFlags {
   bucketName?: string[] | undefined;
@@ -104,18 +102,10 @@ export function runCommand(): Command {
       if (f.resume !== undefined) {
         const given = (["bucketName", "targets", "prefix", "allVersions", "dryRun", "kmsKeyId", "namespaceName", "namespace", "checkpoint"] as const).filter((k) => f[k] !== undefined);
         if (given.length > 0) throw usageError(`--resume continues the checkpoint's job as it was: drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`);
-        const resumed = jobFromCheckpoint(f.resume);
-        if ("finished" in resumed) {
-          const c = resumed.finished;
-          const status = c.spec.dryRun ? "dry-run" : c.totals.failed === 0 ? "succeeded" : c.totals.reencrypted === 0 ? "failed" : "partial";
-          printResult({ jobId: c.spec.id, status, counts: c.totals, failures: c.failures, message: "this job had already finished: nothing left to do" }, output);
-          return void (process.exitCode = exitCodeOf(status, c.totals));
-        }
-        const inline = inlineKeysFor(resumed.job.spec, f);
-        const services = await openServices(globals, { maxRps: f.maxRps });
-        process.exitCode = await runJobWithFlags(resumed.job, f, services, { inline, output, resumedFrom: resumed.checkpoint });
+        process.exitCode = await resumeFromFlags({ ...f, resume: f.resume }, globals, output);
         return;
       }
+      if (f.forceTarget) throw usageError("--force-target goes with --resume");
       const fromFile = f.targets !== undefined;
       if (fromFile && (f.bucketName !== undefined || f.prefix !== undefined)) throw usageError("--targets or --bucket-name/--prefix: the body names its own targets");
       if (!fromFile && f.bucketName === undefined) throw usageError("missing required option --bucket-name (or --targets FILE, or --resume CHECKPOINT)");
@@ -147,7 +137,7 @@ export function runCommand(): Command {
         { command: "run", spec, work: wholeJob(spec), totals: zeroCounts(), failures: [], runs: 0, createdAt: new Date().toISOString(), ...(estimatedTotal !== undefined ? { estimatedTotal } : {}) },
         f,
         services,
-        { inline, output },
+        { inline, output, target: runTargetOf(globals, services) },
       );
     });
 }
