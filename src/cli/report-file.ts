@@ -16,11 +16,67 @@ export function reportFormatOf(path: string, explicit: string | undefined): Repo
   return /\.csv$/i.test(path) ? "csv" : "jsonl";
 }
 
-/** RFC 4180: quoted when it holds a comma, a quote or a line break (or starts/ends with a space); quotes doubled. */
+/**
+ * A text cell a spreadsheet would run as a formula (=, +, -, @, and tab or CR before one) gets a
+ * leading `'`, as OWASP advises against CSV injection; so does one that starts with `'` already,
+ * so the original is always the cell minus its first `'` (`csvUnguard`). The JSONL report stays exact.
+ */
+export const csvGuard = (s: string): string => (/^[=+\-@\t\r']/.test(s) ? `'${s}` : s);
+
+export const csvUnguard = (s: string): string => (s.startsWith("'") ? s.slice(1) : s);
+
+/** RFC 4180: quoted when it holds a comma, a quote or a line break (or starts/ends with a space); quotes doubled. Text is guarded (csvGuard). */
 export function csvField(value: string | number | undefined): string {
   if (value === undefined) return "";
-  const s = String(value);
+  const s = typeof value === "number" ? String(value) : csvGuard(value);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The report's CSV back into records (RFC 4180, guarded cells unguarded): what `retry` reads. */
+export function parseCsvReport(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  let i = 0;
+  const endCell = (): void => {
+    row.push(cell);
+    cell = "";
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else cell += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && cell === "") quoted = true;
+    else if (c === ",") endCell();
+    else if (c === "\r" && text[i + 1] === "\n") {
+      endCell();
+      rows.push(row);
+      row = [];
+      i++;
+    } else if (c === "\n") {
+      endCell();
+      rows.push(row);
+      row = [];
+    } else cell += c;
+    i++;
+  }
+  if (cell !== "" || row.length > 0) {
+    endCell();
+    rows.push(row);
+  }
+  const [head, ...body] = rows;
+  if (!head) return [];
+  return body.map((r) => Object.fromEntries(head.map((h, j) => [h, csvUnguard(r[j] ?? "")])));
 }
 
 export const csvLine = (line: ReportLine): string => CSV_COLUMNS.map((c) => csvField(line[c])).join(",") + "\r\n";

@@ -8,6 +8,7 @@ import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { cliConfig, openServices, type GlobalOptions } from "./cli-services.js";
 import { addJobOptions, collect, resumeFromFlags, runJobWithFlags, runTargetOf, type JobFlags } from "./job-options.js";
 import { readJsonArg } from "./read-json-arg.js";
+import { escapeControls } from "./terminal-text.js";
 import { printResult } from "./render-output.js";
 
 interface RotateFlags extends JobFlags {
@@ -109,7 +110,7 @@ export function rotateCommand(): Command {
         return;
       }
       if ("fail" in decision) {
-        process.stderr.write(`oci-reencrypt: ${decision.code}: ${decision.fail}\n`);
+        process.stderr.write(`oci-reencrypt: ${escapeControls(`${decision.code}: ${decision.fail}`)}\n`);
         return void (process.exitCode = ExitCode.failures);
       }
       const spec = f.dryRun ? { ...decision.spec, dryRun: true } : decision.spec;

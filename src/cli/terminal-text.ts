@@ -25,6 +25,9 @@ export function escapeControls(text: string): string {
   return text.replace(UNSAFE, (c) => NAMED[c] ?? (c.charCodeAt(0) <= 0xff ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`));
 }
 
+/** Several lines (an error with its stack): each escaped, the line breaks kept. */
+export const escapeLines = (text: string): string => text.split("\n").map(escapeControls).join("\n");
+
 /** Anything as one line of text for a person: strings escaped, other values as JSON (then escaped). */
 export function safeText(value: unknown): string {
   if (value === undefined || value === null) return "";
