@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
 import type { ReportLine, ReportSink } from "../engine/report-writer.js";
 import { usageError } from "./cli-error.js";
+import { escapeControls } from "./terminal-text.js";
 
 export const REPORT_FORMATS = ["jsonl", "csv"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -17,13 +18,21 @@ export function reportFormatOf(path: string, explicit: string | undefined): Repo
 }
 
 /**
- * A text cell a spreadsheet would run as a formula (=, +, -, @, and tab or CR before one) gets a
- * leading `'`, as OWASP advises against CSV injection; so does one that starts with `'` already,
- * so the original is always the cell minus its first `'` (`csvUnguard`). The JSONL report stays exact.
+ * A text cell as the CSV report holds it: control characters spelled out as on the terminal (`\e`,
+ * `\x07`, `\u202e`: `cat report.csv` must not retitle the terminal either) and backslashes
+ * doubled, so every cell reads back exactly (`csvUnguard`); then a cell a spreadsheet would run as
+ * a formula (=, +, -, @) gets a leading `'`, as OWASP advises against CSV injection, and so does
+ * one that starts with `'` already. The JSONL report stays exact.
  */
-export const csvGuard = (s: string): string => (/^[=+\-@\t\r']/.test(s) ? `'${s}` : s);
+export const csvGuard = (s: string): string => {
+  const text = escapeControls(s.replace(/\\/g, "\\\\"));
+  return /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
+};
 
-export const csvUnguard = (s: string): string => (s.startsWith("'") ? s.slice(1) : s);
+const UNESCAPES: Record<string, string> = { e: "\u001b", n: "\n", r: "\r", t: "\t", "\\": "\\" };
+
+export const csvUnguard = (cell: string): string =>
+  (cell.startsWith("'") ? cell.slice(1) : cell).replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[enrt\\])/g, (_m, e: string) => (e.length > 1 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (UNESCAPES[e] as string)));
 
 /** RFC 4180: quoted when it holds a comma, a quote or a line break (or starts/ends with a space); quotes doubled. Text is guarded (csvGuard). */
 export function csvField(value: string | number | undefined): string {

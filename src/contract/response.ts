@@ -22,6 +22,8 @@ export interface JobResponse {
   resume?: string;
   report?: string;
   message?: string;
+  /** A retry's answer: the job whose failures it retries. */
+  retryOf?: string;
 }
 
 const commonStatus = (failures: readonly FailureRecord[]): number => {

@@ -67,6 +67,10 @@ export interface JobRecord {
   sample?: { at: number; processed: number };
   summary?: string;
   message?: string;
+  /** The finished job whose failures this job retries (`{"retry": jobId}`). */
+  retryOf?: string;
+  /** The job started from this job's failures. */
+  retriedBy?: string;
 }
 
 const FailureSchema = z.looseObject(failureFields);
@@ -106,6 +110,8 @@ export const JobRecordSchema = z.strictObject({
   sample: z.strictObject({ at: z.number(), processed: z.number() }).optional(),
   summary: z.string().optional(),
   message: z.string().optional(),
+  retryOf: JobIdSchema.optional(),
+  retriedBy: JobIdSchema.optional(),
 });
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;

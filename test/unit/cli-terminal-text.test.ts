@@ -41,11 +41,14 @@ describe("text for the terminal", () => {
 
 describe("CSV reports", () => {
   it("neutralises formula cells (OWASP: a leading ') and reads them back exactly", () => {
-    for (const name of ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "'quoted", "plain", "a,b", 'say "hi"']) {
+    for (const name of ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "'quoted", "plain", "a,b", 'say "hi"', EVIL, "dir\\file\\x41\\e", "\u202etxt.exe", "a\u0085b"]) {
       const cell = csvField(name);
       expect(cell.replace(/^"|"$/g, "").replace(/""/g, '"').startsWith("=")).toBe(false);
       expect(csvUnguard(csvGuard(name))).toBe(name);
+      expect(cell).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     }
+    expect(csvField(EVIL)).toBe("evil\\e]0;PWNED-TITLE\\x07\\e[2K\\e[1A\\e[31mFAKE-OK");
+    expect(csvField("dir\\file")).toBe("dir\\\\file");
     expect(csvField("=1+1")).toBe("'=1+1");
     expect(csvField("@x")).toBe("'@x");
     expect(csvField("-x")).toBe("'-x");
