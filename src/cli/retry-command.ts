@@ -56,7 +56,7 @@ function localFailures(c: Checkpoint, path: string): { refs: ObjectRef[]; from: 
     return { refs, from: report.path, missing: Math.max(0, c.totals.failed - refs.length) };
   }
   const note = report ? `its report ${report.path} is gone` : "it wrote no --report";
-  return { refs: c.failures, from: `${path} (${note})`, missing: Math.max(0, c.totals.failed - c.failures.length) };
+  return { refs: c.failures, from: `${path}: ${note}`, missing: Math.max(0, c.totals.failed - c.failures.length) };
 }
 
 /** The retry's report, beside its original's: inv.csv → inv.retry-1a2b3c4d.csv. */
