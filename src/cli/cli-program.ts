@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { AUTH_TYPES } from "./cli-principal.js";
 import { diagnoseCommand, invokeCommand, statusCommand, sweepCommand } from "./function-commands.js";
+import { addLocalOption } from "./local-session.js";
 import { objectCommand } from "./object-command.js";
 import { retryCommand } from "./retry-command.js";
 import { rotateCommand } from "./rotate-command.js";
@@ -39,6 +40,7 @@ export function createProgram(version: string): Command {
     .showHelpAfterError("(add --help for usage and examples)")
     .exitOverride()
     .addHelpText("after", EXAMPLES);
+  addLocalOption(program);
   for (const make of [objectCommand, runCommand, rotateCommand, retryCommand, invokeCommand, statusCommand, sweepCommand, diagnoseCommand]) {
     const sub = make();
     sub.copyInheritedSettings(program);
