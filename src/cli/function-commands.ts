@@ -150,7 +150,7 @@ export async function sendAndFollow(target: FunctionTarget, body: Record<string,
   };
   let r: Record<string, unknown>;
   try {
-    r = await call(body, `${o.what}: waiting for the function's answer (${via}, synchronous)`);
+    r = await call(body, `waiting for the function's answer to ${o.what} (${via}, synchronous)`);
   } catch (error) {
     progress.stop();
     throw error;
@@ -174,7 +174,7 @@ export async function sendAndFollow(target: FunctionTarget, body: Record<string,
     }
     if (r["status"] === "incomplete" && typeof r["resume"] === "string") {
       progress.update(sampleOf(r, estimate));
-      r = await call({ resume: r["resume"], ...keys }, "resuming: waiting for the function's answer");
+      r = await call({ resume: r["resume"], ...keys }, "resuming");
       continue;
     }
     break;

@@ -1,5 +1,5 @@
 import { MultiBar, type SingleBar } from "cli-progress";
-import { colourWanted, escapeControls, painter, terminalSafeJson } from "./terminal-text.js";
+import { colourWanted, escapeControls, painter, terminalSafeJson, truncateText } from "./terminal-text.js";
 
 export const PROGRESS_MODES = ["auto", "bar", "json", "none"] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
@@ -171,7 +171,7 @@ function barProgress(o: { intervalMs: number; stream: NodeJS.WriteStream; now: (
     const payload = {
       rate: formatRate(x.rate),
       failed,
-      timeText: final ? `took ${formatDuration(x.elapsed)}` : `ETA ${formatDuration(x.eta)}`,
+      timeText: final ? `${s.finished === false ? "stopped after" : "took"} ${formatDuration(x.elapsed)}` : `ETA ${formatDuration(x.eta)}`,
       elapsed: formatDuration(x.elapsed),
       status: status ? ` | ${status}` : "",
     };
@@ -189,7 +189,12 @@ function barProgress(o: { intervalMs: number; stream: NodeJS.WriteStream; now: (
   /** The spinner before any bar exists: its own line, redrawn in place. */
   const ownLine = (label: string, from: number): { timer: NodeJS.Timeout; clear(): void } => {
     let frame = 0;
-    const draw = (): void => void stream.write(`\r\u001b[2K${paint("cyan", SPINNER[frame++ % SPINNER.length] as string)} ${label} ${formatDuration((now() - from) / 1000)}`);
+    // One terminal line, never wrapped: \r and erase-line reach back only one line.
+    const fit = (text: string): string => (stream.columns && stream.columns > 10 ? truncateText(text, stream.columns - 3) : text);
+    const draw = (): void => {
+      const elapsed = formatDuration((now() - from) / 1000);
+      stream.write(`\r\u001b[2K${paint("cyan", SPINNER[frame++ % SPINNER.length] as string)} ${fit(`${elapsed} ${label}`)}`);
+    };
     draw();
     const timer = setInterval(draw, 100);
     timer.unref();
@@ -232,7 +237,7 @@ function barProgress(o: { intervalMs: number; stream: NodeJS.WriteStream; now: (
       // A bar already shows the job: the spinner and the call's elapsed time go in its status.
       let frame = 0;
       const timer = setInterval(() => {
-        spinnerText = `${SPINNER[frame++ % SPINNER.length]} ${safe} ${formatDuration((now() - from) / 1000)}`;
+        spinnerText = `${SPINNER[frame++ % SPINNER.length]} ${formatDuration((now() - from) / 1000)} ${safe}`;
         if (last) render(last, false);
       }, 200);
       timer.unref();

@@ -95,7 +95,7 @@ async function retryLocal(path: string, f: RetryFlags, globals: GlobalOptions): 
   // The old job names its retry before the retry starts: a second retry of it is refused from now.
   writeCheckpoint(path, { ...old, retriedBy: { jobId: newId, checkpoint }, updatedAt: new Date().toISOString() });
   const defaultReport = f.report === undefined && old.report ? { path: retryReportPath(old.report.path, newId), format: old.report.format } : undefined;
-  const retried = { versions: plan.versions, scopes: plan.units, ...(plan.widened > 0 ? { scopesWidened: plan.widened } : {}), ...(failures.missing > 0 ? { unknownFailures: failures.missing } : {}) };
+  const retried = { versions: plan.versions, targets: plan.units, ...(plan.widened > 0 ? { targetsWidened: plan.widened } : {}), ...(failures.missing > 0 ? { unknownFailures: failures.missing } : {}) };
   return runJobWithFlags(
     {
       command: old.command,

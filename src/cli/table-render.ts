@@ -24,12 +24,15 @@ const isObjectList = (v: unknown): v is Record<string, unknown>[] => Array.isArr
 /** A scalar as text: strings escaped, numbers and booleans as they are. */
 export const scalarText = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "string" ? escapeControls(v) : typeof v === "object" ? escapeControls(JSON.stringify(v)) : String(v));
 
+/** Inside a `k: v` line an empty string would read as nothing at all. */
+const innerText = (v: unknown): string => (v === "" ? '""' : scalarText(v));
+
 /** A value on one line: `k: v · k: v` for objects, `a, b` for lists. */
 export function inlineText(v: unknown): string {
   if (isPlainObject(v)) {
     return Object.entries(v)
       .filter(([, x]) => x !== undefined)
-      .map(([k, x]) => `${escapeControls(k)}: ${inlineText(x)}`)
+      .map(([k, x]) => `${escapeControls(k)}: ${isPlainObject(x) || Array.isArray(x) ? inlineText(x) : innerText(x)}`)
       .join(" · ");
   }
   if (Array.isArray(v)) return v.map((x) => (isPlainObject(x) || Array.isArray(x) ? `(${inlineText(x)})` : inlineText(x))).join(", ");
@@ -153,9 +156,37 @@ export function listTable(s: ListSection, o: TableOptions): string {
   return parts.join("\n");
 }
 
-/** Lists of strings that read better one a line (diagnose's problems, warnings). */
-const bulletList = (name: string, items: unknown[], paint: Painter, colour?: Colour): string =>
-  [`${escapeControls(name)} (${items.length}):`, ...items.map((x) => `  - ${colour ? paint(colour, scalarText(x)) : scalarText(x)}`)].join("\n");
+/** At most this many bullets of one list; `--output json` has them all. */
+const MAX_BULLETS = 20;
+
+/** Words of `text` in lines of at most `width` columns, the first after `first`, the others after `rest`. */
+export function wrapText(text: string, width: number | undefined, first: string, rest: string): string[] {
+  if (width === undefined || displayWidth(first + text) <= width) return [first + text];
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(" ")) {
+    const prefix = line === first || line === rest ? "" : " ";
+    if (displayWidth(line + prefix + word) > width && line !== first && line !== rest) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += prefix + word;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Lists of strings that read better one a line (diagnose's problems, warnings): wrapped under their bullet. */
+const bulletList = (name: string, items: unknown[], o: TableOptions, colour?: Colour): string => {
+  const lines = [`${escapeControls(name)} (${items.length}):`];
+  for (const x of items.slice(0, MAX_BULLETS)) {
+    const wrapped = wrapText(scalarText(x), o.width, "  - ", "    ");
+    lines.push(...(colour ? wrapped.map((l) => o.paint(colour, l)) : wrapped));
+  }
+  if (items.length > MAX_BULLETS) lines.push(`  … and ${items.length - MAX_BULLETS} more (--output json has them all)`);
+  return lines.join("\n");
+};
 
 const BULLET_COLOURS: Record<string, Colour> = { problems: "red", warnings: "yellow" };
 
@@ -186,7 +217,7 @@ export function renderRecord(record: Record<string, unknown>, o: TableOptions & 
       continue;
     }
     if (Array.isArray(v) && v.some((x) => typeof x === "string" && x.length > 40)) {
-      bullets.push(bulletList(k, v, o.paint, BULLET_COLOURS[k]));
+      bullets.push(bulletList(k, v, o, BULLET_COLOURS[k]));
       continue;
     }
     if (isPlainObject(v)) {

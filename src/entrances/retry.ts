@@ -110,6 +110,6 @@ export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl
     dl,
     log.child({ jobId: spec.id }),
   );
-  const what = [plan.versions > 0 ? `${plan.versions} failed version(s)` : "", plan.units > 0 ? `${plan.units} failed scope(s)${plan.widened > 0 ? ` (${plan.widened} retried whole: too many of their versions failed to list one by one)` : ""}` : ""].filter(Boolean).join(" and ");
+  const what = [plan.versions > 0 ? `${plan.versions} failed version(s)` : "", plan.units > 0 ? `${plan.units} failed target(s)${plan.widened > 0 ? ` (${plan.widened} retried whole: too many of their versions failed to list them one by one)` : ""}` : ""].filter(Boolean).join(" and ");
   return { ...response, retryOf: id, message: [response.message, `retrying ${what} of job ${id}`].filter(Boolean).join("; ") };
 }

@@ -172,7 +172,7 @@ describe("job control of the deployed function", () => {
     expect(r.code, r.stderr).toBe(0);
     const waiting = jsonLines(r.stderr, "waiting");
     expect(waiting.length).toBeGreaterThan(0);
-    expect(waiting[0]).toMatchObject({ message: expect.stringMatching(/waiting for the function's answer \(InvokeFunction, synchronous\)/), elapsedSeconds: 0 });
+    expect(waiting[0]).toMatchObject({ message: expect.stringMatching(/waiting for the function's answer to invoke \(InvokeFunction, synchronous\)/), elapsedSeconds: 0 });
     const last = jsonLines(r.stderr, "progress").pop() as Record<string, number>;
     // The total is Object Storage's approximate count of the bucket; the rate is the run's, not 0.
     expect(last).toMatchObject({ done: 600, total: 600, reencrypted: 600 });

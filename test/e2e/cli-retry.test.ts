@@ -59,7 +59,7 @@ describe("oci-reencrypt retry <checkpoint>", () => {
       const retry = await runCli(["retry", checkpoint, "--progress", "none"], { env: world.env, cwd: dir });
       expect(retry.code, retry.stderr).toBe(0);
       const answer = JSON.parse(retry.stdout);
-      expect(answer).toMatchObject({ status: "succeeded", counts: { reencrypted: 121 + 7, failed: 0 }, retryOf: { jobId: cp.spec.id, checkpoint }, retried: { versions: 121, scopes: 1 } });
+      expect(answer).toMatchObject({ status: "succeeded", counts: { reencrypted: 121 + 7, failed: 0 }, retryOf: { jobId: cp.spec.id, checkpoint }, retried: { versions: 121, targets: 1 } });
       // Exactly the failures: 121 versions and the 7 objects of the locked bucket, nothing else again.
       expect(world.em.requests.filter((q) => q.operation === "ReencryptObject").length - before).toBe(128);
       expect(reencrypted(world, "data").filter((v) => v.reencryptCount !== 1)).toEqual([]);

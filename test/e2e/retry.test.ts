@@ -59,7 +59,7 @@ describe('{"retry": jobId}', () => {
     const before = reencryptCalls();
     const retry = await stack.invoke({ retry: jobId });
     expect(retry.httpStatus, JSON.stringify(retry.data)).toBe(200);
-    expect(retry.data).toMatchObject({ status: "succeeded", retryOf: jobId, counts: { reencrypted: 130 + 9, failed: 0 }, message: expect.stringMatching(/retrying 130 failed version\(s\) and 1 failed scope\(s\) of job/) });
+    expect(retry.data).toMatchObject({ status: "succeeded", retryOf: jobId, counts: { reencrypted: 130 + 9, failed: 0 }, message: expect.stringMatching(/retrying 130 failed version\(s\) and 1 failed target\(s\) of job/) });
     expect(reencryptCalls() - before).toBe(139);
     for (const b of ["data", "locked"]) expect(versions(b).filter((v) => v.reencryptCount !== 1)).toEqual([]);
 

@@ -116,6 +116,17 @@ describe("tables", () => {
   });
 });
 
+describe("bullets", () => {
+  it("long lines wrap under their bullet within the width; more than 20 are counted, not printed", () => {
+    const out = renderRecord({ warnings: Array.from({ length: 25 }, (_, i) => `warning ${i}: ${"word ".repeat(30)}`) }, { paint: painter(false), width: 60 });
+    const lines = out.split("\n");
+    for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(60);
+    expect(lines.filter((l) => l.startsWith("  - "))).toHaveLength(20);
+    expect(lines.filter((l) => l.startsWith("    word")).length).toBeGreaterThan(20);
+    expect(out).toContain("… and 5 more (--output json has them all)");
+  });
+});
+
 describe("the progress bar's lifetime", () => {
   it("leaves no timer behind: a note before the bar, a short job, a note after it stopped", () => {
     vi.useFakeTimers();
