@@ -146,7 +146,7 @@ describe("the progress bar's lifetime", () => {
       q.note("in between");
       q.stop({ done: 10, reencrypted: 10, failed: 0, skipped: 0, total: 10 });
       expect(vi.getTimerCount()).toBe(0);
-      expect(written.join("")).toContain("invoking 1s");
+      expect(written.join("")).toContain("1s invoking");
     } finally {
       vi.useRealTimers();
     }
