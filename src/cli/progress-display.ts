@@ -104,7 +104,8 @@ function jsonProgress(o: { jobId: string; intervalMs: number; stream: NodeJS.Wri
   const d = deriver(now, o.startDone);
   let jobId = o.jobId;
   let last = -Infinity;
-  const write = (record: Record<string, unknown>): void => void stream.write(terminalSafeJson(record) + "\n");
+  // invoke learns its job id from the first answer: until then the lines name none.
+  const write = (record: Record<string, unknown>): void => void stream.write(terminalSafeJson(record["jobId"] === "" ? { ...record, jobId: undefined } : record) + "\n");
   const line = (s: ProgressSample, force: boolean): void => {
     const t = now();
     const x = d.derive(s, force);
