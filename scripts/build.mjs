@@ -24,7 +24,11 @@ const entries = [
   { in: "src/cli/main.ts", out: "dist/cli.cjs", minify: true },
 ];
 
+// `node scripts/build.mjs cli` builds only the entries whose output names it (npm's prepare: the
+// CLI after `npm ci`, so `npx oci-reencrypt` works in a fresh clone).
+const only = process.argv[2];
 for (const e of entries) {
+  if (only && !e.out.includes(only)) continue;
   try {
     statSync(e.in);
   } catch {

@@ -10,6 +10,7 @@ export const ErrorCode = {
   JobAdvanced: "JobAdvanced",
   RulesInBucket: "RulesInBucket",
   BucketMethodNotPossible: "BucketMethodNotPossible",
+  RetryRefused: "RetryRefused",
   NotFound: "NotFound",
   MethodNotAllowed: "MethodNotAllowed",
   ServiceError: "ServiceError",
@@ -57,6 +58,9 @@ export const keyNotAllowed = (message: string): ReencryptError => new ReencryptE
 export const entranceNotAllowed = (message: string): ReencryptError => new ReencryptError(ErrorCode.EntranceNotAllowed, 403, message);
 
 export const jobNotFound = (jobId: string): ReencryptError => new ReencryptError(ErrorCode.JobNotFound, 404, `no job ${jobId} in the state bucket`);
+
+/** `{"retry": jobId}` of a job that is not finished, was retried already, or whose failures do not fit one job. */
+export const retryRefused = (message: string): ReencryptError => new ReencryptError(ErrorCode.RetryRefused, 409, message);
 
 export const jobAdvanced = (message: string): ReencryptError => new ReencryptError(ErrorCode.JobAdvanced, 409, message);
 

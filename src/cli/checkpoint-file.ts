@@ -9,6 +9,25 @@ import type { ReportFormat } from "./report-file.js";
 export const CHECKPOINT_FORMAT = "oci-reencrypt-checkpoint/1";
 
 /**
+ * Where a job ran, so `--resume` goes back there (issue 20 item 2): the Object Storage endpoint it
+ * was given (undefined: the region's own), the region, the config file and profile, the auth type.
+ * Never credentials: no key, no token, no fingerprint; an endpoint's user-info is dropped.
+ */
+export interface RunTarget {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  auth: string;
+  configFile?: string | undefined;
+  profile?: string | undefined;
+}
+
+/** Another local job: its id and, when known, its checkpoint file. */
+export interface JobLink {
+  jobId: string;
+  checkpoint?: string | undefined;
+}
+
+/**
  * A local job's checkpoint: the job (never key material: inline SSE-C keys are named by their
  * keySha256 only), the work with the cursor of an engine snapshot, and the totals so far.
  */
@@ -27,11 +46,19 @@ export interface Checkpoint {
   report?: { path: string; format: ReportFormat } | undefined;
   /** An estimate of the versions the job covers, for the progress bar's ETA. */
   estimatedTotal?: number | undefined;
+  /** Where it ran; absent in checkpoints written before it was recorded. */
+  target?: RunTarget | undefined;
+  /** The finished job whose failures this job retries. */
+  retryOf?: JobLink | undefined;
+  /** The job started from this one's failures (`oci-reencrypt retry`). */
+  retriedBy?: JobLink | undefined;
   createdAt: string;
   updatedAt: string;
 }
 
 const FailureSchema = z.strictObject(failureFields);
+
+const LinkSchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), checkpoint: z.string().max(4096).optional() });
 
 const CheckpointSchema = z
   .strictObject({
@@ -49,6 +76,17 @@ const CheckpointSchema = z
     runs: z.number().int().nonnegative(),
     report: z.strictObject({ path: z.string().min(1), format: z.enum(["jsonl", "csv"]) }).optional(),
     estimatedTotal: z.number().nonnegative().optional(),
+    target: z
+      .strictObject({
+        endpoint: z.string().max(2048).optional(),
+        region: z.string().max(128).optional(),
+        auth: z.string().max(64),
+        configFile: z.string().max(4096).optional(),
+        profile: z.string().max(256).optional(),
+      })
+      .optional(),
+    retryOf: LinkSchema.optional(),
+    retriedBy: LinkSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -61,24 +99,25 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
   renameSync(tmp, path);
 }
 
-export function readCheckpoint(path: string): Checkpoint {
+/** `flag` names the option the path came from in messages (--resume, retry's argument). */
+export function readCheckpoint(path: string, flag = "--resume"): Checkpoint {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`--resume ${path}: ${code === "ENOENT" ? "no such checkpoint file" : `cannot be read (${code ?? "error"})`}`);
+    throw usageError(`${flag} ${path}: ${code === "ENOENT" ? "no such checkpoint file" : `cannot be read (${code ?? "error"})`}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw usageError(`--resume ${path}: not a checkpoint file (not JSON)`);
+    throw usageError(`${flag} ${path}: not a checkpoint file (not JSON)`);
   }
   const parsed = CheckpointSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw usageError(`--resume ${path}: not a valid checkpoint (${i ? `${i.path.join(".") || "file"}: ${i.message}` : "invalid"})`);
+    throw usageError(`${flag} ${path}: not a valid checkpoint (${i ? `${i.path.join(".") || "file"}: ${i.message}` : "invalid"})`);
   }
   return parsed.data as Checkpoint;
 }

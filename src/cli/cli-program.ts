@@ -1,7 +1,9 @@
 import { Command, Option } from "commander";
 import { AUTH_TYPES } from "./cli-principal.js";
 import { diagnoseCommand, invokeCommand, statusCommand, sweepCommand } from "./function-commands.js";
+import { addLocalOption } from "./local-session.js";
 import { objectCommand } from "./object-command.js";
+import { retryCommand } from "./retry-command.js";
 import { rotateCommand } from "./rotate-command.js";
 import { runCommand } from "./run-command.js";
 
@@ -38,7 +40,8 @@ export function createProgram(version: string): Command {
     .showHelpAfterError("(add --help for usage and examples)")
     .exitOverride()
     .addHelpText("after", EXAMPLES);
-  for (const make of [objectCommand, runCommand, rotateCommand, invokeCommand, statusCommand, sweepCommand, diagnoseCommand]) {
+  addLocalOption(program);
+  for (const make of [objectCommand, runCommand, rotateCommand, retryCommand, invokeCommand, statusCommand, sweepCommand, diagnoseCommand]) {
     const sub = make();
     sub.copyInheritedSettings(program);
     program.addCommand(sub);

@@ -23,7 +23,11 @@ export interface TargetFlags {
   functionId?: string | undefined;
   gatewayUrl?: string | undefined;
   token?: string | undefined;
+  insecure?: boolean | undefined;
 }
+
+/** 127.0.0.0/8, ::1 and localhost: the bearer token never leaves the machine there. */
+export const isLoopback = (host: string): boolean => host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]";
 
 async function readBody(value: Readable | ReadableStream | null | undefined): Promise<string> {
   if (value === null || value === undefined) return "";
@@ -85,8 +89,12 @@ export function invokeTarget(params: ClientParams, functionId: string, managemen
   return { direct: true, send, status: (jobId) => send({ job: jobId }) };
 }
 
-/** The API Gateway route (POST <url>, GET <url>/jobs/<id>) with a bearer token, as a caller. */
-export function gatewayTarget(url: string, token: string | undefined): FunctionTarget {
+/**
+ * The API Gateway route (POST <url>, GET <url>/jobs/<id>) with a bearer token, as a caller. A
+ * token goes over plain http only to a loopback address (the local demo's gateway) or with
+ * --insecure, as curl-like tools refuse to leak credentials in clear (issue 16 item 9).
+ */
+export function gatewayTarget(url: string, token: string | undefined, o: { insecure?: boolean | undefined } = {}): FunctionTarget {
   let base: URL;
   try {
     base = new URL(url);
@@ -94,6 +102,9 @@ export function gatewayTarget(url: string, token: string | undefined): FunctionT
     throw usageError(`--gateway-url ${url}: not a URL`);
   }
   if (base.protocol !== "https:" && base.protocol !== "http:") throw usageError(`--gateway-url ${url}: must be http(s)`);
+  if (token && base.protocol === "http:" && !isLoopback(base.hostname) && o.insecure !== true) {
+    throw usageError(`--gateway-url ${base.origin}: a --token is sent over https only (over http:// anyone on the path reads it); use the gateway's https:// URL, or add --insecure to send it in clear anyway (loopback addresses, e.g. the local demo at 127.0.0.1, need no flag)`);
+  }
   const headers = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const call = async (method: string, target: string, body?: unknown): Promise<FunctionAnswer> => {
     let res: Response;

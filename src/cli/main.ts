@@ -5,6 +5,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import { CliError, ExitCode } from "./cli-error.js";
 import { createProgram, valueOptions } from "./cli-program.js";
 import { expandOciShortFlags } from "./oci-short-flags.js";
+import { escapeLines } from "./terminal-text.js";
 
 async function main(argv: string[]): Promise<void> {
   const program = createProgram(packageJson.version);
@@ -19,11 +20,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`oci-reencrypt: ${error.message}\n`);
+      process.stderr.write(`oci-reencrypt: ${escapeLines(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`oci-reencrypt: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`oci-reencrypt: unexpected error: ${escapeLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     process.exitCode = ExitCode.failures;
   }
 }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
 import type { ReportLine, ReportSink } from "../engine/report-writer.js";
 import { usageError } from "./cli-error.js";
+import { escapeControls } from "./terminal-text.js";
 
 export const REPORT_FORMATS = ["jsonl", "csv"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -16,11 +17,75 @@ export function reportFormatOf(path: string, explicit: string | undefined): Repo
   return /\.csv$/i.test(path) ? "csv" : "jsonl";
 }
 
-/** RFC 4180: quoted when it holds a comma, a quote or a line break (or starts/ends with a space); quotes doubled. */
+/**
+ * A text cell as the CSV report holds it: control characters spelled out as on the terminal (`\e`,
+ * `\x07`, `\u202e`: `cat report.csv` must not retitle the terminal either) and backslashes
+ * doubled, so every cell reads back exactly (`csvUnguard`); then a cell a spreadsheet would run as
+ * a formula (=, +, -, @) gets a leading `'`, as OWASP advises against CSV injection, and so does
+ * one that starts with `'` already. The JSONL report stays exact.
+ */
+export const csvGuard = (s: string): string => {
+  const text = escapeControls(s.replace(/\\/g, "\\\\"));
+  return /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
+};
+
+const UNESCAPES: Record<string, string> = { e: "\u001b", n: "\n", r: "\r", t: "\t", "\\": "\\" };
+
+export const csvUnguard = (cell: string): string =>
+  (cell.startsWith("'") ? cell.slice(1) : cell).replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[enrt\\])/g, (_m, e: string) => (e.length > 1 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (UNESCAPES[e] as string)));
+
+/** RFC 4180: quoted when it holds a comma, a quote or a line break (or starts/ends with a space); quotes doubled. Text is guarded (csvGuard). */
 export function csvField(value: string | number | undefined): string {
   if (value === undefined) return "";
-  const s = String(value);
+  const s = typeof value === "number" ? String(value) : csvGuard(value);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The report's CSV back into records (RFC 4180, guarded cells unguarded): what `retry` reads. */
+export function parseCsvReport(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  let i = 0;
+  const endCell = (): void => {
+    row.push(cell);
+    cell = "";
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else cell += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && cell === "") quoted = true;
+    else if (c === ",") endCell();
+    else if (c === "\r" && text[i + 1] === "\n") {
+      endCell();
+      rows.push(row);
+      row = [];
+      i++;
+    } else if (c === "\n") {
+      endCell();
+      rows.push(row);
+      row = [];
+    } else cell += c;
+    i++;
+  }
+  if (cell !== "" || row.length > 0) {
+    endCell();
+    rows.push(row);
+  }
+  const [head, ...body] = rows;
+  if (!head) return [];
+  return body.map((r) => Object.fromEntries(head.map((h, j) => [h, csvUnguard(r[j] ?? "")])));
 }
 
 export const csvLine = (line: ReportLine): string => CSV_COLUMNS.map((c) => csvField(line[c])).join(",") + "\r\n";

@@ -6,10 +6,10 @@ import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
 import { wholeJob, zeroCounts, type Unit } from "../model/job.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { cliConfig, openServices, type GlobalOptions } from "./cli-services.js";
-import { addJobOptions, collect, inlineKeysFor, jobFromCheckpoint, runJobWithFlags, type JobFlags } from "./job-options.js";
+import { addJobOptions, collect, resumeFromFlags, runJobWithFlags, runTargetOf, type JobFlags } from "./job-options.js";
 import { readJsonArg } from "./read-json-arg.js";
+import { escapeControls } from "./terminal-text.js";
 import { printResult } from "./render-output.js";
-import { exitCodeOf } from "./run-local-job.js";
 
 interface RotateFlags extends JobFlags {
   keyId?: string | undefined;
@@ -41,7 +41,7 @@ const describeUnit = (u: Unit): Record<string, unknown> => ({
   bucket: `${u.namespace}/${u.bucket}`,
   prefix: u.scope.kind === "prefix" ? u.scope.prefix : undefined,
   key: u.key.type === "kms" ? u.key.kmsKeyId : u.key.type === "bucket" ? "bucket key" : "sse-c",
-  ...(u.scope.kind === "prefix" && u.scope.exclude ? { exclude: u.scope.exclude } : {}),
+  ...(u.scope.kind === "prefix" && u.scope.ranges ? { ranges: u.scope.ranges } : {}),
 });
 
 export function rotateCommand(): Command {
@@ -64,15 +64,7 @@ export function rotateCommand(): Command {
       if (f.resume !== undefined) {
         const given = (["keyId", "compartmentId", "vaultId", "keyVersionId", "rules", "dryRun", "checkpoint"] as const).filter((k) => f[k] !== undefined);
         if (given.length > 0) throw usageError(`--resume continues the checkpoint's job as it was: drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`);
-        const resumed = jobFromCheckpoint(f.resume);
-        if ("finished" in resumed) {
-          const c = resumed.finished;
-          const status = c.totals.failed === 0 ? "succeeded" : c.totals.reencrypted === 0 ? "failed" : "partial";
-          printResult({ jobId: c.spec.id, status, counts: c.totals, failures: c.failures, message: "this job had already finished: nothing left to do" }, output);
-          return void (process.exitCode = exitCodeOf(status, c.totals));
-        }
-        const services = await openServices(globals, { maxRps: f.maxRps });
-        process.exitCode = await runJobWithFlags(resumed.job, f, services, { inline: inlineKeysFor(resumed.job.spec, f), output, resumedFrom: resumed.checkpoint });
+        process.exitCode = await resumeFromFlags({ ...f, resume: f.resume }, globals, output);
         return;
       }
       if (f.keyId === undefined) throw usageError("missing required option --key-id (or --resume CHECKPOINT)");
@@ -118,7 +110,7 @@ export function rotateCommand(): Command {
         return;
       }
       if ("fail" in decision) {
-        process.stderr.write(`oci-reencrypt: ${decision.code}: ${decision.fail}\n`);
+        process.stderr.write(`oci-reencrypt: ${escapeControls(`${decision.code}: ${decision.fail}`)}\n`);
         return void (process.exitCode = ExitCode.failures);
       }
       const spec = f.dryRun ? { ...decision.spec, dryRun: true } : decision.spec;
@@ -135,7 +127,7 @@ export function rotateCommand(): Command {
         },
         f,
         services,
-        { inline: new Map(), output, extra: { key: { id: decision.key.id, currentKeyVersion: decision.key.currentKeyVersion }, units: spec.units.map(describeUnit) } },
+        { inline: new Map(), output, target: runTargetOf(globals, services), extra: { key: { id: decision.key.id, currentKeyVersion: decision.key.currentKeyVersion }, units: spec.units.map(describeUnit) } },
       );
     });
 }

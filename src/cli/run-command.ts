@@ -2,16 +2,17 @@ import { Command, Option } from "commander";
 import { MAX_TARGETS } from "../contract/request.js";
 import { parseRequest } from "../entrances/http-request.js";
 import { jobFromRequest } from "../jobs/from-request.js";
+import { planRequestUnits } from "../jobs/plan-units.js";
+import { planNotes } from "../jobs/run-invocation.js";
+import { printResult } from "./render-output.js";
 import { wholeJob, zeroCounts, type JobSpec } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { openServices, type GlobalOptions } from "./cli-services.js";
-import { addJobOptions, collect, inlineKeysFor, jobFromCheckpoint, runJobWithFlags, type JobFlags } from "./job-options.js";
+import { addJobOptions, collect, resumeFromFlags, runJobWithFlags, runTargetOf, type JobFlags } from "./job-options.js";
 import { keyFileAsBase64 } from "./read-key-file.js";
 import { readJsonArg } from "./read-json-arg.js";
-import { printResult } from "./render-output.js";
 import { requestRefused } from "./request-issues.js";
-import { exitCodeOf } from "./run-local-job.js";
 
 interface RunFlags extends JobFlags {
   bucketName?: string[] | undefined;
@@ -104,18 +105,10 @@ export function runCommand(): Command {
       if (f.resume !== undefined) {
         const given = (["bucketName", "targets", "prefix", "allVersions", "dryRun", "kmsKeyId", "namespaceName", "namespace", "checkpoint"] as const).filter((k) => f[k] !== undefined);
         if (given.length > 0) throw usageError(`--resume continues the checkpoint's job as it was: drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`);
-        const resumed = jobFromCheckpoint(f.resume);
-        if ("finished" in resumed) {
-          const c = resumed.finished;
-          const status = c.spec.dryRun ? "dry-run" : c.totals.failed === 0 ? "succeeded" : c.totals.reencrypted === 0 ? "failed" : "partial";
-          printResult({ jobId: c.spec.id, status, counts: c.totals, failures: c.failures, message: "this job had already finished: nothing left to do" }, output);
-          return void (process.exitCode = exitCodeOf(status, c.totals));
-        }
-        const inline = inlineKeysFor(resumed.job.spec, f);
-        const services = await openServices(globals, { maxRps: f.maxRps });
-        process.exitCode = await runJobWithFlags(resumed.job, f, services, { inline, output, resumedFrom: resumed.checkpoint });
+        process.exitCode = await resumeFromFlags({ ...f, resume: f.resume }, globals, output);
         return;
       }
+      if (f.forceTarget) throw usageError("--force-target goes with --resume");
       const fromFile = f.targets !== undefined;
       if (fromFile && (f.bucketName !== undefined || f.prefix !== undefined)) throw usageError("--targets or --bucket-name/--prefix: the body names its own targets");
       if (!fromFile && f.bucketName === undefined) throw usageError("missing required option --bucket-name (or --targets FILE, or --resume CHECKPOINT)");
@@ -141,13 +134,20 @@ export function runCommand(): Command {
           throw new CliError('Unable to retrieve namespace internally. Please provide the namespace using the option "--namespace-name".', ExitCode.failures, { cause: error });
         });
       }
-      const { spec, inline } = jobFromRequest(req, namespace);
+      const built = jobFromRequest(req, namespace);
+      const { inline } = built;
+      // The same key precedence as the function (contract §11), with REENCRYPT_RULES from the environment.
+      const spec = await planRequestUnits(built.spec, services.store, services.config.rules, services.log);
+      if (spec.units.length === 0) {
+        printResult({ jobId: spec.id, status: spec.dryRun ? "dry-run" : "skipped", counts: zeroCounts(), failures: [], ...planNotes(spec), message: "every scope named is governed by another key (see leftAlone): nothing to re-encrypt" }, output);
+        return;
+      }
       const estimatedTotal = await estimateVersions(services.store, spec);
       process.exitCode = await runJobWithFlags(
         { command: "run", spec, work: wholeJob(spec), totals: zeroCounts(), failures: [], runs: 0, createdAt: new Date().toISOString(), ...(estimatedTotal !== undefined ? { estimatedTotal } : {}) },
         f,
         services,
-        { inline, output },
+        { inline, output, target: runTargetOf(globals, services) },
       );
     });
 }

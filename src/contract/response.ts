@@ -26,6 +26,8 @@ export interface JobResponse {
   leftAlone?: LeftAlone[];
   /** Buckets a rotation did not touch (read-only replication destinations). */
   skippedBuckets?: SkippedBucket[];
+  /** A retry's answer: the job whose failures it retries. */
+  retryOf?: string;
 }
 
 const commonStatus = (failures: readonly FailureRecord[]): number => {

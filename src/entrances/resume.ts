@@ -19,7 +19,7 @@ import type { SseCKey } from "../oci/object-store.js";
 const tokenIssue = (why: string) => invalidPayload(`invalid resume token: ${why}`, [{ path: "resume", message: why }]);
 
 /** Keys come back only for what a job cannot keep: inline SSE-C keys, given again by the caller. */
-function inlineKeysFor(spec: JobSpec, key: unknown, sourceKey: unknown, parsed: { key?: { type: string; base64Key?: string | undefined } | undefined; sourceKey?: { base64Key?: string | undefined } | undefined }): InlineKeys {
+export function inlineKeysFor(spec: JobSpec, key: unknown, sourceKey: unknown, parsed: { key?: { type: string; base64Key?: string | undefined } | undefined; sourceKey?: { base64Key?: string | undefined } | undefined }): InlineKeys {
   const needsKey = spec.units.some((u) => u.key.type === "sse-c" && "keySha256" in u.key);
   const needsSource = spec.sourceKey !== undefined && "keySha256" in spec.sourceKey;
   if (key !== undefined && !(needsKey && parsed.key?.type === "sse-c" && parsed.key.base64Key !== undefined)) {

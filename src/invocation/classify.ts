@@ -10,6 +10,7 @@ export type Invocation =
   | { kind: "sweep"; body: Record<string, unknown> }
   | { kind: "status"; body: Record<string, unknown> }
   | { kind: "coverage"; body: Record<string, unknown> }
+  | { kind: "retry"; body: Record<string, unknown> }
   | { kind: "request"; body: Record<string, unknown> };
 
 /** Tells the entrances apart by the parsed body (contract §1, §8). */
@@ -30,6 +31,7 @@ export function classify(raw: string): Invocation {
   const b = body as Record<string, unknown>;
   if (("eventType" in b && "cloudEventsVersion" in b) || ("specversion" in b && "type" in b)) return { kind: "event", body: b };
   if ("resume" in b) return { kind: "resume", body: b };
+  if ("retry" in b) return { kind: "retry", body: b };
   if (b["diagnose"] === true) return { kind: "diagnose", body: b };
   if ("sweep" in b) return { kind: "sweep", body: b };
   if ("job" in b) return { kind: "status", body: b };

@@ -4,6 +4,7 @@ import { handleDiagnose } from "../diagnose/handle-diagnose.js";
 import { handleEvent } from "../entrances/event.js";
 import { handleRequest } from "../entrances/http-request.js";
 import { handleResume } from "../entrances/resume.js";
+import { handleRetry } from "../entrances/retry.js";
 import { handleStatus } from "../entrances/status.js";
 import { handleSweep } from "../entrances/sweep.js";
 import { handleCoverage } from "../entrances/coverage.js";
@@ -26,15 +27,15 @@ export interface Answer {
   body: JobResponse | ErrorBody | Record<string, unknown>;
 }
 
-/** What a gateway caller may send (contract §7): a request, a resume of a request's job, a status query. */
-const CALLER_KINDS = new Set<Invocation["kind"]>(["request", "resume", "status"]);
+/** What a gateway caller may send (contract §7): a request, a resume or a retry of a request's job, a status query. */
+const CALLER_KINDS = new Set<Invocation["kind"]>(["request", "resume", "retry", "status"]);
 
 function invocationOf(raw: string, gateway: GatewayRequest | undefined): Invocation {
   if (!gateway) return classify(raw);
   const route = callerRoute(gateway);
   if (route.kind === "status") return { kind: "status", body: { job: route.jobId } };
   const inv = classify(raw);
-  if (!CALLER_KINDS.has(inv.kind)) throw entranceNotAllowed(`a gateway caller may send a request, a resume or a job status query, not ${inv.kind === "event" ? "an event" : `a ${inv.kind} body`}; nothing was done`);
+  if (!CALLER_KINDS.has(inv.kind)) throw entranceNotAllowed(`a gateway caller may send a request, a resume, a retry or a job status query, not ${inv.kind === "event" ? "an event" : `a ${inv.kind} body`}; nothing was done`);
   return inv;
 }
 
@@ -56,13 +57,16 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
     switch (inv.kind) {
       case "request":
       case "resume":
+      case "retry":
       case "event": {
         const response =
           inv.kind === "request"
             ? await handleRequest(inv.body, runtime, dl, log)
             : inv.kind === "resume"
               ? await handleResume(inv.body, runtime, dl, log, { caller })
-              : await handleEvent(inv.body, runtime, dl, log);
+              : inv.kind === "retry"
+                ? await handleRetry(inv.body, runtime, dl, log, { caller })
+                : await handleEvent(inv.body, runtime, dl, log);
         // A key retirement's answer is a verdict, not a job: always 200.
         answer = { status: "hazards" in response ? 200 : httpStatusFor(response), body: response };
         break;

@@ -70,6 +70,10 @@ export interface JobRecord {
   message?: string;
   /** Units that stopped calling after identical failures (contract §11), by unit index. */
   stoppedUnits?: StoppedUnits;
+  /** The finished job whose failures this job retries (`{"retry": jobId}`). */
+  retryOf?: string;
+  /** The job started from this job's failures. */
+  retriedBy?: string;
 }
 
 const FailureSchema = z.looseObject(failureFields);
@@ -115,6 +119,8 @@ export const JobRecordSchema = z.strictObject({
       z.strictObject({ status: z.number(), code: z.string(), message: z.string(), hint: z.string(), n: z.number().int().positive(), notAttempted: z.number().int().nonnegative() }),
     )
     .optional(),
+  retryOf: JobIdSchema.optional(),
+  retriedBy: JobIdSchema.optional(),
 });
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;

@@ -316,6 +316,16 @@ async function finishDurable(
     }
     const { id: jobId, ...rest } = spec;
     await recordCoverage(jobs, { spec: rest, jobId, origin: spec.origin, createdAt: new Date(input.startedAt ?? Date.now()).toISOString(), allComplete: run.counts.failed === 0 && run.stops.length === 0 }, log);
+    // A job with failures keeps a (finished) record, so that {"retry": jobId} finds what failed.
+    if (run.counts.failed > 0) {
+      const r = newRecord(spec, [{ ...work, cursor: { unit: work.units[1], redo: [] }, state: "done", counts: run.counts, invocations: 0 }], Date.now(), response.status as RecordStatus);
+      r.counts = run.counts;
+      r.failures = run.failures;
+      r.reports = parts;
+      r.invocations = 1;
+      r.finishedAt = r.updatedAt;
+      await jobs.create(r).catch((error: unknown) => log.warn("the record of a job with failures could not be written; it cannot be retried by id", { jobId: spec.id, error: errorText(error) }));
+    }
     return { response };
   }
 

@@ -441,6 +441,10 @@ async function serve(running: Running, gateway: HttpGateway, opts: DemoOptions, 
     namespace: em.state.namespace,
     stateBucket: DEMO_STATE_BUCKET,
     ociConfigFile: apiKey.configFile,
+    kmsVault: em.endpoints.kmsVault,
+    secrets: em.endpoints.secrets,
+    functions: em.endpoints.functions,
+    functionId: stack.functionId,
     startedAt: new Date().toISOString(),
   });
   running.sessionPort = gateway.port;
@@ -480,6 +484,10 @@ async function serve(running: Running, gateway: HttpGateway, opts: DemoOptions, 
   out(`  npm run -s job -- ${w.rotationJobId} --report${portArg}   # one JSON line per object version`);
   out("  # what a caller may not do: the gateway forwards only requests, resumes and status queries (403 EntranceNotAllowed)");
   out(post({ sweep: true }));
+  const local = `--local${gateway.port === DEFAULT_PORT ? "" : ` --local-port ${gateway.port}`}`;
+  out(`  # the operator CLI against this stack (${local}: its emulator, an API key for it, its function; docs/cli.md)`);
+  out(`  npx oci-reencrypt run ${local} -bn invoices --prefix 2024/ --all-versions --dry-run --output table`);
+  out(`  npx oci-reencrypt status ${w.rotationJobId} ${local} --no-wait --output table`);
 }
 
 main().then(

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -161,5 +163,61 @@ describe("job control of the deployed function", () => {
     const missingFn = await runCli(["sweep"], { env });
     expect(missingFn.code).toBe(2);
     expect(missingFn.stderr).toMatch(/missing --function-id .*sweep is for direct invocations only/);
+  });
+
+  it("invoke: a spinner with the elapsed time while the synchronous call runs, then progress with the buckets' total and a true rate", async () => {
+    em.faults.setBaseLatency(4);
+    const r = await runCli(["invoke", ...fn(), "--body", JSON.stringify({ targets: [{ bucket: "slow-2" }] }), "--progress", "json", "--progress-seconds", "0.5"], { env: { ...env, REENCRYPT_OBJECTSTORAGE_ENDPOINT: em.endpoints.objectStorage } });
+    em.faults.setBaseLatency(0);
+    expect(r.code, r.stderr).toBe(0);
+    const waiting = jsonLines(r.stderr, "waiting");
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting[0]).toMatchObject({ message: expect.stringMatching(/waiting for the function's answer to invoke \(InvokeFunction, synchronous\)/), elapsedSeconds: 0 });
+    const last = jsonLines(r.stderr, "progress").pop() as Record<string, number>;
+    // The total is Object Storage's approximate count of the bucket; the rate is the run's, not 0.
+    expect(last).toMatchObject({ done: 600, total: 600, reencrypted: 600 });
+    expect(last["ratePerSecond"]).toBeGreaterThan(0);
+  });
+
+  it("--token goes to a plain http:// gateway only on loopback or with --insecure; nothing is sent otherwise", async () => {
+    const body = JSON.stringify({ targets: [{ bucket: "small" }] });
+    const remote = "http://gateway.example.invalid/reencrypt";
+    const refused = await runCli(["invoke", "--gateway-url", remote, "--token", TOKEN, "--body", body], { env: { HOME: "/nonexistent" } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--gateway-url http:\/\/gateway\.example\.invalid: a --token is sent over https only .*--insecure/);
+    const fromEnv = await runCli(["status", "00000000-0000-0000-0000-000000000000", "--gateway-url", remote], { env: { HOME: "/nonexistent", REENCRYPT_TOKEN: TOKEN } });
+    expect(fromEnv.code).toBe(2);
+    // --insecure: sent (and here nobody answers); without a token nothing is secret.
+    const insecure = await runCli(["invoke", "--gateway-url", remote, "--token", TOKEN, "--insecure", "--body", body, "--progress", "none"], { env: { HOME: "/nonexistent" } });
+    expect(insecure.code).toBe(1);
+    expect(insecure.stderr).toMatch(/POST http:\/\/gateway\.example\.invalid\/reencrypt: no answer/);
+    // Loopback (the local demo): allowed as is.
+    const local = await runCli(["invoke", "--gateway-url", gatewayUrl.replace("127.0.0.1", "localhost"), "--token", TOKEN, "--body", JSON.stringify({ targets: [{ bucket: "small", prefix: "s/00001" }] }), "--progress", "none"], { env: { HOME: "/nonexistent" } });
+    expect(local.code, local.stderr).toBe(0);
+  });
+
+  it("--local reads the running stack's session: endpoints, API key and function, with nothing else set", async () => {
+    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const dir = join(tmpdir(), "oci-reencrypt-local");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${port}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 1, pid: process.pid, gateway: gatewayUrl, objectStorage: em.endpoints.objectStorage, namespace: "ctlns", stateBucket: "state", ociConfigFile: key.configFile, kmsVault: em.endpoints.kmsVault, secrets: em.endpoints.secrets, functions: em.endpoints.functions, functionId: stack.functionId, startedAt: new Date().toISOString() }),
+    );
+    try {
+      const bare = { HOME: "/nonexistent" };
+      const dry = await runCli(["run", "--local", "--local-port", String(port), "-bn", "small", "--dry-run", "--progress", "none"], { env: bare });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ status: "dry-run", counts: { matched: 12 } });
+      const st = await runCli(["status", rotationJobId as string, "--local", "--local-port", String(port), "--no-wait"], { env: bare });
+      expect(st.code, st.stderr).toBe(0);
+      expect(JSON.parse(st.stdout)).toMatchObject({ jobId: rotationJobId, status: "succeeded" });
+      const none = await runCli(["run", "--local", "--local-port", String(port + 1), "-bn", "small"], { env: bare });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/--local: no local stack is serving on port \d+ .*start one with `npm start`/);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });

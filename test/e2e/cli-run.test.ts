@@ -55,7 +55,8 @@ describe("oci-reencrypt run", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(w.em.requests.filter((q) => q.operation === "ReencryptObject")).toHaveLength(0);
     expect(r.stdout).toMatch(/status\s*│\s*dry-run/);
-    expect(r.stdout).toMatch(/counts\.matched\s*│\s*5/);
+    expect(r.stdout).toMatch(/counts\s*│\s*matched: 5 · reencrypted: 0 · failed: 0 · skipped: 0/);
+    expect(r.stdout).toMatch(/objects \(5\):/);
     for (let i = 0; i < 5; i++) expect(r.stdout).toContain(`z/00000${i}`);
   });
 
@@ -152,5 +153,62 @@ describe("oci-reencrypt run", () => {
     const again = await runCli(["run", "--resume", checkpoint], { env: world.env, cwd: world.dir });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ status: "succeeded", message: expect.stringMatching(/already finished/) });
+  });
+
+  it("resuming never loses work: the checkpoint keeps where the job ran, another endpoint is refused, and a listing outage leaves the job resumable, never finished", async () => {
+    w = await cliWorld({ seed: seed(400) });
+    const world = w;
+    const total = 400 * 3;
+    // As in the issue: the endpoint is a flag, not the environment.
+    const { REENCRYPT_OBJECTSTORAGE_ENDPOINT: endpoint, ...env } = world.env;
+    const checkpoint = join(world.dir, "outage.ckpt.json");
+    world.em.faults.setBaseLatency(4);
+    const first = startCli(["run", "-bn", "big", "--all-versions", "--endpoint", endpoint as string, "--concurrency", "4", "--checkpoint", checkpoint, "--progress", "none"], { env, cwd: world.dir });
+    const calls = () => world.em.requests.filter((q) => q.operation === "ReencryptObject").length;
+    await waitFor(() => calls() >= 150, 30_000, "150 ReencryptObject calls");
+    first.child.kill("SIGINT");
+    const stopped = await first.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    world.em.faults.setBaseLatency(0);
+    const cp = JSON.parse(readFileSync(checkpoint, "utf8"));
+    expect(cp.target).toEqual({ endpoint, region: expect.any(String), auth: "api_key", configFile: world.key.configFile, profile: "DEFAULT" });
+    expect(readFileSync(checkpoint, "utf8")).not.toMatch(/BEGIN|PRIVATE|fingerprint|key_file/i);
+
+    // Told otherwise: refused before anything is called.
+    const before = world.em.requests.length;
+    const elsewhere = await runCli(["run", "--resume", checkpoint, "--endpoint", "http://127.0.0.1:9"], { env, cwd: world.dir });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/this job ran against endpoint http:\/\/127\.0\.0\.1:\d+.*endpoint http:\/\/127\.0\.0\.1:9 .*--force-target/);
+    expect(world.em.requests.length).toBe(before);
+
+    // The listing fails transiently for longer than its retries: the job stops resumable, says why,
+    // and the bar never reaches its end.
+    const outage = world.em.faults.add({ operation: "ListObjectVersions", status: 503 });
+    const cut = await runCli(["run", "--resume", checkpoint, "--outage-seconds", "0", "--progress", "json", "--progress-seconds", "0.2"], { env, cwd: world.dir });
+    outage.remove();
+    expect(outage.hits).toBeGreaterThanOrEqual(6);
+    expect(cut.code, cut.stderr).toBe(1);
+    expect(JSON.parse(cut.stdout)).toMatchObject({ status: "incomplete", stoppedBy: "listing", listingFailure: { bucket: "big", status: 503, code: "ServiceUnavailable" }, message: expect.stringMatching(/listing runns\/big\/ failed \(503 ServiceUnavailable\).*resume with/) });
+    const last = jsonLines(cut.stderr, "progress").pop() as Record<string, number>;
+    expect(last["done"]).toBeLessThan(last["total"] as number);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8")).work.cursor).toBeDefined();
+
+    // A shorter outage is waited out within the run (the listing is tried again after a pause).
+    world.em.faults.add({ operation: "ListObjectVersions", status: 503, times: 6 });
+    const resumed = await runCli(["run", "--resume", checkpoint, "--progress", "json", "--progress-seconds", "0.5"], { env, cwd: world.dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(jsonLines(resumed.stderr, "note").some((n) => /listing runns\/big\/ failed \(503 ServiceUnavailable.*listing it again in 5s/.test(String(n["message"])))).toBe(true);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "succeeded", counts: { reencrypted: total, failed: 0 } });
+    expect(live(world, "big").filter((v) => v.reencryptCount !== 1)).toEqual([]);
+  }, 120_000);
+
+  it("a listing refused for good (403) still fails its unit, and the job finishes", async () => {
+    w = await cliWorld({ seed: seed() });
+    w.em.faults.add({ operation: "ListObjects", when: (r) => r.path.includes("/b/b2/"), status: 403, code: "NotAuthorizedOrNotFound" });
+    const r = await runCli(["run", "-bn", "b2", "-bn", "b1", "--progress", "none"], { env: w.env, cwd: w.dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "partial", counts: { failed: 1, reencrypted: 20 } });
+    expect(r.stderr).toMatch(/runns\/b2\/: 403 NotAuthorizedOrNotFound/);
+    expect(w.em.requests.filter((q) => q.operation === "ReencryptObject" && q.path.includes("/b/b1/"))).toHaveLength(20);
   });
 });

@@ -98,7 +98,8 @@ describe("the OCI CLI's short options", () => {
 
 describe("reports and checkpoints", () => {
   it("CSV fields are quoted as RFC 4180 says", () => {
-    expect(csvField('a,"b"\nc')).toBe('"a,""b""\nc"');
+    // A line break is spelled out (\n) like every control character: the cell stays on its line.
+    expect(csvField('a,"b"\nc')).toBe('"a,""b""\\nc"');
     expect(csvField(" lead")).toBe('" lead"');
     expect(csvField(undefined)).toBe("");
     expect(csvLine({ namespace: "n", bucket: "b", object: "x,y", outcome: "failed", status: 404, code: "ObjectNotFound" })).toBe('n,b,"x,y",,failed,404,ObjectNotFound\r\n');

@@ -18,6 +18,11 @@ export interface LocalSession {
   stateBucket: string;
   /** [DEFAULT] profile: user, fingerprint, tenancy, region, key_file. */
   ociConfigFile: string;
+  /** The emulator's other endpoints and the function, for `oci-reencrypt --local` (src/cli/local-session.ts reads this file). */
+  kmsVault?: string;
+  secrets?: string;
+  functions?: string;
+  functionId?: string;
   startedAt: string;
 }
 
