@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { createCliPrincipal } from "./cli-principal.js";
 import { clientParams } from "../oci/clients.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
-import { cliConfig, cliLogger, type GlobalOptions } from "./cli-services.js";
+import { cliConfig, cliHttpOptions, cliLogger, type GlobalOptions } from "./cli-services.js";
 import { gatewayTarget, invokeTarget, type FunctionAnswer, type FunctionTarget, type TargetFlags } from "./function-target.js";
 import { positiveArg } from "./job-options.js";
 import { createProgress, PROGRESS_MODES, resolveProgressMode, type ProgressDisplay, type ProgressMode, type ProgressSample } from "./progress-display.js";
@@ -42,7 +42,7 @@ async function openTarget(f: TargetFlags, globals: GlobalOptions, o: { directOnl
   if (!/^ocid1\.fnfunc\./.test(f.functionId)) throw usageError(`--function-id ${f.functionId}: must be a function OCID (ocid1.fnfunc.…)`);
   const config = cliConfig(process.env);
   cliLogger(globals);
-  const principal = await createCliPrincipal(globals);
+  const principal = await createCliPrincipal(globals, cliHttpOptions(globals));
   return invokeTarget(clientParams(principal), f.functionId, globals.endpoint ?? config.endpoints.functions);
 }
 

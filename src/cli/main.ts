@@ -19,7 +19,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`oci-reencrypt: ${error.message}\n`);
+      // An empty message: already said (a service error's JSON, a generated skeleton).
+      if (error.message !== "") process.stderr.write(`oci-reencrypt: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
     }

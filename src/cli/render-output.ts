@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import type { FailureRecord } from "../model/failure.js";
+import { queriedOutput } from "./query-output.js";
 
 export type OutputFormat = "json" | "table";
 
@@ -33,6 +34,9 @@ export function rowsTable(rows: readonly Record<string, unknown>[], columns: rea
  * (`failures`, `objects`) become their own tables under the record.
  */
 export function printResult(result: Record<string, unknown>, format: OutputFormat): void {
+  // --query (and --raw-output) shape the answer when given.
+  const queried = queriedOutput(result, format);
+  if (queried !== undefined) return void (queried.text !== undefined && process.stdout.write(queried.text));
   if (format === "json") {
     process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     return;

@@ -19,6 +19,8 @@ export interface BucketInfo {
   kmsKeyId: string | undefined;
   versioning: string | undefined;
   objectEventsEnabled: boolean;
+  /** SSE-KMS Bucket Key (intermediate keys wrapped by the Vault key); undefined when the service does not say. */
+  isBucketKeyEnabled?: boolean | undefined;
   /** Object Storage's approximate object count, when asked for. */
   approximateCount?: number | undefined;
 }
@@ -65,8 +67,11 @@ export interface ObjectStore {
     o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number },
   ): Promise<Page<ObjectVersionEntry>>;
   reencryptObject(r: { namespace: string; bucket: string; object: string; versionId?: string | undefined; details: ReencryptDetails }): Promise<{ opcRequestId: string | undefined }>;
-  /** Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous). */
-  reencryptBucket(namespace: string, bucket: string): Promise<{ workRequestId: string }>;
+  /**
+   * Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous).
+   * `bucketKeyOnly` (isReencryptBucketKeyOnly): only the SSE-KMS intermediate bucket keys.
+   */
+  reencryptBucket(namespace: string, bucket: string, o?: { bucketKeyOnly?: boolean | undefined }): Promise<{ workRequestId: string }>;
   getWorkRequest(workRequestId: string): Promise<WorkRequestInfo>;
   /** undefined when the object does not exist. */
   getObject(namespace: string, bucket: string, object: string): Promise<StoredObject | undefined>;

@@ -78,6 +78,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         kmsKeyId: b.kmsKeyId ?? undefined,
         versioning: b.versioning ?? undefined,
         objectEventsEnabled: b.objectEventsEnabled === true,
+        ...(typeof b.isBucketKeyEnabled === "boolean" ? { isBucketKeyEnabled: b.isBucketKeyEnabled } : {}),
         ...(typeof b.approximateCount === "number" ? { approximateCount: b.approximateCount } : {}),
       };
     },
@@ -131,8 +132,9 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       );
       return { opcRequestId: r.opcRequestId || undefined };
     },
-    async reencryptBucket(namespace, bucket) {
-      const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket }));
+    async reencryptBucket(namespace, bucket, o = {}) {
+      const keyOnly = o.bucketKeyOnly !== undefined ? { isReencryptBucketKeyOnly: o.bucketKeyOnly } : {};
+      const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket, ...keyOnly }));
       if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId }, "ReencryptBucket");
       return { workRequestId: r.opcWorkRequestId };
     },

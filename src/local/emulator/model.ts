@@ -63,6 +63,8 @@ export interface Bucket {
   kmsKeyId?: string;
   versioning: Versioning;
   objectEventsEnabled: boolean;
+  /** SSE-KMS Bucket Key; GetBucket answers false when unset. */
+  isBucketKeyEnabled?: boolean;
   etag: string;
   createdBy: string;
   timeCreated: string;

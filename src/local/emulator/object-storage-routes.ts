@@ -68,7 +68,7 @@ function bucketJson(state: EmulatorState, b: Bucket, fields: Set<string>): Recor
     definedTags: {},
     // OCI sends null for a bucket without a Vault key; callers must treat null and absent alike.
     kmsKeyId: b.kmsKeyId ?? null,
-    isBucketKeyEnabled: false,
+    isBucketKeyEnabled: b.isBucketKeyEnabled === true,
     objectLifecyclePolicyEtag: null,
     replicationEnabled: false,
     isReadOnly: false,
