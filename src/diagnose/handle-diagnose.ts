@@ -6,6 +6,7 @@ import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { CallBudget, Runtime } from "../runtime/runtime.js";
 import { Checklist, type DiagnoseReport } from "./checklist.js";
 import { checkBasics } from "./check-basics.js";
+import { checkBucketKey } from "./check-bucket-key.js";
 import { checkObjectEventBuckets } from "./check-buckets.js";
 import { checkEventRules } from "./check-event-rules.js";
 import { locateKeys } from "./check-keys.js";
@@ -30,6 +31,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const { keys, located } = await locateKeys(rt, budget, dl, compartments, list);
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);
+  await checkBucketKey(ctx);
 
   log.info("diagnose", { problems: list.problems.length, warnings: list.warnings.length, unconfirmed: list.unconfirmed.length, rules: rules.length, buckets: buckets.length });
   return {

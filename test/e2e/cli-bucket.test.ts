@@ -146,3 +146,33 @@ describe("oci-reencrypt bucket reencrypt", () => {
     expect(err["troubleshooting_tips"]).toMatch(/oci-reencrypt run -bn <bucket>/);
   });
 });
+
+describe("SSE-KMS Bucket Key in rotate --dry-run", () => {
+  it("names the key's buckets with the Bucket Key off, and says existing objects need one re-encryption", async () => {
+    const world = await cliWorld({
+      seed: {
+        namespace: "bkns",
+        compartments: ["apps"],
+        vaults: [{ name: "v", compartment: "apps", keys: [{ name: "kA" }, { name: "kB" }] }],
+        buckets: [
+          { name: "off", compartment: "apps", kmsKey: "kA", objects: [{ name: "a" }] },
+          { name: "on", compartment: "apps", kmsKey: "kA", objects: [{ name: "b" }] },
+          { name: "other-key", compartment: "apps", kmsKey: "kB", objects: [{ name: "c" }] },
+        ],
+      },
+    });
+    try {
+      (world.em.state.bucket("on") as { isBucketKeyEnabled?: boolean }).isBucketKeyEnabled = true;
+      const keyId = world.em.seedIds.keys["kA"] as string;
+      const r = await runCli(["rotate", "--key-id", keyId, "--compartment-id", world.em.seedIds.compartments["apps"] as string, "--dry-run", "--progress", "none"], { env: world.env, cwd: world.dir });
+      expect(r.code, r.stderr).toBe(0);
+      const answer = JSON.parse(r.stdout) as { status: string; bucketKey: { off: string[]; unknown: string[] } };
+      expect(answer.status).toBe("dry-run");
+      expect(answer.bucketKey).toMatchObject({ off: ["bkns/off"], unknown: [] });
+      expect(r.stderr).toMatch(/SSE-KMS Bucket Key is off on bkns\/off: enable it with `oci os bucket update --name <bucket> --is-bucket-key-enabled true`.*existing objects need one re-encryption/);
+      expect(world.em.requests.filter((q) => q.operation === "ReencryptObject")).toHaveLength(0);
+    } finally {
+      await world.close();
+    }
+  });
+});
