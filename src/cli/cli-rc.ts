@@ -17,7 +17,8 @@ type Sections = Map<string, Map<string, string>>;
 
 /** `~` and `$VAR`/`${VAR}` expanded, as os.path.expanduser and os.path.expandvars do (unknown variables stay). */
 export function expandPath(p: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const home = p === "~" || p.startsWith("~/") ? homedir() + p.slice(1) : p;
+  // As os.path.expanduser: HOME first.
+  const home = p === "~" || p.startsWith("~/") ? (env["HOME"] || homedir()) + p.slice(1) : p;
   return expandVars(home, env);
 }
 
