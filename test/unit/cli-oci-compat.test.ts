@@ -119,7 +119,7 @@ describe("what every request carries", () => {
     expect(verify("sha256", Buffer.from(text), publicKey, Buffer.from(signature, "base64"))).toBe(true);
     // A request that names its own id keeps it.
     const own = await client.prepare({ method: "GET", uri: "https://x.example/n", headers: new Headers({ "opc-client-request-id": "mine" }) } as common.HttpRequest);
-    expect(own.headers.filter((x, i) => i % 2 === 1 && own.headers[i - 1] === "opc-client-request-id")).toEqual(["mine"]);
+    expect(own.headers.filter((_, i) => i % 2 === 1 && own.headers[i - 1] === "opc-client-request-id")).toEqual(["mine"]);
   });
 });
 
