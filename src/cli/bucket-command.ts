@@ -6,7 +6,7 @@ import { OciCallError, toOciFailure } from "../oci/oci-failure.js";
 import { withRetry } from "../oci/retry.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { rcLookup } from "./cli-rc.js";
-import { openServices, type GlobalOptions, type Services } from "./cli-services.js";
+import { openServices, requestIdOf, type GlobalOptions, type Services } from "./cli-services.js";
 import { skeletonKind, takesJsonInput } from "./json-skeleton.js";
 import { jsonInputFields, readJsonArg } from "./read-json-arg.js";
 import { printResult } from "./render-output.js";
@@ -127,12 +127,15 @@ function bucketParams(f: BucketFlags): BucketParams {
   return { namespace, bucket, keyOnly, states, maxWaitSeconds: seconds("maxWaitSeconds", "--max-wait-seconds", 1200), intervalSeconds: seconds("waitIntervalSeconds", "--wait-interval-seconds", 30) };
 }
 
-/** An SDK model as oci-cli's to_dict renders it: kebab-case keys, dates as ISO 8601. */
-export function toCliDict(v: unknown): unknown {
+/** Free-form maps of the models: their keys are data, which oci's to_dict leaves as they are. */
+const FREE_FORM = new Set(["metadata", "freeformTags", "definedTags", "systemTags"]);
+
+/** An SDK model as oci-cli's to_dict renders it: the model's attribute names in kebab-case, dates as ISO 8601. */
+export function toCliDict(v: unknown, freeForm = false): unknown {
   if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(toCliDict);
+  if (Array.isArray(v)) return v.map((x) => toCliDict(x));
   if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), toCliDict(x)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [freeForm ? k : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), toCliDict(x, !freeForm && FREE_FORM.has(k))]));
   }
   return v;
 }
@@ -145,7 +148,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A bar on a terminal while waiting (stderr); nothing otherwise, as `oci` prints nothing while it waits. */
 function waitBar(id: string): { update(w: models.WorkRequest): void; stop(): void } {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ stream: process.stderr, hideCursor: true, barsize: 30, barCompleteChar: "█", barIncompleteChar: "░", format: `{bar} {percentage}% | work request ${id} | {status}` });
+  const bar = new SingleBar({ stream: process.stderr, hideCursor: true, barsize: 30, barCompleteChar: "█", barIncompleteChar: "░", format: `{bar} {percentage}% | {status} | work request ${id}` });
   let started = false;
   return {
     update: (w) => {
@@ -188,9 +191,9 @@ async function waitFor(services: Services, id: string, p: BucketParams): Promise
 const failure = (error: unknown) => (error instanceof OciCallError ? error.failure : toOciFailure(error));
 
 /** A failed call as `oci` prints it; the hint is for the operator. */
-function callFailed(error: unknown, operation: string, endpoint: string, hint: string): CliError {
+function callFailed(error: unknown, operation: string, endpoint: string, hint: string, clientRequestId: string): CliError {
   const f = failure(error);
-  process.stderr.write(failedCallText({ ...f, operation, requestEndpoint: endpoint, hint }));
+  process.stderr.write(failedCallText({ ...f, operation, requestEndpoint: endpoint, hint, clientRequestId }));
   return new CliError("", ExitCode.failures);
 }
 
@@ -241,7 +244,7 @@ function reencryptCommand(): Command {
       try {
         id = (await services.store.reencryptBucket(namespace, p.bucket, { bucketKeyOnly: p.keyOnly })).workRequestId;
       } catch (error) {
-        throw callFailed(error, "reencrypt_bucket", endpoint + (p.keyOnly !== undefined ? `?isReencryptBucketKeyOnly=${p.keyOnly}` : ""), HINT_REENCRYPT);
+        throw callFailed(error, "reencrypt_bucket", endpoint + (p.keyOnly !== undefined ? `?isReencryptBucketKeyOnly=${p.keyOnly}` : ""), HINT_REENCRYPT, requestIdOf(globals));
       }
       const output = globals.output ?? "json";
       const started = { "opc-work-request-id": id };
@@ -253,7 +256,7 @@ function reencryptCommand(): Command {
       } catch (error) {
         process.stderr.write("Encountered error while waiting for work request to enter the specified state. Outputting last known resource state\n");
         printResult(started, output);
-        throw callFailed(error, "get_work_request", `GET ${services.objectStorage.endpoint}/workRequests/${encodeURIComponent(id)}`, HINT_WORK_REQUEST);
+        throw callFailed(error, "get_work_request", `GET ${services.objectStorage.endpoint}/workRequests/${encodeURIComponent(id)}`, HINT_WORK_REQUEST, requestIdOf(globals));
       }
       if ("timedOut" in outcome) {
         process.stderr.write("Failed to wait until the work request entered the specified state. Outputting last known resource state\n");

@@ -4,7 +4,7 @@ import { wholeJob, zeroCounts } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode } from "./cli-error.js";
 import { rcLookup } from "./cli-rc.js";
-import { openServices, type GlobalOptions } from "./cli-services.js";
+import { openServices, requestIdOf, type GlobalOptions } from "./cli-services.js";
 import { skeletonKind, takesJsonInput } from "./json-skeleton.js";
 import { parseObjectRequest, type ObjectFlags } from "./object-request.js";
 import { createProgress } from "./progress-display.js";
@@ -83,7 +83,7 @@ export function objectCommand(): Command {
       if (f) {
         const path = `/n/${encodeURIComponent(f.namespace)}/b/${encodeURIComponent(f.bucket)}/actions/reencrypt/${encodeURIComponent(f.object)}`;
         const query = f.versionId !== undefined ? `?versionId=${encodeURIComponent(f.versionId)}` : "";
-        process.stderr.write(failedCallText({ ...f, operation: "reencrypt_object", requestEndpoint: `POST ${services.objectStorage.endpoint}${path}${query}` }));
+        process.stderr.write(failedCallText({ ...f, operation: "reencrypt_object", clientRequestId: requestIdOf(globals), requestEndpoint: `POST ${services.objectStorage.endpoint}${path}${query}` }));
         return void (process.exitCode = ExitCode.failures);
       }
       if (spec.dryRun) printResult({ jobId: result.jobId, status: result.status, counts: result.counts, objects: result.objects ?? [] }, globals.output ?? "json");

@@ -17,6 +17,8 @@ export interface FailedCall {
   requestEndpoint: string;
   /** Advice for the operator: which policy, which flag. */
   hint: string;
+  /** The opc-client-request-id the call carried (--request-id, or the invocation's). */
+  clientRequestId?: string | undefined;
 }
 
 export const CLIENT_VERSION = `oci-reencrypt/${packageJson.version}`;
@@ -50,6 +52,7 @@ export function failedCallText(f: FailedCall, now: Date = new Date()): string {
     const details = {
       client_version: CLIENT_VERSION,
       logging_tips: LOGGING_TIPS,
+      ...(f.clientRequestId !== undefined ? { "opc-client-request-id": f.clientRequestId } : {}),
       message: `The connection to the endpoint failed while trying to reach ${url} (${f.code}: ${f.message})`,
       request_endpoint: f.requestEndpoint,
       target_service: "CLI",
@@ -63,6 +66,7 @@ export function failedCallText(f: FailedCall, now: Date = new Date()): string {
     code: f.code,
     logging_tips: LOGGING_TIPS,
     message: f.message,
+    ...(f.clientRequestId !== undefined ? { "opc-client-request-id": f.clientRequestId } : {}),
     "opc-request-id": f.opcRequestId ?? null,
     operation_name: f.operation,
     request_endpoint: f.requestEndpoint,

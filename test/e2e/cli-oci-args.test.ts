@@ -290,7 +290,9 @@ describe("errors as oci prints them", () => {
     const [label, ...rest] = r.stderr.split("\n");
     expect(label).toBe("ServiceError:");
     const err = JSON.parse(rest.join("\n")) as Record<string, unknown>;
-    expect(Object.keys(err)).toEqual(["client_version", "code", "logging_tips", "message", "opc-request-id", "operation_name", "request_endpoint", "status", "target_service", "timestamp", "troubleshooting_tips"]);
+    // oci's keys, and the opc-client-request-id every request of the invocation carried.
+    expect(Object.keys(err)).toEqual(["client_version", "code", "logging_tips", "message", "opc-client-request-id", "opc-request-id", "operation_name", "request_endpoint", "status", "target_service", "timestamp", "troubleshooting_tips"]);
+    expect(err["opc-client-request-id"]).toBe(w.em.requests[w.em.requests.length - 1]?.clientRequestId);
     expect(err).toMatchObject({ status: 404, code: "BucketNotFound", operation_name: "reencrypt_object", request_endpoint: `POST ${w.em.url}/n/argns/b/nobucket/actions/reencrypt/x` });
   });
 
@@ -301,7 +303,7 @@ describe("errors as oci prints them", () => {
     const [label, ...rest] = r.stderr.split("\n");
     expect(label).toBe("RequestException:");
     const err = JSON.parse(rest.join("\n")) as Record<string, unknown>;
-    expect(Object.keys(err)).toEqual(["client_version", "logging_tips", "message", "request_endpoint", "target_service", "timestamp", "troubleshooting_tips"]);
+    expect(Object.keys(err)).toEqual(["client_version", "logging_tips", "message", "opc-client-request-id", "request_endpoint", "target_service", "timestamp", "troubleshooting_tips"]);
     expect(err["request_endpoint"]).toBe(`POST ${closed}/n/argns/b/plain/actions/reencrypt/refused`);
     expect(err["message"]).toMatch(/ECONNREFUSED/);
     expect(count("refused")).toBe(0);

@@ -145,10 +145,11 @@ describe("oci's output forms", () => {
     expect(["1", "TRUE", "yes", "On", "t", "y"].map(clickBool)).toEqual([true, true, true, true, true, true]);
     expect(["0", "false", "No", "off", "f", "n"].map(clickBool)).toEqual([false, false, false, false, false, false]);
     expect(() => clickBool("maybe")).toThrow(/not a valid boolean/);
-    expect(toCliDict({ percentComplete: 10, timeAccepted: new Date("2026-01-01T00:00:00Z"), resources: [{ entityType: "bucket" }] })).toEqual({
+    expect(toCliDict({ percentComplete: 10, timeAccepted: new Date("2026-01-01T00:00:00Z"), resources: [{ entityType: "bucket", metadata: { bucketName: "b" } }] })).toEqual({
       "percent-complete": 10,
       "time-accepted": "2026-01-01T00:00:00.000Z",
-      resources: [{ "entity-type": "bucket" }],
+      // A free-form map's keys are data: as they are.
+      resources: [{ "entity-type": "bucket", metadata: { bucketName: "b" } }],
     });
   });
 });
