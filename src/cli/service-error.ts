@@ -57,7 +57,8 @@ export function failedCallText(f: FailedCall, now: Date = new Date()): string {
       request_endpoint: f.requestEndpoint,
       target_service: "CLI",
       timestamp: now.toISOString(),
-      troubleshooting_tips: `Try running curl ${url}. If the curl doesn't work, check your network settings (or --endpoint, OCI_CLI_ENDPOINT, --cert-bundle), or contact your network administrator. ${f.hint}`,
+      // Written for the operator here (the engine's hint for no answer speaks of the function's network).
+      troubleshooting_tips: `Try running curl ${url}. If the curl doesn't work, check the endpoint (--endpoint, OCI_CLI_ENDPOINT, --region), your network, and --cert-bundle when TLS is intercepted, or contact your network administrator.`,
     };
     return `RequestException:\n${sortedJson(details, 4)}\n`;
   }
