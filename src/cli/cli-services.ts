@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { ObjectStorageClient } from "oci-objectstorage";
 import { loadConfig, type Config } from "../config.js";
 import { ReencryptError } from "../errors.js";
 import type { SecretReader } from "../oci/secret-reader.js";
@@ -8,14 +11,39 @@ import type { ObjectStore } from "../oci/object-store.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { createSdkObjectStore } from "../oci/sdk-object-store.js";
 import { createSecretReader } from "../oci/secret-reader.js";
+import type { NodeHttpClientOptions } from "../oci/http/node-http-client.js";
 import { usageError } from "./cli-error.js";
 import { createCliPrincipal, type AuthOptions } from "./cli-principal.js";
+import { expandPath } from "./cli-rc.js";
 
 /** The options every command takes, as the `oci` CLI spells them. */
 export interface GlobalOptions extends AuthOptions {
   endpoint?: string | undefined;
   output?: "json" | "table" | undefined;
   debug?: boolean | undefined;
+  requestId?: string | undefined;
+  certBundle?: string | undefined;
+  query?: string | undefined;
+  rawOutput?: boolean | undefined;
+  cliRcFile?: string | undefined;
+}
+
+/** One per invocation, in the OCI CLI's format (a UUID's 32 hex digits, upper case). */
+const GENERATED_REQUEST_ID = randomUUID().replace(/-/g, "").toUpperCase();
+
+/** The opc-client-request-id of every request of this invocation: --request-id, or the generated one. */
+export const requestIdOf = (globals: Pick<GlobalOptions, "requestId">): string => globals.requestId ?? GENERATED_REQUEST_ID;
+
+/** What every request of this invocation carries: the opc-client-request-id, and --cert-bundle's CAs. */
+export function cliHttpOptions(globals: Pick<GlobalOptions, "requestId" | "certBundle">): NodeHttpClientOptions {
+  let ca: string | undefined;
+  if (globals.certBundle !== undefined) {
+    const path = expandPath(globals.certBundle);
+    if (!existsSync(path) || !statSync(path).isFile()) throw usageError(`--cert-bundle: cannot find the cert bundle file ${path}`);
+    ca = readFileSync(path, "utf8");
+    if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw usageError(`--cert-bundle ${path}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return { headers: [["opc-client-request-id", requestIdOf(globals)]], ...(ca !== undefined ? { ca } : {}) };
 }
 
 /**
@@ -47,6 +75,8 @@ export interface Services {
   params: ClientParams;
   log: Logger;
   store: ObjectStore;
+  /** The SDK client behind `store`, for what the port does not cover (a work request's details). */
+  objectStorage: ObjectStorageClient;
   secrets: SecretReader;
   keyManagement(): KeyManagement;
 }
@@ -60,7 +90,7 @@ export async function openServices(globals: GlobalOptions, o: { maxRps?: number 
   const env = { ...process.env, ...o.env };
   const config = cliConfig(env, globals.endpoint ? { REENCRYPT_OBJECTSTORAGE_ENDPOINT: globals.endpoint } : {});
   const log = cliLogger(globals);
-  const principal = await createCliPrincipal(globals);
+  const principal = await createCliPrincipal(globals, cliHttpOptions(globals));
   const params = clientParams(principal);
   const os = await objectStorageClient(principal, config);
   const limiter = createRateLimiter(o.maxRps ?? config.maxRps);
@@ -77,6 +107,7 @@ export async function openServices(globals: GlobalOptions, o: { maxRps?: number 
     params,
     log,
     store,
+    objectStorage: os,
     secrets,
     keyManagement: () => (keyManagement ??= createKeyManagement(params, config.endpoints.kmsVault, () => undefined)),
   };

@@ -4,7 +4,7 @@ import { jobFromRequest } from "../jobs/from-request.js";
 import { createCliPrincipal } from "./cli-principal.js";
 import { clientParams } from "../oci/clients.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
-import { cliConfig, cliLogger, openServices, type GlobalOptions } from "./cli-services.js";
+import { cliConfig, cliHttpOptions, cliLogger, openServices, type GlobalOptions } from "./cli-services.js";
 import { gatewayTarget, invokeTarget, type FunctionAnswer, type FunctionTarget, type TargetFlags } from "./function-target.js";
 import { positiveArg } from "./job-options.js";
 import { createProgress, PROGRESS_MODES, resolveProgressMode, type ProgressDisplay, type ProgressMode, type ProgressSample } from "./progress-display.js";
@@ -47,7 +47,7 @@ export async function openTarget(f: TargetFlags, globals: GlobalOptions, o: { di
   if (!/^ocid1\.fnfunc\./.test(f.functionId)) throw usageError(`--function-id ${f.functionId}: must be a function OCID (ocid1.fnfunc.…)`);
   const config = cliConfig(process.env);
   cliLogger(globals);
-  const principal = await createCliPrincipal(globals);
+  const principal = await createCliPrincipal(globals, cliHttpOptions(globals));
   return invokeTarget(clientParams(principal), f.functionId, globals.endpoint ?? config.endpoints.functions);
 }
 

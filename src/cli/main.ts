@@ -20,7 +20,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`oci-reencrypt: ${escapeLines(error.message)}\n`);
+      // An empty message: already said (a service error's JSON, a generated skeleton).
+      if (error.message !== "") process.stderr.write(`oci-reencrypt: ${escapeLines(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -1,18 +1,22 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { jobFromRequest } from "../jobs/from-request.js";
 import { wholeJob, zeroCounts } from "../model/job.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { CliError, ExitCode } from "./cli-error.js";
-import { openServices, type GlobalOptions } from "./cli-services.js";
+import { rcLookup } from "./cli-rc.js";
+import { openServices, requestIdOf, type GlobalOptions } from "./cli-services.js";
+import { skeletonKind, takesJsonInput } from "./json-skeleton.js";
 import { parseObjectRequest, type ObjectFlags } from "./object-request.js";
 import { createProgress } from "./progress-display.js";
 import { printResult } from "./render-output.js";
 import { runLocalJob } from "./run-local-job.js";
+import { failedCallText } from "./service-error.js";
 
 const EXAMPLES = `
 Prints nothing on success, like \`oci os object reencrypt\` (exit 0); with --output json|table, the
-opc-request-id of the ReencryptObject call. A failure prints the service error and the function's
-hint on stderr (exit 1). The namespace is looked up (GetNamespace) when not given.
+opc-request-id of the ReencryptObject call. A failure prints the service error as \`oci\` does
+(ServiceError:, or RequestException: when no answer came) with what to do, on stderr (exit 1). The
+namespace is looked up (GetNamespace) when not given. Key files may be - (standard input).
 
 Examples:
   # the bucket's key (its newest version)
@@ -21,12 +25,18 @@ Examples:
   $ oci-reencrypt object -bn invoices -on 2024/a.pdf --version-id "$VID" --kms-key-id ocid1.key.oc1..aaaa
   # SSE-C to SSE-C: key files hold the base64 of 32 bytes (openssl rand -base64 32 > new.key)
   $ oci-reencrypt object -ns myns -bn b -on a.bin --source-encryption-key-file old.key --encryption-key-file new.key
-  # the OCI CLI's JSON input (inline, or file://), flags win over its fields
+  # the key from a secret store, on standard input
+  $ vault-read new-key | oci-reencrypt object -bn b -on a.bin --encryption-key-file -
+  # the OCI CLI's JSON input (inline, or file://; camelCase, kebab-case or snake_case keys), flags win
+  $ oci-reencrypt object --generate-full-command-json-input > reencrypt.json
   $ oci-reencrypt object --from-json '{"bucketName":"b","objectName":"a","kmsKeyId":"ocid1.key.oc1..aaaa"}'
   $ oci-reencrypt object --from-json file://reencrypt.json --version-id "$VID"`;
 
+/** The SDK's SSECustomerKeyDetails, for --generate-param-json-input (our --from-json also takes the API's key form). */
+const SSE_C_KEY_EXAMPLE = { algorithm: "AES256", key: "string", keySha256: "string" };
+
 export function objectCommand(): Command {
-  return new Command("object")
+  const cmd = new Command("object")
     .summary("re-encrypt one object (version): `oci os object reencrypt`, same parameters")
     .description("Re-encrypt one object, or one version of it, through the function's engine. The parameters are `oci os object reencrypt`'s, with its names and aliases.")
     .option("--namespace-name <namespace>", "Object Storage namespace (-ns; looked up with GetNamespace when omitted)")
@@ -36,16 +46,16 @@ export function objectCommand(): Command {
     .option("--name <name>", "alias of --object-name")
     .option("--version-id <id>", "one version of the object (default: the latest)")
     .option("--kms-key-id <ocid>", "re-encrypt under this Vault key (default: the bucket's key)")
-    .option("--encryption-key-file <file>", "re-encrypt under this SSE-C key: a file holding the base64 of 32 bytes")
-    .option("--source-encryption-key-file <file>", "the object's SSE-C key now, when it is SSE-C encrypted (same file format)")
-    .option("--from-json <json>", "the parameters as JSON (inline or file://path), with the OCI CLI's field names")
+    .addOption(skeletonKind(new Option("--encryption-key-file <file>", "re-encrypt under this SSE-C key: a file holding the base64 of 32 bytes (- for standard input)"), "file"))
+    .addOption(skeletonKind(new Option("--source-encryption-key-file <file>", "the object's SSE-C key now, when it is SSE-C encrypted (same format; - for standard input)"), "file"))
+    .option("--from-json <json>", "the parameters as JSON (inline or file://path), with the OCI CLI's field names (see --generate-full-command-json-input)")
     .option("--dry-run", "check the object (version) exists; change nothing")
     .addHelpText("after", EXAMPLES)
     .action(async function (this: Command) {
       const flags = this.opts<ObjectFlags>();
       const globals = this.optsWithGlobals<GlobalOptions>();
       // Everything that can be wrong with the flags is said before anything is called.
-      const req = parseObjectRequest(flags);
+      const req = parseObjectRequest(flags, { rc: rcLookup(["os", "object", "reencrypt"]) });
       const services = await openServices(globals);
       let namespace = "";
       if (req.targets[0]?.namespace === undefined) {
@@ -71,11 +81,13 @@ export function objectCommand(): Command {
       );
       const f = result.failures[0];
       if (f) {
-        const error = { status: f.status, code: f.code, message: f.message, "opc-request-id": f.opcRequestId, target: `${f.namespace}/${f.bucket}/${f.object}`, versionId: f.versionId, hint: f.hint };
-        process.stderr.write(`ServiceError:\n${JSON.stringify(error, null, 4)}\n`);
+        const path = `/n/${encodeURIComponent(f.namespace)}/b/${encodeURIComponent(f.bucket)}/actions/reencrypt/${encodeURIComponent(f.object)}`;
+        const query = f.versionId !== undefined ? `?versionId=${encodeURIComponent(f.versionId)}` : "";
+        process.stderr.write(failedCallText({ ...f, operation: "reencrypt_object", clientRequestId: requestIdOf(globals), requestEndpoint: `POST ${services.objectStorage.endpoint}${path}${query}` }));
         return void (process.exitCode = ExitCode.failures);
       }
       if (spec.dryRun) printResult({ jobId: result.jobId, status: result.status, counts: result.counts, objects: result.objects ?? [] }, globals.output ?? "json");
       else if (globals.output !== undefined) printResult({ "opc-request-id": opcRequestId }, globals.output);
     });
+  return takesJsonInput(cmd, { "sse-customer-key": SSE_C_KEY_EXAMPLE, "source-sse-customer-key": SSE_C_KEY_EXAMPLE });
 }

@@ -1,6 +1,7 @@
 import type { FailureRecord } from "../model/failure.js";
 import { renderRecord } from "./table-render.js";
 import { colourWanted, escapeControls, outputWidth, painter, terminalSafeJson } from "./terminal-text.js";
+import { queriedOutput } from "./query-output.js";
 
 export type OutputFormat = "json" | "table";
 
@@ -18,6 +19,9 @@ const count = (record: Record<string, unknown>, key: string): number | undefined
  * first 100), colour on a terminal unless NO_COLOR.
  */
 export function printResult(result: Record<string, unknown>, format: OutputFormat, stream: NodeJS.WriteStream = process.stdout): void {
+  // --query (and --raw-output) shape the answer when given.
+  const queried = queriedOutput(result, format);
+  if (queried !== undefined) return void (queried.text !== undefined && stream.write(queried.text));
   if (format === "json") {
     stream.write(terminalSafeJson(result, 2) + "\n");
     return;

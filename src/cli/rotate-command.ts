@@ -4,6 +4,7 @@ import { KeyManagementRotationEventDataSchema } from "../contract/events.js";
 import { CompartmentOcidSchema } from "../contract/ocid.js";
 import { jobFromKeyRotation } from "../jobs/from-key-rotation.js";
 import { wholeJob, zeroCounts, type Unit } from "../model/job.js";
+import { bucketKeyReport } from "./bucket-key-check.js";
 import { CliError, ExitCode, usageError } from "./cli-error.js";
 import { cliConfig, openServices, type GlobalOptions } from "./cli-services.js";
 import { addJobOptions, collect, resumeFromFlags, runJobWithFlags, runTargetOf, type JobFlags } from "./job-options.js";
@@ -114,6 +115,9 @@ export function rotateCommand(): Command {
         return void (process.exitCode = ExitCode.failures);
       }
       const spec = f.dryRun ? { ...decision.spec, dryRun: true } : decision.spec;
+      // A dry run also says which of the key's buckets have the SSE-KMS Bucket Key off.
+      const bucketKey = f.dryRun ? await bucketKeyReport(services.store, spec.units, decision.key.id) : undefined;
+      if (bucketKey?.note) process.stderr.write(`${bucketKey.note}\n`);
       process.exitCode = await runJobWithFlags(
         {
           command: "rotate",
@@ -127,7 +131,7 @@ export function rotateCommand(): Command {
         },
         f,
         services,
-        { inline: new Map(), output, target: runTargetOf(globals, services), extra: { key: { id: decision.key.id, currentKeyVersion: decision.key.currentKeyVersion }, units: spec.units.map(describeUnit) } },
+        { inline: new Map(), output, target: runTargetOf(globals, services), extra: { key: { id: decision.key.id, currentKeyVersion: decision.key.currentKeyVersion }, units: spec.units.map(describeUnit), ...(bucketKey ? { bucketKey } : {}) } },
       );
     });
 }

@@ -6,6 +6,7 @@ import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { CallBudget, Runtime } from "../runtime/runtime.js";
 import { Checklist, type DiagnoseReport } from "./checklist.js";
 import { checkBasics } from "./check-basics.js";
+import { checkBucketKey } from "./check-bucket-key.js";
 import { checkObjectEventBuckets } from "./check-buckets.js";
 import { checkEventRules } from "./check-event-rules.js";
 import { checkKeyScopes } from "./check-key-scopes.js";
@@ -32,6 +33,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);
   await checkKeyScopes(ctx);
+  await checkBucketKey(ctx);
 
   log.info("diagnose", { problems: list.problems.length, warnings: list.warnings.length, unconfirmed: list.unconfirmed.length, rules: rules.length, buckets: buckets.length });
   return {

@@ -28,7 +28,7 @@ export const INVENTORY_PASS = "inventory/last-pass.json";
 
 export const entryOf = (b: BucketInfo, at: Date): InventoryEntry => ({
   kmsKeyId: b.kmsKeyId ?? null,
-  isBucketKeyEnabled: b.isBucketKeyEnabled,
+  isBucketKeyEnabled: b.isBucketKeyEnabled === true,
   isReadOnly: b.isReadOnly,
   seenAt: at.toISOString(),
 });

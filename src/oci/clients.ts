@@ -4,7 +4,7 @@ import type { SecretsClient } from "oci-secrets";
 import { configurationError } from "../errors.js";
 import type { Config } from "../config.js";
 import { sdkLogger, type Logger, type LogLevel } from "../log.js";
-import { NodeHttpClient } from "./http/node-http-client.js";
+import { NodeHttpClient, type NodeHttpClientOptions } from "./http/node-http-client.js";
 
 // Our own retry loop (retry.ts) knows the invocation's deadline; the SDK's does not (8 attempts
 // over ~95 s). The SDK's per-client circuit breaker would fail healthy calls for 30 s after ten
@@ -51,8 +51,8 @@ export function clientParams(principal: Pick<Principal, "provider" | "httpClient
 }
 
 /** Our signing HTTP client for a provider, or undefined in the benchmark's SDK-client bundle. */
-export function httpClientFor(provider: common.AuthenticationDetailsProvider): common.HttpClient | undefined {
-  return sdkHttpClient ? undefined : new NodeHttpClient(provider);
+export function httpClientFor(provider: common.AuthenticationDetailsProvider, o?: NodeHttpClientOptions): common.HttpClient | undefined {
+  return sdkHttpClient ? undefined : new NodeHttpClient(provider, o);
 }
 
 /**

@@ -19,14 +19,14 @@ export interface BucketInfo {
   kmsKeyId: string | undefined;
   versioning: string | undefined;
   objectEventsEnabled: boolean;
+  /** SSE-KMS Bucket Key (intermediate keys wrapped by the Vault key); undefined when the service does not say. */
+  isBucketKeyEnabled?: boolean | undefined;
   /** Object Storage's approximate object count, when asked for. */
   approximateCount?: number | undefined;
   /** The destination of a replication policy: changed only by replication, never re-encrypted. */
   isReadOnly: boolean;
   /** The source of a replication policy. */
   replicationEnabled: boolean;
-  /** SSE-KMS Bucket Key: intermediate bucket keys wrapped by the Vault key (new objects only). */
-  isBucketKeyEnabled: boolean;
   /** Standard or Archive; undefined when the service did not say. */
   storageTier: string | undefined;
 }
@@ -94,8 +94,11 @@ export interface ObjectStore {
   ): Promise<Page<ObjectVersionEntry>>;
   reencryptObject(r: { namespace: string; bucket: string; object: string; versionId?: string | undefined; details: ReencryptDetails }): Promise<{ opcRequestId: string | undefined }>;
   listRetentionRules(namespace: string, bucket: string): Promise<RetentionRuleInfo[]>;
-  /** Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous). */
-  reencryptBucket(namespace: string, bucket: string): Promise<{ workRequestId: string }>;
+  /**
+   * Starts ReencryptBucket: the bucket key's newest version for every object version (asynchronous).
+   * `bucketKeyOnly` (isReencryptBucketKeyOnly): only the SSE-KMS intermediate bucket keys.
+   */
+  reencryptBucket(namespace: string, bucket: string, o?: { bucketKeyOnly?: boolean | undefined }): Promise<{ workRequestId: string }>;
   getWorkRequest(workRequestId: string): Promise<WorkRequestInfo>;
   /** undefined when the object does not exist. */
   getObject(namespace: string, bucket: string, object: string): Promise<StoredObject | undefined>;

@@ -91,7 +91,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         objectEventsEnabled: b.objectEventsEnabled === true,
         isReadOnly: b.isReadOnly === true,
         replicationEnabled: b.replicationEnabled === true,
-        isBucketKeyEnabled: b.isBucketKeyEnabled === true,
+        ...(typeof b.isBucketKeyEnabled === "boolean" ? { isBucketKeyEnabled: b.isBucketKeyEnabled } : {}),
         storageTier: b.storageTier === undefined ? undefined : String(b.storageTier),
         ...(typeof b.approximateCount === "number" ? { approximateCount: b.approximateCount } : {}),
       };
@@ -154,8 +154,9 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         locked: x.timeRuleLocked !== undefined && x.timeRuleLocked !== null && new Date(x.timeRuleLocked).getTime() <= Date.now(),
       }));
     },
-    async reencryptBucket(namespace, bucket) {
-      const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket }));
+    async reencryptBucket(namespace, bucket, o = {}) {
+      const keyOnly = o.bucketKeyOnly !== undefined ? { isReencryptBucketKeyOnly: o.bucketKeyOnly } : {};
+      const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket, ...keyOnly }));
       if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId }, "ReencryptBucket");
       return { workRequestId: r.opcWorkRequestId };
     },

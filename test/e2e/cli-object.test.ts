@@ -95,15 +95,17 @@ describe("oci-reencrypt object", () => {
     for (const k of [oldKey, newKey]) expect(r.stdout + r.stderr).not.toContain(k);
   });
 
-  it("fails an SSE-C object without its source key: exit 1, the service error and the function's hint on stderr", async () => {
+  it("fails an SSE-C object without its source key: exit 1, `ServiceError:` with oci's sorted keys and the hint on stderr", async () => {
     w.em.state.putObject("ssec", "locked.bin", { sseCustomerKey: oldKey });
     const r = await cli("object", "-bn", "ssec", "-on", "locked.bin");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^ServiceError:\n/);
+    expect(r.stderr).toMatch(/^ServiceError:\n\{\n {4}"client_version"/);
     const err = JSON.parse(r.stderr.replace(/^ServiceError:\n/, ""));
-    expect(err).toMatchObject({ status: expect.any(Number), target: "clins/ssec/locked.bin" });
-    expect(err.hint).toMatch(/customer-provided key \(SSE-C\), pass that key as sourceKey/);
+    expect(Object.keys(err)).toEqual([...Object.keys(err)].sort());
+    expect(err).toMatchObject({ status: 400, operation_name: "reencrypt_object", target_service: "object_storage", request_endpoint: `POST ${w.em.url}/n/clins/b/ssec/actions/reencrypt/locked.bin` });
+    expect(err["opc-request-id"]).toMatch(/\S{8,}/);
+    expect(err.troubleshooting_tips).toMatch(/customer-provided key \(SSE-C\), pass that key as sourceKey/);
   });
 
   it("answers a missing object with 404 and the hint, exit 1", async () => {
@@ -111,7 +113,7 @@ describe("oci-reencrypt object", () => {
     expect(r.code).toBe(1);
     const err = JSON.parse(r.stderr.replace(/^ServiceError:\n/, ""));
     expect(err).toMatchObject({ status: 404, code: "ObjectNotFound" });
-    expect(err.hint).toMatch(/does not exist/);
+    expect(err.troubleshooting_tips).toMatch(/does not exist/);
   });
 
   it("reads --from-json inline and from file:// with the CLI's field names; flags win over its fields", async () => {
@@ -177,7 +179,9 @@ describe("oci-reencrypt object", () => {
     const env = { ...w.env, OCI_CLI_CONFIG_FILE: undefined };
     const r = await runCli(["object", "-bn", "plain", "-on", "a.txt"], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`oci-reencrypt: config file ${join(w.dir, ".oci", "config")} not found: create it with "oci setup config", or pass --config-file FILE (or --auth instance_principal|resource_principal)\n`);
+    expect(r.stderr).toBe(
+      `oci-reencrypt: config file ${join(w.dir, ".oci", "config")} not found: create it with "oci setup config", or pass --config-file FILE, or set OCI_CLI_USER, OCI_CLI_TENANCY, OCI_CLI_FINGERPRINT, OCI_CLI_KEY_FILE and OCI_CLI_REGION (or --auth instance_principal|resource_principal|oke_workload_identity)\n`,
+    );
     const other = await runCli(["object", "-bn", "plain", "-on", "a.txt", "--config-file", "/nowhere/config"], { env });
     expect(other.stderr).toMatch(/^oci-reencrypt: config file \/nowhere\/config not found/);
   });

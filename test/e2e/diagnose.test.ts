@@ -104,6 +104,8 @@ describe("diagnose: the deployment checklist, against the emulator", () => {
       REENCRYPT_ALLOWED_KEYS: `${id("keys", "kB")},${id("secrets", "good")}`,
     }));
     terraformRules(s, { rotationKeys: [s.id("keys", "kA"), s.id("keys", "kB")] });
+    const bucketKey = (on: boolean) => ((s.em.state.bucket("b1") as { isBucketKeyEnabled?: boolean }).isBucketKeyEnabled = on);
+    bucketKey(true);
     const stateBefore = s.em.state.objectVersions("state").length;
     const writesBefore = effectiveWrites(s.em);
 
@@ -129,6 +131,14 @@ describe("diagnose: the deployment checklist, against the emulator", () => {
     expect(s.em.requests.filter((r) => r.operation === "PutObject").map((r) => r.status)).toEqual([412]);
     expect(effectiveWrites(s.em)).toBe(writesBefore);
     expect(s.em.state.objectVersions("state")).toHaveLength(stateBefore);
+    expect(d.item("bucket-key")?.status).toBe("ok");
+
+    // SSE-KMS Bucket Key off on a Vault-keyed bucket: a warning naming it, and that existing objects need one re-encryption.
+    bucketKey(false);
+    const off = await diagnose(s);
+    expect(off.ok).toBe(true);
+    expect(off.warnings).toEqual([expect.stringMatching(/^bucket b1 .*SSE-KMS Bucket Key off.*--is-bucket-key-enabled true; .*existing objects need one re-encryption/)]);
+    expect(off.item("bucket-key.b1")?.status).toBe("warning");
   });
 
   it("reports a missing state bucket, with the fix", async () => {

@@ -16,6 +16,7 @@ import { kmsLifecycleRoutes } from "./kms-lifecycle-routes.js";
 import { kmsRoutes } from "./kms-routes.js";
 import { emptySeedIds, loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
 import { objectStorageRoutes } from "./object-storage-routes.js";
+import { startOkeProxymux, type IssuedOkeWorkloadIdentity, type OkeWorkloadIdentityOptions } from "./oke-proxymux.js";
 import { createRequestHandler, type RequestRecord } from "./request-handler.js";
 import { RequestStats } from "./request-stats.js";
 import { retentionRoutes } from "./retention-routes.js";
@@ -61,12 +62,15 @@ export type { Admit, DetachedOutcome, InvokeRequest, InvokeResult, Invoker, Invo
 export { loadSeed, SeedSchema } from "./load-seed.js";
 export type { Seed, SeedIds, SeedObject, SeedObjectBatch } from "./load-seed.js";
 export type * from "./model.js";
+export type { IssuedOkeWorkloadIdentity, OkeWorkloadIdentityOptions, ProxymuxExchange } from "./oke-proxymux.js";
 export { randomOcid, randomVersionId } from "./random-ids.js";
 export { BOTH_KEYS_MESSAGE } from "./reencrypt-object.js";
 export type { RequestRecord } from "./request-handler.js";
 export { RequestStats } from "./request-stats.js";
 export { sseCKeyDetails, sseCKeySha256 } from "./sse-c.js";
 export type { SseCKeyDetails } from "./sse-c.js";
+export { selfSignedCert } from "./self-signed-cert.js";
+export type { SelfSignedCert } from "./self-signed-cert.js";
 export { keyFingerprint } from "./token-issuer.js";
 export type {
   IssuedResourcePrincipal,
@@ -132,6 +136,8 @@ export interface Emulator {
   issueApiKey(o?: ApiKeyOptions): Promise<IssuedApiKey>;
   /** A user session token and its key, with a config file for SessionAuthDetailProvider (keyId "ST$<token>"). */
   issueSessionToken(o?: SessionTokenOptions): Promise<IssuedSessionToken>;
+  /** An OKE workload's service account token and a proxymux (TLS, its own port) that exchanges it for RPSTs. */
+  issueOkeWorkloadIdentity(o?: OkeWorkloadIdentityOptions): Promise<IssuedOkeWorkloadIdentity>;
   /** The API keys this emulator accepts (`revoke(fingerprint)` makes a key's requests fail with 401). */
   apiKeys: ApiKeyRegistry;
   close(): Promise<void>;
@@ -200,6 +206,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     issueResourcePrincipal: (o) => issuer.issue(o, state.tenancyId),
     issueApiKey: (o) => apiKeys.issue(o),
     issueSessionToken: (o = {}) => issuer.issueSessionToken(o, state.tenancyId),
+    issueOkeWorkloadIdentity: (o) => startOkeProxymux(issuer, state.tenancyId, o),
     apiKeys,
     close: async () => {
       state.workRequests.stop();

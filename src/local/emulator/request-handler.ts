@@ -37,6 +37,8 @@ export interface RequestRecord {
   code?: string;
   /** Parsed JSON body, with customer keys redacted (see redactBody). */
   body?: unknown;
+  /** The client's `opc-client-request-id` header (the OCI CLI sends one on every request). */
+  clientRequestId?: string;
   at: number;
 }
 
@@ -75,6 +77,8 @@ async function handle(deps: RequestHandlerDeps, req: IncomingMessage, res: Serve
   const rawQuery = q < 0 ? "" : raw.slice(q + 1);
   const method = (req.method ?? "GET").toUpperCase();
   const record: RequestRecord = { method, path, query: rawQuery, operation: "Unknown", signatureValid: false, status: 0, at: Date.now() };
+  const clientRequestId = req.headers["opc-client-request-id"];
+  if (typeof clientRequestId === "string") record.clientRequestId = clientRequestId;
   deps.requests.push(record);
 
   // The route first: the operation is known on arrival, so in-flight counts cover the whole request.

@@ -91,16 +91,40 @@ class OutgoingHeaders {
   }
 }
 
+/** What an operator's CLI adds to every request: its `opc-client-request-id`, its own CA bundle. */
+export interface NodeHttpClientOptions {
+  /** Sent on every request that has none of its own (not signed, as the SDK does). */
+  headers?: readonly (readonly [string, string])[] | undefined;
+  /** PEM certificates that replace Node's default roots for https (the OCI CLI's --cert-bundle). */
+  ca?: string | Buffer | undefined;
+}
+
 export class NodeHttpClient implements common.HttpClient {
   readonly keys: SigningKeys;
+  private readonly extraHeaders: readonly (readonly [string, string])[];
+  private readonly ca: string | Buffer | undefined;
+  private ownHttps: NonNullable<typeof https> | undefined;
 
-  constructor(provider: common.AuthenticationDetailsProvider | SigningKeys) {
+  constructor(provider: common.AuthenticationDetailsProvider | SigningKeys, o: NodeHttpClientOptions = {}) {
     this.keys = provider instanceof SigningKeys ? provider : new SigningKeys(provider);
+    this.extraHeaders = (o.headers ?? []).map(([n, v]) => [n.toLowerCase(), v] as const);
+    this.ca = o.ca;
+  }
+
+  /** The shared keep-alive agent, or one of this client's own that trusts only its CA bundle. */
+  private async transport(): Promise<NonNullable<typeof https>> {
+    const shared = https ?? (await loadHttps());
+    if (this.ca === undefined) return shared;
+    if (this.ownHttps === undefined) {
+      const m = await import("node:https");
+      this.ownHttps = { agent: new m.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo", ca: this.ca }), request: shared.request };
+    }
+    return this.ownHttps;
   }
 
   async send(req: common.HttpRequest, forceExcludeBody = false): Promise<Response> {
     const p = await this.prepare(req, forceExcludeBody);
-    const transport = p.origin.protocol === "https:" ? (https ?? (await loadHttps())) : undefined;
+    const transport = p.origin.protocol === "https:" ? await this.transport() : undefined;
     return exchange(p.origin, transport, { method: p.method, path: p.target, headers: p.headers, setHost: false }, p.body, req.uri);
   }
 
@@ -113,6 +137,7 @@ export class NodeHttpClient implements common.HttpClient {
     // What composeRequest set (Headers iterates lower-case names), then what signing adds.
     const h = new OutgoingHeaders();
     req.headers.forEach((value, name) => h.add(name, value));
+    for (const [name, value] of this.extraHeaders) if (!req.headers.has(name)) h.add(name, value);
     const host = h.host ?? origin.host;
     const xDate = h.xDate ?? httpDate();
     const list = h.list;
