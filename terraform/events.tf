@@ -62,3 +62,57 @@ resource "oci_events_rule" "key_rotated" {
     }
   }
 }
+
+# A bucket's settings changed (contract §12): the function compares its key with
+# the inventory it keeps in the state bucket and follows a key change with a
+# key-change job. Only with a state bucket (the inventory lives there); the
+# sweep finds the changes an event missed.
+resource "oci_events_rule" "bucket_updated" {
+  for_each = local.state_bucket_value == null ? toset([]) : toset(local.target_compartment_ids)
+
+  compartment_id = each.value
+  display_name   = "${var.name_prefix}-bucket-updated"
+  description    = "Follow a bucket whose key changes with ${local.function_name}."
+  is_enabled     = true
+  freeform_tags  = var.freeform_tags
+
+  condition_details {
+    event_types = local.bucket_event_types
+  }
+
+  actions {
+    action {
+      action_type = "FAAS"
+      is_enabled  = true
+      function_id = oci_functions_function.this.id
+      description = "Invoke ${local.function_name}"
+    }
+  }
+}
+
+# A key or key version about to stop working (disable, scheduled deletion): the
+# function answers what still depends on it and notifies. Not filtered by key:
+# a key version's events name the version, not the key; the function answers
+# "clear" for keys nothing depends on.
+resource "oci_events_rule" "key_retirement" {
+  for_each = length(local.key_ids) > 0 ? toset(local.vault_compartment_ids) : toset([])
+
+  compartment_id = each.value
+  display_name   = "${var.name_prefix}-key-retirement"
+  description    = "Warn before a Vault key still in use by ${local.function_name}'s buckets and rules stops working."
+  is_enabled     = true
+  freeform_tags  = var.freeform_tags
+
+  condition_details {
+    event_types = local.key_retirement_event_types
+  }
+
+  actions {
+    action {
+      action_type = "FAAS"
+      is_enabled  = true
+      function_id = oci_functions_function.this.id
+      description = "Invoke ${local.function_name}"
+    }
+  }
+}

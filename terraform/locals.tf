@@ -1,8 +1,9 @@
 locals {
   # ---------------------------------------------------------------------------
   # Event types the function acts on. These literal lists must equal
-  # OBJECT_EVENTS and KEY_ROTATION_EVENTS in src/contract/event-types.ts;
-  # test/unit/terraform.test.ts fails the build when they drift apart.
+  # OBJECT_EVENTS, KEY_ROTATION_EVENTS, BUCKET_EVENTS and KEY_RETIREMENT_EVENTS
+  # in src/contract/event-types.ts; test/unit/terraform.test.ts fails the build
+  # when they drift apart.
   # ---------------------------------------------------------------------------
   object_event_types = [
     "com.oraclecloud.objectstorage.createobject",
@@ -10,6 +11,18 @@ locals {
   key_rotation_event_types = [
     "com.oraclecloud.keymanagementservice.createkeyversion.end",
     "com.oraclecloud.keymanagementservice.autokeyrotate.end",
+  ]
+  bucket_event_types = [
+    "com.oraclecloud.objectstorage.updatebucket",
+  ]
+  # UNCONFIRMED names (a secondary table): .begin and .end are both subscribed.
+  key_retirement_event_types = [
+    "com.oraclecloud.keymanagementservice.disablekey.begin",
+    "com.oraclecloud.keymanagementservice.disablekey.end",
+    "com.oraclecloud.keymanagementservice.schedulekeydeletion.begin",
+    "com.oraclecloud.keymanagementservice.schedulekeydeletion.end",
+    "com.oraclecloud.keymanagementservice.schedulekeyversiondeletion.begin",
+    "com.oraclecloud.keymanagementservice.schedulekeyversiondeletion.end",
   ]
 
   # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { getExpressionAst, parse } from "@cdktn/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
-import { HANDLED_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_EVENTS } from "../../src/contract/event-types.js";
+import { BUCKET_EVENTS, HANDLED_EVENT_TYPES, KEY_RETIREMENT_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_EVENTS } from "../../src/contract/event-types.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const moduleDir = join(root, "terraform");
@@ -272,6 +272,8 @@ describe("event rules match the handler (src/contract/event-types.ts)", () => {
   it("the event type locals equal the contract's constants", () => {
     expect(mod.locals.get("object_event_types")).toEqual([...OBJECT_EVENTS]);
     expect(mod.locals.get("key_rotation_event_types")).toEqual([...KEY_ROTATION_EVENTS]);
+    expect(mod.locals.get("bucket_event_types")).toEqual([...BUCKET_EVENTS]);
+    expect(mod.locals.get("key_retirement_event_types")).toEqual([...KEY_RETIREMENT_EVENT_TYPES]);
   });
 
   it("the rules subscribe to exactly HANDLED_EVENT_TYPES, through those locals", () => {
@@ -281,7 +283,7 @@ describe("event rules match the handler (src/contract/event-types.ts)", () => {
     for (const rule of rules) {
       expect(rule["condition"], "use condition_details (provider >= 8.22), not condition").toBeUndefined();
       const local = localRef(block(rule, "condition_details")["event_types"]);
-      expect(["object_event_types", "key_rotation_event_types"]).toContain(local);
+      expect(["object_event_types", "key_rotation_event_types", "bucket_event_types", "key_retirement_event_types"]).toContain(local);
       const types = mod.locals.get(local ?? "");
       if (!Array.isArray(types)) throw new Error(`local.${local} is not a literal list`);
       for (const t of types) subscribed.add(String(t));
