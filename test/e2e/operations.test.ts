@@ -226,6 +226,38 @@ describe("operations (contract §13): messages and metrics, end to end", () => {
     120_000,
   );
 
+  it("diagnose: the topic exists and is active, publishing is UNCONFIRMED unless a test message is asked for; a missing topic is a problem", async () => {
+    current = await start([], {});
+    const w = current;
+    type Item = { check: string; status: string; detail: string };
+    const diagnose = async (s: LocalStack, body: Record<string, unknown>) => {
+      const r = await s.invoke(body);
+      w.responses.push(r.body);
+      const d = r.data.diagnose as { checklist: Item[]; problems: string[] };
+      return { ...d, item: (c: string) => d.checklist.find((x) => x.check === c) };
+    };
+    const d = await diagnose(w.stack, { diagnose: true });
+    expect(d.item("notify-topic")).toMatchObject({ status: "ok", detail: expect.stringContaining("reencrypt-ops") });
+    expect(d.item("notify-topic.publish")).toMatchObject({ status: "unconfirmed", detail: expect.stringContaining("sendTestMessage") });
+    expect(d.item("metrics")).toMatchObject({ status: "ok", detail: expect.stringContaining("namespace reencrypt") });
+    expect(d.item("metrics.post")?.status).toBe("unconfirmed");
+    expect(w.em.notifications.messages).toEqual([]);
+
+    const tested = await diagnose(w.stack, { diagnose: true, sendTestMessage: true });
+    expect(tested.item("notify-topic.publish")?.status).toBe("ok");
+    expect(w.em.notifications.messages.map((m) => m.title)).toEqual(["oci-reencrypt: diagnose test message"]);
+
+    const lost = await startLocalStack({ emulator: w.em, compartmentId: w.stack.compartmentId, config: { REENCRYPT_NOTIFY_TOPIC: "ocid1.onstopic.oc1.iad.gone", REENCRYPT_METRICS_NAMESPACE: "" } });
+    try {
+      const g = await diagnose(lost, { diagnose: true });
+      expect(g.item("notify-topic")).toMatchObject({ status: "problem", detail: expect.stringContaining("does not exist") });
+      expect(g.item("metrics")?.status).toBe("skipped");
+      expect(g.problems.join("\n")).toMatch(/REENCRYPT_NOTIFY_TOPIC/);
+    } finally {
+      await lost.stop();
+    }
+  });
+
   it("a topic that answers 404 or 429 or hangs, and a Monitoring that answers 429, leave the job's end as it is without notifications", async () => {
     current = await start([], { REENCRYPT_CONCURRENCY: "4" }, { stateBucket: false });
     const w = current;
