@@ -119,6 +119,10 @@ locals {
     REENCRYPT_CONCURRENCY        = var.concurrency == null ? null : tostring(var.concurrency)
     REENCRYPT_MAX_RPS            = var.max_rps == null ? null : tostring(var.max_rps)
     REENCRYPT_LOG_LEVEL          = var.log_level
+    # Contract §13 (operations.tf): "" turns metrics off, so the namespace is always set.
+    REENCRYPT_NOTIFY_TOPIC           = local.notify_topic_id
+    REENCRYPT_METRICS_NAMESPACE      = var.metrics_namespace
+    REENCRYPT_METRICS_COMPARTMENT_ID = var.metrics_compartment_id
   }
 
   # The REENCRYPT_*_ENDPOINT keys are set only through var.endpoint_overrides
