@@ -13,6 +13,7 @@ import { cpuPerVersionAB } from "./bench/cpu-ab.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
+import { notifyHangAB } from "./bench/notify-ab.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
   const jobRows: BenchRow[] = [
     await durabilityCost({ versions: 10_000, rounds, log }),
     await killToRunning({ log }),
+    await notifyHangAB({ versions: 4_000, rounds, log }),
     ...(await shardScaling({ versionsPerBucket: 2_000, log })),
     ...(values.million === true ? [await millionVersions({ log })] : []),
   ];

@@ -18,12 +18,13 @@ const ANSWER_RESERVE_MS = 500;
 const MIN_CALL_MS = 50;
 /**
  * When a caller waits for the answer (a request job), the answer waits for reporting calls at most
- * this share of the job's run time so far, within [CALLER_WAIT_MIN_MS, CALL_TIMEOUT_MS]: a hanging
- * topic costs a long job at most 3 % of its wall time. Nobody waits for a detached invocation's
- * answer: it gives them CALL_TIMEOUT_MS.
+ * this share of the invocation's run so far, within [CALLER_WAIT_MIN_MS, CALL_TIMEOUT_MS]: a
+ * hanging topic costs a run of 25 s or more at most 2 % of its wall time (a healthy PublishMessage
+ * takes a fraction of the floor). Nobody waits for a detached invocation's answer: it gives them
+ * CALL_TIMEOUT_MS.
  */
-const CALLER_WAIT_SHARE = 0.03;
-const CALLER_WAIT_MIN_MS = 750;
+const CALLER_WAIT_SHARE = 0.02;
+const CALLER_WAIT_MIN_MS = 500;
 
 interface Call {
   done: Promise<void>;

@@ -102,7 +102,7 @@ export function reportJobEnd(rt: Runtime, dl: Deadlines, log: Logger, job: Finis
 /**
  * The end of an invocation that ran a job: posts the metrics still pending (an object-event job's
  * wait for the next post that is due) and waits for every reporting call in flight, at most
- * waitBoundMs (3 % of the run for an answer a caller waits for, 0.75 to 3 s), then abandons them.
+ * waitBoundMs (2 % of the run for an answer a caller waits for, 0.5 to 3 s), then abandons them.
  */
 export async function settleOps(rt: Runtime, dl: Deadlines, log: Logger, o: { origin: JobOrigin; driver: "caller" | "self"; since: number }): Promise<void> {
   try {

@@ -234,10 +234,10 @@ describe("metrics", () => {
 });
 
 describe("off the job's path", () => {
-  it("an answer a caller waits for waits 3 % of the run, 0.75 to 3 s; a detached one 3 s", () => {
+  it("an answer a caller waits for waits 2 % of the run, 0.5 to 3 s; a detached one 3 s", () => {
     const now = 1_000_000;
-    expect(waitBoundMs(true, now - 10_000, now)).toBe(750);
-    expect(waitBoundMs(true, now - 60_000, now)).toBe(1_800);
+    expect(waitBoundMs(true, now - 10_000, now)).toBe(500);
+    expect(waitBoundMs(true, now - 60_000, now)).toBe(1_200);
     expect(waitBoundMs(true, now - 600_000, now)).toBe(3_000);
     expect(waitBoundMs(false, now - 1_000, now)).toBe(3_000);
   });
