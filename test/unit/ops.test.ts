@@ -3,12 +3,14 @@
 // abandoned calls, at most one post per interval, one object-event message a minute).
 
 import { randomBytes } from "node:crypto";
+import * as common from "oci-common";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import type { FailureRecord } from "../../src/model/failure.js";
-import type { MetricData, Monitoring } from "../../src/oci/monitoring.js";
-import type { CallLimits, Notifications } from "../../src/oci/notifications.js";
+import { regionalEndpoint } from "../../src/oci/json-call.js";
+import { MONITORING_INGESTION_ENDPOINT_TEMPLATE, type MetricData, type Monitoring } from "../../src/oci/monitoring.js";
+import { NOTIFICATIONS_ENDPOINT_TEMPLATE, type CallLimits, type Notifications } from "../../src/oci/notifications.js";
 import { OciCallError } from "../../src/oci/oci-failure.js";
 import { createRateLimiter } from "../../src/oci/rate-limiter.js";
 import { settleCalls, startCall, waitBoundMs } from "../../src/ops/in-flight.js";
@@ -349,5 +351,14 @@ describe("off the job's path", () => {
     };
     expect(await notifyHazards(f.rt, dl, log, [{ kind: "key-disabled", fix: "enable it" }])).toBe(false);
     expect(f.lines.find((l) => l["msg"] === "hazard message failed")).toMatchObject({ status: 404, code: "NotAuthorizedOrNotFound" });
+  });
+});
+
+describe("regional endpoints", () => {
+  it("derives Notifications and the Monitoring ingestion endpoint from the signer's region, as the SDK clients do", () => {
+    const provider = { getRegion: () => common.Region.US_ASHBURN_1 } as unknown as common.AuthenticationDetailsProvider;
+    expect(regionalEndpoint(provider, NOTIFICATIONS_ENDPOINT_TEMPLATE)).toBe("https://notification.us-ashburn-1.oraclecloud.com");
+    expect(regionalEndpoint(provider, MONITORING_INGESTION_ENDPOINT_TEMPLATE)).toBe("https://telemetry-ingestion.us-ashburn-1.oraclecloud.com");
+    expect(regionalEndpoint({} as common.AuthenticationDetailsProvider, NOTIFICATIONS_ENDPOINT_TEMPLATE)).toBeUndefined();
   });
 });
