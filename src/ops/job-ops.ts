@@ -26,6 +26,8 @@ export interface JobOps {
 /** Starts the metrics of one shard run (one engine run in this invocation). */
 export function startJobOps(rt: Runtime, spec: Pick<JobSpec, "id" | "origin">, limiter: RateLimiter, dl: Deadlines, log: Logger): JobOps {
   const state = opsState(rt);
+  // Cleared when the invocation settles; an invocation that threw never did.
+  if (state.jobStarts.size > 100) state.jobStarts.clear();
   if (!state.jobStarts.has(spec.id)) state.jobStarts.set(spec.id, Date.now());
   const metrics = rt.metrics;
   if (!metrics) return { checkpoint: () => undefined, stop: () => undefined };
