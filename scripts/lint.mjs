@@ -26,6 +26,7 @@ const LAYERS = [
   ["runtime"],
   ["access"],
   ["engine"],
+  ["ops"],
   ["jobs"],
   ["lifecycle"],
   ["diagnose", "entrances"],

@@ -24,12 +24,19 @@ export interface Config {
   /** A unit stops calling after this many identical non-retryable failures in a row (0: never). */
   stopAfterIdenticalFailures: number;
   logLevel: LogLevel;
+  /** REENCRYPT_NOTIFY_TOPIC: where job ends, stalled jobs and key hazards are published; undefined: no messages. */
+  notifyTopicId: string | undefined;
+  /** Custom metrics (contract §13); undefined when REENCRYPT_METRICS_NAMESPACE is set empty. */
+  metrics: { namespace: string; compartmentId: string | undefined } | undefined;
   endpoints: {
     objectStorage: string | undefined;
     kmsVault: string | undefined;
     secrets: string | undefined;
     functions: string | undefined;
     events: string | undefined;
+    notifications: string | undefined;
+    /** The telemetry-ingestion endpoint (PostMetricData), not telemetry. */
+    monitoring: string | undefined;
   };
 }
 
@@ -70,6 +77,23 @@ function endpoint(env: Env, key: string): string | undefined {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw configurationError(key, "must be an http(s) URL");
   return raw.replace(/\/+$/, "");
+}
+
+/** Monitoring's rule for a namespace; `oci_` and `oracle_` are OCI's own. */
+const METRICS_NAMESPACE = /^[A-Za-z][A-Za-z0-9_]{0,254}$/;
+const RESERVED_NAMESPACE = /^(oci_|oracle_)/i;
+
+function metricsSettings(env: Env): Config["metrics"] {
+  const raw = env[CONFIG_KEYS.metricsNamespace];
+  const namespace = raw === undefined ? "reencrypt" : raw.trim();
+  const compRaw = env[CONFIG_KEYS.metricsCompartmentId]?.trim();
+  const compartmentId = compRaw ? parseWith(CONFIG_KEYS.metricsCompartmentId, CompartmentOcidSchema, compRaw) : undefined;
+  if (namespace === "") return undefined;
+  if (!METRICS_NAMESPACE.test(namespace)) {
+    throw configurationError(CONFIG_KEYS.metricsNamespace, `must start with a letter and hold only letters, digits and underscores (at most 255), got "${namespace}"; empty turns metrics off`);
+  }
+  if (RESERVED_NAMESPACE.test(namespace)) throw configurationError(CONFIG_KEYS.metricsNamespace, `"${namespace}" starts with a prefix OCI reserves for its own metrics (oci_, oracle_)`);
+  return { namespace, compartmentId };
 }
 
 /** Reads and validates the configuration once; a problem names the key and what is wrong. */
@@ -131,6 +155,9 @@ export function loadConfig(env: Env): Config {
   const methodRaw = (env[CONFIG_KEYS.rotationMethod]?.trim() || "objects").toLowerCase();
   if (methodRaw !== "objects" && methodRaw !== "bucket") throw configurationError(CONFIG_KEYS.rotationMethod, `must be objects or bucket, got "${methodRaw}"`);
 
+  const topicRaw = env[CONFIG_KEYS.notifyTopic]?.trim();
+  const notifyTopicId = topicRaw ? parseWith(CONFIG_KEYS.notifyTopic, ocidSchema("onstopic"), topicRaw) : undefined;
+
   return {
     rules,
     allowedKeys,
@@ -145,12 +172,16 @@ export function loadConfig(env: Env): Config {
     maxRps,
     stopAfterIdenticalFailures: intSetting(env, CONFIG_KEYS.stopAfterIdenticalFailures, 0, 1_000_000) ?? 200,
     logLevel: levelRaw as LogLevel,
+    notifyTopicId,
+    metrics: metricsSettings(env),
     endpoints: {
       objectStorage: endpoint(env, CONFIG_KEYS.objectStorageEndpoint),
       kmsVault: endpoint(env, CONFIG_KEYS.kmsVaultEndpoint),
       secrets: endpoint(env, CONFIG_KEYS.secretsEndpoint),
       functions: endpoint(env, CONFIG_KEYS.functionsEndpoint),
       events: endpoint(env, CONFIG_KEYS.eventsEndpoint),
+      notifications: endpoint(env, CONFIG_KEYS.notificationsEndpoint),
+      monitoring: endpoint(env, CONFIG_KEYS.monitoringEndpoint),
     },
   };
 }

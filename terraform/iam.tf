@@ -119,6 +119,17 @@ locals {
     "Allow ${local.dg} to read objectstorage-namespaces in tenancy",
   ]
 
+  operations_statements = concat(
+    local.has_notify_topic ? [
+      # PublishMessage (job ends, stalled jobs, key hazards) and GetTopic (diagnose): this topic only.
+      "Allow ${local.dg} to use ons-topics in compartment id ${local.notify_topic_compartment_id} where target.ons-topic.id = '${local.notify_topic_id}'",
+    ] : [],
+    local.metrics_enabled ? [
+      # PostMetricData (METRIC_WRITE): into this namespace only, in the metrics compartment.
+      "Allow ${local.dg} to use metrics in compartment id ${local.metrics_compartment_id} where target.metrics.namespace = '${var.metrics_namespace}'",
+    ] : [],
+  )
+
   function_statements = concat(
     local.object_statements,
     local.state_statements,
@@ -128,6 +139,7 @@ locals {
     local.self_statements,
     local.diagnose_statements,
     local.namespace_statements,
+    local.operations_statements,
   )
 
   # ---------------------------------------------------------------------------

@@ -133,6 +133,10 @@ locals {
     REENCRYPT_MAX_RPS                       = var.max_rps == null ? null : tostring(var.max_rps)
     REENCRYPT_LOG_LEVEL                     = var.log_level
     REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES = var.stop_after_identical_failures == null ? null : tostring(var.stop_after_identical_failures)
+    # Contract §13 (operations.tf): "" turns metrics off, so the namespace is always set.
+    REENCRYPT_NOTIFY_TOPIC           = local.notify_topic_id
+    REENCRYPT_METRICS_NAMESPACE      = var.metrics_namespace
+    REENCRYPT_METRICS_COMPARTMENT_ID = var.metrics_compartment_id
   }
 
   # The REENCRYPT_*_ENDPOINT keys are set only through var.endpoint_overrides

@@ -65,3 +65,13 @@ output "sweep_schedule_id" {
   description = "OCID of the Resource Scheduler schedule invoking the function with {\"sweep\": true}, or null when the sweep is off (enable_sweep false or no state bucket)."
   value       = one(oci_resource_scheduler_schedule.sweep[*].id)
 }
+
+output "notify_topic_id" {
+  description = "The Notifications topic the function publishes to (REENCRYPT_NOTIFY_TOPIC) and the alarms notify: created or given; null when none."
+  value       = local.notify_topic_id
+}
+
+output "alarm_ids" {
+  description = "OCIDs of the Monitoring alarms (failed_versions, stalled_jobs); empty when create_alarms is false, metrics are off or there is no topic."
+  value       = { for k, a in { failed_versions = oci_monitoring_alarm.failed_versions, stalled_jobs = oci_monitoring_alarm.stalled_jobs } : k => one(a[*].id) if length(a) > 0 }
+}

@@ -280,7 +280,7 @@ variable "stop_after_identical_failures" {
 }
 
 variable "endpoint_overrides" {
-  description = "REENCRYPT_<SERVICE>_ENDPOINT keys, for private endpoints only: map of key name to base URL (https://…). Allowed keys: REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT. Empty = regional endpoints."
+  description = "REENCRYPT_<SERVICE>_ENDPOINT keys, for private endpoints only: map of key name to base URL (https://…). Allowed keys: REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT, REENCRYPT_NOTIFICATIONS_ENDPOINT, REENCRYPT_MONITORING_ENDPOINT (the telemetry-ingestion endpoint). Empty = regional endpoints."
   type        = map(string)
   default     = {}
 
@@ -292,9 +292,11 @@ variable "endpoint_overrides" {
         "REENCRYPT_SECRETS_ENDPOINT",
         "REENCRYPT_FUNCTIONS_ENDPOINT",
         "REENCRYPT_EVENTS_ENDPOINT",
+        "REENCRYPT_NOTIFICATIONS_ENDPOINT",
+        "REENCRYPT_MONITORING_ENDPOINT",
       ], k)
     ])
-    error_message = "endpoint_overrides keys must be among REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT."
+    error_message = "endpoint_overrides keys must be among REENCRYPT_OBJECTSTORAGE_ENDPOINT, REENCRYPT_KMS_VAULT_ENDPOINT, REENCRYPT_SECRETS_ENDPOINT, REENCRYPT_FUNCTIONS_ENDPOINT, REENCRYPT_EVENTS_ENDPOINT, REENCRYPT_NOTIFICATIONS_ENDPOINT, REENCRYPT_MONITORING_ENDPOINT."
   }
 
   validation {
@@ -642,4 +644,83 @@ variable "log_retention_days" {
     condition     = contains([30, 60, 90, 120, 150, 180], var.log_retention_days)
     error_message = "log_retention_days must be one of 30, 60, 90, 120, 150, 180 (OCI Logging allows 30-day steps up to 180)."
   }
+}
+
+# Contract v3 §13: notifications and metrics.
+
+variable "create_notify_topic" {
+  description = "Create a Notifications topic (`<name_prefix>-ops`) for job ends, stalled jobs and key-lifecycle hazards, and set REENCRYPT_NOTIFY_TOPIC to it. Ignored when notify_topic_id names an existing topic. False and no notify_topic_id = no messages (and no alarms)."
+  type        = bool
+  default     = true
+}
+
+variable "notify_topic_id" {
+  description = "REENCRYPT_NOTIFY_TOPIC: OCID of an existing Notifications topic (ocid1.onstopic.…) to publish to instead of creating one. The function may publish to this topic only (use ons-topics where target.ons-topic.id). Null = create_notify_topic decides."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notify_topic_id == null || can(regex("^ocid1\\.onstopic\\.[A-Za-z0-9._-]+$", var.notify_topic_id))
+    error_message = "notify_topic_id must be null or a Notifications topic OCID (\"ocid1.onstopic.…\")."
+  }
+}
+
+variable "notify_topic_compartment_id" {
+  description = "OCID of the compartment holding the existing topic of notify_topic_id (where its publish right and its e-mail subscription go). Null = compartment_id. A created topic is always in compartment_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notify_topic_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.notify_topic_compartment_id))
+    error_message = "notify_topic_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "notify_email" {
+  description = "An e-mail address subscribed to the topic (oci_ons_subscription, protocol EMAIL): it must confirm the subscription from the e-mail Notifications sends. Null = no subscription (subscribe by hand, or use another protocol)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notify_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notify_email))
+    error_message = "notify_email must be null or an e-mail address (name@example.com)."
+  }
+
+  validation {
+    condition     = var.notify_email == null || var.notify_topic_id != null || var.create_notify_topic
+    error_message = "notify_email needs a topic: keep create_notify_topic = true or set notify_topic_id."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "REENCRYPT_METRICS_NAMESPACE: the custom metrics namespace (letters, digits, underscores, starting with a letter; not oci_ or oracle_, which OCI reserves). The function may post metrics into this namespace only (target.metrics.namespace). \"\" = no metrics, no metrics IAM and no alarms."
+  type        = string
+  default     = "reencrypt"
+
+  validation {
+    condition     = var.metrics_namespace == "" || can(regex("^[A-Za-z][A-Za-z0-9_]{0,254}$", var.metrics_namespace))
+    error_message = "metrics_namespace must be \"\" (off) or start with a letter and hold only letters, digits and underscores (at most 255)."
+  }
+
+  validation {
+    condition     = !can(regex("^(?i)(oci_|oracle_)", var.metrics_namespace))
+    error_message = "metrics_namespace must not start with oci_ or oracle_: OCI reserves those prefixes for its own metrics."
+  }
+}
+
+variable "metrics_compartment_id" {
+  description = "REENCRYPT_METRICS_COMPARTMENT_ID: OCID of the compartment the metrics are posted to (and the alarms read). Null = compartment_id, the function's own compartment (the product's default)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_compartment_id == null || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.metrics_compartment_id))
+    error_message = "metrics_compartment_id must be null or a compartment OCID (\"ocid1.compartment.…\" or \"ocid1.tenancy.…\")."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create the two Monitoring alarms aimed at the topic: failed versions (VersionsFailed[5m].sum() > 0, CRITICAL) and stalled jobs (JobsStalled[15m].max() > 0, WARNING). Only with metrics on (metrics_namespace not \"\") and a topic."
+  type        = bool
+  default     = true
 }

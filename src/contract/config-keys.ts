@@ -20,6 +20,11 @@ export const CONFIG_KEYS = {
   secretsEndpoint: "REENCRYPT_SECRETS_ENDPOINT",
   functionsEndpoint: "REENCRYPT_FUNCTIONS_ENDPOINT",
   eventsEndpoint: "REENCRYPT_EVENTS_ENDPOINT",
+  notifyTopic: "REENCRYPT_NOTIFY_TOPIC",
+  metricsNamespace: "REENCRYPT_METRICS_NAMESPACE",
+  metricsCompartmentId: "REENCRYPT_METRICS_COMPARTMENT_ID",
+  notificationsEndpoint: "REENCRYPT_NOTIFICATIONS_ENDPOINT",
+  monitoringEndpoint: "REENCRYPT_MONITORING_ENDPOINT",
 } as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS];

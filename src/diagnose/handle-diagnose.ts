@@ -13,8 +13,9 @@ import { checkKeyScopes } from "./check-key-scopes.js";
 import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
+import { checkOperations } from "./check-operations.js";
 
-export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true) });
+export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true), sendTestMessage: z.literal(true).optional() });
 
 /** Finds the misconfigurations that make events silently do nothing, and the ones a deployment finds in production. Changes nothing. */
 export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<{ diagnose: DiagnoseReport }> {
@@ -34,6 +35,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const buckets = await checkObjectEventBuckets(ctx, rules);
   await checkKeyScopes(ctx);
   await checkBucketKey(ctx);
+  await checkOperations(ctx, { sendTestMessage: parsed.data.sendTestMessage === true });
 
   log.info("diagnose", { problems: list.problems.length, warnings: list.warnings.length, unconfirmed: list.unconfirmed.length, rules: rules.length, buckets: buckets.length });
   return {

@@ -8,6 +8,7 @@ import { answerCoverage } from "../lifecycle/coverage.js";
 import { configHazards, jobHazards, versionHazards, type Hazard, type Retirement } from "../lifecycle/hazards.js";
 import { followBucket } from "../lifecycle/key-change.js";
 import type { Logger } from "../log.js";
+import { notifyHazards } from "../ops/notify.js";
 import { zeroCounts } from "../model/job.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { Deadlines } from "../runtime/deadline.js";
@@ -42,6 +43,8 @@ export type HazardAnswer = {
   retirement: Retirement;
   hazards: Hazard[];
   message: string;
+  /** A message went to REENCRYPT_NOTIFY_TOPIC. */
+  notified?: boolean;
 };
 
 const verb: Record<Retirement, string> = { disable: "disabled", delete: "scheduled for deletion", "delete-version": "scheduled for deletion (a key version)" };
@@ -85,5 +88,14 @@ export async function keyRetiring(kind: Retirement, data: KeyManagementRotationE
     message: hazards.length > 0 ? `${what}, and ${hazards.length} thing${hazards.length === 1 ? "" : "s"} still depend on it: see each hazard's fix` : `${what}; nothing this function knows of depends on it`,
   };
   (hazards.length > 0 ? log.warn : log.info).call(log, "key retirement checked", { keyId, keyVersionId, retirement: kind, hazards: hazards.length });
+  if (hazards.length > 0) {
+    const notified = await notifyHazards(
+      rt,
+      dl,
+      log,
+      hazards.map((h) => ({ kind: h.kind, fix: h.fix, keyId: h.keyVersionId ?? keyId, ...(h.bucket ? { bucket: h.namespace ? `${h.namespace}/${h.bucket}` : h.bucket } : {}), ...(h.rule !== undefined ? { rule: h.rule } : {}), ...(h.jobId ? { jobId: h.jobId } : {}) })),
+    );
+    return { ...result, notified };
+  }
   return result;
 }

@@ -3,11 +3,12 @@ import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { dispatchShards } from "../jobs/dispatch.js";
-import { statusOf } from "../jobs/job-record.js";
+import { statusOf, type JobRecord } from "../jobs/job-record.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
 import { inventoryPass } from "../lifecycle/inventory-pass.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
+import { reportSweep } from "../ops/notify.js";
 
 export const SweepRequestSchema = z.strictObject({ sweep: z.literal(true) });
 
@@ -37,6 +38,7 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
   const ids = await jobs.list();
   const resumed: string[] = [];
   const needCaller: string[] = [];
+  const stalled: JobRecord[] = [];
   let running = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -49,6 +51,7 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
         const status = statusOf(r, Date.now());
         if (status === "running") running++;
         if (status !== "stalled") continue;
+        stalled.push(r);
         const spec = r.spec;
         if (spec.sourceKey !== undefined && "keySha256" in spec.sourceKey) {
           needCaller.push(id);
@@ -72,5 +75,6 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
     return undefined;
   });
   log.info("sweep done", { jobs: ids.length, resumed: resumed.length, running, needCaller: needCaller.length, keyChanges: pass?.keyChanges.length ?? 0 });
+  await reportSweep(rt, dl, log, { stalled, resumed, needCaller });
   return { resumed: resumed.sort(), running, keyChanges: pass?.keyChanges ?? [], needCaller: needCaller.sort() };
 }

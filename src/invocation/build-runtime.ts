@@ -7,6 +7,7 @@ import { createSecretReader } from "../oci/secret-reader.js";
 import { createKeyManagement } from "../oci/key-management.js";
 import { createSelfInvoker, type SelfInvoker } from "../oci/self-invoker.js";
 import { createEventRules } from "../oci/event-rules.js";
+import { opsPorts } from "./ops-ports.js";
 import type { Runtime } from "../runtime/runtime.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -27,6 +28,7 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
     const functionId = env["FN_FN_ID"]?.startsWith("ocid1.fnfunc.") ? env["FN_FN_ID"] : undefined;
     let invoker: SelfInvoker | undefined;
     let deadlineForInvoker: () => number | undefined = () => undefined;
+    const ops = opsPorts(principal, config, log);
     return {
       config,
       log: createLogger(config.logLevel),
@@ -43,6 +45,8 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
         return (invoker ??= createSelfInvoker(params, functionId, config.endpoints.functions, () => deadlineForInvoker()));
       },
       eventRules: (budget) => createEventRules(params, config.endpoints.events, budget.notAfter),
+      notifications: ops.notifications,
+      metrics: ops.metrics,
     };
   } catch (error) {
     if (error instanceof ReencryptError) {

@@ -23,6 +23,8 @@ export interface CheckpointDeps {
   base: Counts;
   limiter: RateLimiter;
   maxRps: number | undefined;
+  /** Sees each checkpoint's counts of this run (its metrics, src/ops). */
+  onCheckpoint?: ((counts: Counts) => void) | undefined;
   /** A job that has no record yet gets one at its first checkpoint. */
   freshRecord?: () => JobRecord;
   log: Logger;
@@ -105,6 +107,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     // The snapshot and the report's cut are taken at the same instant: every line of what the
     // snapshot counts is in a stored part before the record says so.
     const snap = d.engine.snapshot();
+    d.onCheckpoint?.(snap.counts);
     const parts = d.report ? await d.report.cut() : [];
     const t = now();
     if (!exists && d.freshRecord) {

@@ -9,6 +9,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { resolveKeyMaterials, type InlineKeys, type KeyMaterials } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
+import { reportJobEnd, settleOps, startJobOps } from "../ops/job-ops.js";
 import { startCheckpoints, mergeFailures, type Checkpointer } from "./checkpoint.js";
 import { dispatchShards } from "./dispatch.js";
 import { finalStatus } from "./final-status.js";
@@ -115,6 +116,7 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
       .then(() => dispatchShards(input.spec.id, dispatchDeps(rt, input.durable?.jobs as JobStore, dl, log)))
       .catch((error: unknown) => log.warn("a shard taken over could not be handed on; it waits for the sweep", { jobId: input.spec.id, error: errorText(error) }));
   }
+  await settleOps(rt, dl, log, { origin: input.spec.origin, driver: input.driver, since: started });
   return step.response;
 }
 
@@ -131,6 +133,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const limiter = createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
   const budget = { notAfter: () => dl.hardStopAt, limiter };
   const store = rt.objectStore(budget);
+  const ops = startJobOps(rt, spec, limiter, dl, log);
 
   let materials: KeyMaterials;
   try {
@@ -192,6 +195,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       base,
       limiter,
       maxRps: config.maxRps,
+      onCheckpoint: ops.checkpoint,
       ...(durable.claimed ? {} : { freshRecord: () => firstRecord(spec, work, durable.owner, lease, zeroCounts()) }),
       log,
     });
@@ -204,6 +208,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const run = await engine.done;
   await splitter?.stop();
   await checkpoints?.stop();
+  ops.stop(run.counts);
   const parts = (await report?.close()) ?? [];
   if (run.stopped === "aborted") {
     return { response: { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` } };
@@ -253,7 +258,7 @@ async function finishPortable(input: InvocationInput, run: ShardRun, rt: Runtime
     ...planNotes(spec),
   };
   if (spec.dryRun) response.objects = run.objects;
-  if (run.cursor === undefined) return response;
+  if (run.cursor === undefined) return (reportJobEnd(rt, dl, log, { ...response, origin: spec.origin, continued: input.portable !== undefined }), response);
   const token = encodePortableToken({ spec, work: { ...work, cursor: run.cursor }, totals, seq: (input.portable?.seq ?? 0) + 1 });
   if (input.driver === "caller") return { ...response, resume: token };
   const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
@@ -326,6 +331,7 @@ async function finishDurable(
       r.finishedAt = r.updatedAt;
       await jobs.create(r).catch((error: unknown) => log.warn("the record of a job with failures could not be written; it cannot be retried by id", { jobId: spec.id, error: errorText(error) }));
     }
+    reportJobEnd(rt, dl, log, { ...response, origin: spec.origin });
     return { response };
   }
 
@@ -383,6 +389,7 @@ async function finishDurable(
       }
       await recordCoverage(jobs, record, log);
       log.info("job finished", { jobId: spec.id, status: record.status, counts: record.counts });
+      reportJobEnd(rt, dl, log, record);
     } else if (record) {
       // Free slot: this invocation takes the next waiting shard itself when it can; more free
       // slots (a failed dispatch, a dead runner) get detached invocations.

@@ -14,6 +14,7 @@ import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
 import { precedenceRows } from "./bench/precedence-rows.js";
+import { notifyHangAB } from "./bench/notify-ab.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
 import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   const jobRows: BenchRow[] = [
     await durabilityCost({ versions: 10_000, rounds, log }),
     await killToRunning({ log }),
+    await notifyHangAB({ versions: 4_000, rounds, log }),
     ...(await shardScaling({ versionsPerBucket: 2_000, log })),
     ...(values.million === true ? [await millionVersions({ log })] : []),
     // Contract §11: a bucket 90 % of which other keys govern (--quick: 20,000 versions).

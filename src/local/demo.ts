@@ -10,6 +10,7 @@ import { DEFAULT_PORT, readOptions, USAGE, type DemoOptions } from "./demo/cli.j
 import { lineSplitter, type LogRecord } from "./demo/function-log.js";
 import { httpJson, isJobView, progressLine, type HttpAnswer, type JobView } from "./demo/job-view.js";
 import { columnOf, renderWrappingTable } from "./demo/wrapping-table.js";
+import { renderOpsSection } from "./demo/ops-section.js";
 import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js";
 import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
 import { removeSession, writeSession } from "./job/session.js";
@@ -140,6 +141,7 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   const financeKey = need(ids.keys, "finance-key");
   const vaultId = need(ids.vaults, "demo-vault");
   const secretId = need(ids.secrets, "customer-key");
+  const topic = emulator.notifications.createTopic({ name: "reencrypt-ops", compartmentId });
 
   const stack = await startLocalStack({
     emulator,
@@ -154,6 +156,7 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
       REENCRYPT_CHECKPOINT_SECONDS: String(opts.checkpoint),
       REENCRYPT_MAX_PARALLEL: String(MAX_PARALLEL),
       REENCRYPT_CONCURRENCY: String(CONCURRENCY),
+      REENCRYPT_NOTIFY_TOPIC: topic.id,
     },
     onOutput: lineSplitter((stream, line, record) => functionLine(opts.verbose, stream, line, record)),
   });
@@ -234,6 +237,8 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   out();
 
   const httpOk = await httpExamples(gateway, emulator, financeKey, opts);
+  out(renderOpsSection(emulator, topic.id, "reencrypt"));
+  out();
   return { ok: rotationOk && httpOk, rotationJobId: jobId, financeKey, secretId };
 }
 

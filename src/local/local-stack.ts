@@ -109,6 +109,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     REENCRYPT_SECRETS_ENDPOINT: emulator.endpoints.secrets,
     REENCRYPT_FUNCTIONS_ENDPOINT: emulator.endpoints.functions,
     REENCRYPT_EVENTS_ENDPOINT: emulator.endpoints.events,
+    REENCRYPT_NOTIFICATIONS_ENDPOINT: emulator.endpoints.notifications,
+    REENCRYPT_MONITORING_ENDPOINT: emulator.endpoints.monitoring,
     ...o.config,
   };
   const pool = new ContainerPool({

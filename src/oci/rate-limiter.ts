@@ -10,6 +10,8 @@ export interface RateLimiter {
   take(): Promise<void>;
   /** Object Storage answered 429. */
   throttled(): void;
+  /** Every 429 this limiter was told of (the job's Throttled429 metric). */
+  throttledCount(): number;
   /** The rate in force now (requests per second); undefined when unlimited. */
   rate(): number | undefined;
   /** A new ceiling (undefined: none); the current rate is lowered to it at once. */
@@ -41,6 +43,7 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
   let throttles = 0;
   let loweredThisWindow = false;
   let loweredUnread = false;
+  let throttledTotal = 0;
   // Calls of the previous full window: the rate we ran at when unlimited and first throttled.
   let previousCalls = 0;
   // Callers waiting for a slot, released by one timer from the instant it really fires: a timer
@@ -119,6 +122,7 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       const t = now();
       roll(t);
       throttles++;
+      throttledTotal++;
       // Once per window: the calls in flight when the rate dropped answer late, in a burst.
       // Early in a window the 429s of the previous one's calls arrive over few calls of this one:
       // measure against a full window's worth of calls.
@@ -130,6 +134,7 @@ export function createRateLimiter(ceiling: number | undefined, now: () => number
       // No lateness is made up across a halving: what comes next waits at the new rate.
       slot = Math.max(slot, t);
     },
+    throttledCount: () => throttledTotal,
     rate: () => current,
     setCeiling(rps) {
       max = rps;

@@ -6,6 +6,8 @@ import type { SecretReader } from "../oci/secret-reader.js";
 import type { KeyManagement } from "../oci/key-management.js";
 import type { SelfInvoker } from "../oci/self-invoker.js";
 import type { EventRules } from "../oci/event-rules.js";
+import type { Notifications } from "../oci/notifications.js";
+import type { Monitoring } from "../oci/monitoring.js";
 
 /** Calls that must not outlive the invocation: retries stop before `notAfter` (epoch ms). */
 export interface CallBudget {
@@ -28,4 +30,8 @@ export interface Runtime {
   /** undefined when the function does not know its own OCID (not running in OCI Functions). */
   selfInvoker(budget: CallBudget): SelfInvoker | undefined;
   eventRules(budget: CallBudget): EventRules;
+  /** Publishes to REENCRYPT_NOTIFY_TOPIC; undefined without a topic. Calls are single attempts with their own timeout. */
+  notifications: { client: Notifications; topicId: string } | undefined;
+  /** PostMetricData into the configured namespace and compartment; undefined when metrics are off. */
+  metrics: { client: Monitoring; namespace: string; compartmentId: string } | undefined;
 }

@@ -131,6 +131,14 @@ function expectWalkthrough(stdout: string, deadline: number): void {
   expect(stdout).toMatch(/^ {12}GET its status +→ {2}HTTP 200 {2}incomplete +[\d,]+ of 3,000 re-encrypted/m);
   expect(stdout).toMatch(/^ {4}call \d+ {2}POST \{"resume": "j1\.[^"]+"\} +→ {2}HTTP 200 {2}succeeded {2}3,000 of 3,000 re-encrypted$/m);
   expect(stdout).toMatch(/✓ 3,000 media objects re-encrypted in \d+ calls, none skipped/);
+  // What operators were told (contract §13): the rotation's one message, the requests' messages, the metrics.
+  const ops = stdout.slice(stdout.indexOf("OPERATIONS:"));
+  expect(ops).toMatch(/^ {4}oci-reencrypt: succeeded rotation job [0-9a-f-]{36} +3,012 re-encrypted, 0 failed, [\d.]+ s, report \/n\/demo\/b\/reencrypt-state\/o\/reports\/[0-9a-f-]{36}\.summary\.json$/m);
+  expect(ops.match(/^ {4}oci-reencrypt: succeeded rotation job /gm)).toHaveLength(1);
+  expect(ops).toMatch(/^ {4}oci-reencrypt: succeeded request job [0-9a-f-]{36} +3,000 re-encrypted, 0 failed/m);
+  expect(ops).toMatch(/^ {4}JobsFinished origin=rotation status=succeeded +1$/m);
+  // 10 + 3,000 (a version in flight at a deadline is redone, and counted, again).
+  expect(ops).toMatch(/^ {4}VersionsReencrypted origin=request +3,\d{3}$/m);
 }
 
 const RUN_MS = 240_000;

@@ -18,14 +18,27 @@ export function expectAllSigned(em: Emulator): void {
   expect(bad.map((r) => `${r.operation} ${r.path} ${r.signatureError ?? ""}`)).toEqual([]);
 }
 
-/** No key material anywhere in what the function printed or answered. */
+/** What the function published and posted: every Notifications message (title and body) and every PostMetricData body. */
+export function sentToOperators(em: Emulator): string {
+  const messages = em.notifications.messages.map((m) => `${m.title ?? ""}\n${m.body}`);
+  const metrics = em.requests.filter((r) => r.operation === "PostMetricData" || r.operation === "PublishMessage").map((r) => JSON.stringify(r.body ?? null));
+  return [...messages, ...metrics].join("\n");
+}
+
+/**
+ * No key material anywhere in what the function printed, answered, published to its topic or
+ * posted as metrics: each key in base64, base64url, hex (either case) and as its raw bytes' text.
+ */
 export function expectNoKeyMaterial(stack: LocalStack, keys: string[], responses: string[]): void {
-  const haystack = [stack.fn.stdout(), stack.fn.stderr(), ...responses].join("\n");
+  const haystack = [stack.fn.stdout(), stack.fn.stderr(), ...responses, sentToOperators(stack.emulator)].join("\n");
   for (const k of keys) {
+    const raw = Buffer.from(k, "base64");
     expect(haystack.includes(k), "an SSE-C key appeared in output").toBe(false);
-    expect(haystack.includes(Buffer.from(k, "base64").toString("hex")), "an SSE-C key (hex) appeared in output").toBe(false);
+    expect(haystack.includes(raw.toString("base64url")), "an SSE-C key (base64url) appeared in output").toBe(false);
+    expect(haystack.toLowerCase().includes(raw.toString("hex")), "an SSE-C key (hex) appeared in output").toBe(false);
+    expect(haystack.includes(raw.toString("latin1")), "an SSE-C key (raw bytes) appeared in output").toBe(false);
   }
-  expect(haystack).not.toMatch(/BEGIN (RSA |ENCRYPTED )?PRIVATE KEY/);
+  expect(haystack).not.toMatch(/BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY|PRIVATE KEY-----/);
 }
 
 export function wrapOf(em: Emulator, bucket: string, name: string, versionId?: string) {

@@ -5,6 +5,24 @@ import { ReencryptError } from "../../src/errors.js";
 const KEY = "ocid1.key.oc1.iad.examplekey";
 
 describe("loadConfig", () => {
+  it("operations (contract §13): no topic, metrics on in namespace reencrypt by default; empty namespace turns them off", () => {
+    expect(loadConfig({})).toMatchObject({ notifyTopicId: undefined, metrics: { namespace: "reencrypt", compartmentId: undefined }, endpoints: { notifications: undefined, monitoring: undefined } });
+    expect(loadConfig({ REENCRYPT_METRICS_NAMESPACE: "" }).metrics).toBeUndefined();
+    expect(loadConfig({ REENCRYPT_METRICS_NAMESPACE: "  " }).metrics).toBeUndefined();
+    const c = loadConfig({
+      REENCRYPT_NOTIFY_TOPIC: "ocid1.onstopic.oc1.iad.aaaa",
+      REENCRYPT_METRICS_NAMESPACE: "team_reencrypt2",
+      REENCRYPT_METRICS_COMPARTMENT_ID: "ocid1.compartment.oc1..ops",
+      REENCRYPT_NOTIFICATIONS_ENDPOINT: "https://notification.example/",
+      REENCRYPT_MONITORING_ENDPOINT: "https://telemetry-ingestion.example",
+    });
+    expect(c).toMatchObject({
+      notifyTopicId: "ocid1.onstopic.oc1.iad.aaaa",
+      metrics: { namespace: "team_reencrypt2", compartmentId: "ocid1.compartment.oc1..ops" },
+      endpoints: { notifications: "https://notification.example", monitoring: "https://telemetry-ingestion.example" },
+    });
+  });
+
   it("applies the contract's defaults", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ rules: [], allowedBuckets: undefined, compartmentIds: undefined, stateBucket: undefined, concurrency: 16, maxRps: undefined, logLevel: "info" });
@@ -44,6 +62,13 @@ describe("loadConfig", () => {
     ["REENCRYPT_MAX_RPS", "-1"],
     ["REENCRYPT_LOG_LEVEL", "loud"],
     ["REENCRYPT_SECRETS_ENDPOINT", "ftp://x"],
+    ["REENCRYPT_NOTIFY_TOPIC", "ocid1.key.oc1.iad.notatopic"],
+    ["REENCRYPT_METRICS_NAMESPACE", "oci_reencrypt"],
+    ["REENCRYPT_METRICS_NAMESPACE", "Oracle_x"],
+    ["REENCRYPT_METRICS_NAMESPACE", "9lives"],
+    ["REENCRYPT_METRICS_NAMESPACE", "has-dash"],
+    ["REENCRYPT_METRICS_COMPARTMENT_ID", "ocid1.vault.oc1..x"],
+    ["REENCRYPT_MONITORING_ENDPOINT", "telemetry-ingestion"],
   ])("names %s when it is %s", (key, value) => {
     let err: unknown;
     try {

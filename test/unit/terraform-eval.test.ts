@@ -57,7 +57,7 @@ let counter = 0;
 beforeAll(() => {
   if (!hasTerraform) return;
   dir = mkdtempSync(join(tmpdir(), "reencrypt-tf-eval-"));
-  const source = ["variables.tf", "locals.tf", "iam.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
+  const source = ["variables.tf", "locals.tf", "iam.tf", "operations.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
   writeFileSync(join(dir, "main.tf"), withResourcesAsStrings(withoutBlocks(source)));
 });
 
@@ -128,6 +128,9 @@ function leastPrivilege(e: Evaluated): void {
     if (/\b(fn-invocation|fn-function|functions-family)\b/.test(s)) expect(s, s).toMatch(/target\.function\.id = '/);
     if (/^Allow (any-user|service cloudEvents) /.test(s)) expect(s, s).toMatch(/ where /);
     if (/\b(objects|buckets|object-family)\b/.test(s)) expect(s, s).toMatch(/ in compartment id ocid1\./);
+    // Contract §13: the topic and the metrics namespace, never the whole service.
+    if (/\bons-topics\b/.test(s)) expect(s, s).toMatch(/ in compartment id ocid1\.[^ ]+ where target\.ons-topic\.id = '[^']+'$/);
+    if (/\bto \w+ metrics\b/.test(s)) expect(s, s).toMatch(/^Allow [^ ]+ [^ ]+ to use metrics in compartment id ocid1\.[^ ]+ where target\.metrics\.namespace = '[A-Za-z][A-Za-z0-9_]*'$/);
   }
   for (const k of Object.keys(e.config)) expect(ALL_CONFIG_KEYS, k).toContain(k);
 }
@@ -263,7 +266,38 @@ describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", 
     expect(ical.services.join("\n")).toContain("'resourceschedule'");
   });
 
+  it("operations (contract §13): a created topic and the namespace narrow the publish and post rights, and reach the config", () => {
+    const e = evaluate({});
+    leastPrivilege(e);
+    const TOPIC = "oci_ons_notification_topic.ops.id";
+    expect(e.fn).toContain(`Allow ${DG} to use ons-topics in compartment id ocid1.compartment.oc1..functions where target.ons-topic.id = '${TOPIC}'`);
+    expect(e.fn).toContain(`Allow ${DG} to use metrics in compartment id ocid1.compartment.oc1..functions where target.metrics.namespace = 'reencrypt'`);
+    expect(e.config).toMatchObject({ REENCRYPT_NOTIFY_TOPIC: TOPIC, REENCRYPT_METRICS_NAMESPACE: "reencrypt" });
+    expect(e.config).not.toHaveProperty("REENCRYPT_METRICS_COMPARTMENT_ID");
+  });
+
+  it("operations: an existing topic in its own compartment, metrics elsewhere, or both off", () => {
+    const topic = "ocid1.onstopic.oc1.iad.existing";
+    const given = evaluate({ notify_topic_id: topic, notify_topic_compartment_id: "ocid1.compartment.oc1..ops", metrics_namespace: "team_ops", metrics_compartment_id: "ocid1.compartment.oc1..metrics" });
+    leastPrivilege(given);
+    expect(given.fn.filter((s) => /ons-topics|metrics/.test(s))).toEqual([
+      `Allow ${DG} to use ons-topics in compartment id ocid1.compartment.oc1..ops where target.ons-topic.id = '${topic}'`,
+      `Allow ${DG} to use metrics in compartment id ocid1.compartment.oc1..metrics where target.metrics.namespace = 'team_ops'`,
+    ]);
+    expect(given.config).toMatchObject({ REENCRYPT_NOTIFY_TOPIC: topic, REENCRYPT_METRICS_NAMESPACE: "team_ops", REENCRYPT_METRICS_COMPARTMENT_ID: "ocid1.compartment.oc1..metrics" });
+    const off = evaluate({ create_notify_topic: false, metrics_namespace: "" });
+    leastPrivilege(off);
+    expect(off.fn.join("\n")).not.toMatch(/ons-topics|metrics/);
+    expect(off.config).not.toHaveProperty("REENCRYPT_NOTIFY_TOPIC");
+    expect(off.config["REENCRYPT_METRICS_NAMESPACE"]).toBe("");
+  });
+
   it("refuses invalid values with a readable message", () => {
+    expect(refused({ notify_topic_id: "ocid1.key.oc1.iad.k" })).toContain("notify_topic_id must be");
+    expect(refused({ metrics_namespace: "oci_reencrypt" })).toContain("OCI reserves");
+    expect(refused({ metrics_namespace: "has-dash" })).toContain("metrics_namespace must be");
+    expect(refused({ notify_email: "not-an-address" })).toContain("notify_email must be");
+    expect(refused({ notify_email: "ops@example.com", create_notify_topic: false })).toContain("notify_email needs a topic");
     expect(refused({ api_scope_reencrypt: "same", api_scope_status: "same" })).toContain("must differ");
     expect(refused({ api_scope_status: "has space" })).toContain("api_scope_status must be");
     expect(refused({ max_parallel: 65 })).toContain("max_parallel must be");

@@ -13,6 +13,7 @@ import { getExpressionAst, parse } from "@cdktn/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
 import { BUCKET_EVENTS, HANDLED_EVENT_TYPES, KEY_RETIREMENT_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_EVENTS } from "../../src/contract/event-types.js";
+import { METRIC_NAMES } from "../../src/ops/metrics.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const moduleDir = join(root, "terraform");
@@ -224,6 +225,7 @@ describe("terraform module layout", () => {
       "state-bucket.tf",
       "sweep.tf",
       "logging.tf",
+      "operations.tf",
       "README.md",
       ...EXAMPLES.flatMap((e) =>
         ["main.tf", "variables.tf", "outputs.tf", "terraform.tfvars.example", "README.md"].map((f) => `examples/${e}/${f}`),
@@ -406,6 +408,12 @@ describe("variables", () => {
       "api_scope_status",
       "vault_ids",
       "authorizer_function_compartment_id",
+      // contract v3 §13
+      "notify_topic_id",
+      "notify_topic_compartment_id",
+      "notify_email",
+      "metrics_namespace",
+      "metrics_compartment_id",
     ]) {
       expect(blocks(mod.variables.get(name), "validation").length, name).toBeGreaterThan(0);
     }
@@ -476,6 +484,53 @@ describe("variables", () => {
     expect(cond).toContain("var.jwt_audiences");
     expect(cond).toContain("var.jwt_jwks_uri");
     expect(mod.variables.get("create_api_gateway")?.["default"]).toBe(false);
+  });
+});
+
+describe("operations (contract §13): topic, subscription, alarms and their IAM", () => {
+  const ALARMS = { failed_versions: `${METRIC_NAMES.versionsFailed}[5m].sum() > 0`, stalled_jobs: `${METRIC_NAMES.jobsStalled}[15m].max() > 0` };
+
+  it("creates the topic unless one is given, and subscribes notify_email to it", () => {
+    const topic = only(mod, "oci_ons_notification_topic");
+    expect(String(topic["count"])).toContain("local.create_notify_topic");
+    expect(String(mod.locals.get("create_notify_topic"))).toBe("${var.notify_topic_id == null && var.create_notify_topic}");
+    expect(String(mod.locals.get("notify_topic_id"))).toContain("one(oci_ons_notification_topic.ops[*].id)");
+    const email = only(mod, "oci_ons_subscription");
+    expect(email).toMatchObject({ protocol: "EMAIL", endpoint: "${var.notify_email}", topic_id: "${local.notify_topic_id}" });
+    expect(String(email["count"])).toContain("var.notify_email != null");
+  });
+
+  it("has an alarm on failed versions and one on stalled jobs, on the product's metric names, aimed at the topic", () => {
+    expect(mod.locals.get("alarm_queries")).toEqual(ALARMS);
+    const alarms = resourcesOf(mod, "oci_monitoring_alarm");
+    expect([...alarms.keys()].sort()).toEqual(["failed_versions", "stalled_jobs"]);
+    for (const [name, a] of alarms) {
+      expect(a["query"], name).toBe(`\${local.alarm_queries.${name}}`);
+      expect(a["destinations"], name).toEqual(["${local.notify_topic_id}"]);
+      expect(a["namespace"], name).toBe("${var.metrics_namespace}");
+      expect(a["metric_compartment_id"], name).toBe("${local.metrics_compartment_id}");
+      expect(a["is_enabled"], name).toBe(true);
+      expect(String(a["count"]), name).toContain("local.alarms_enabled");
+    }
+    expect(String(mod.locals.get("alarms_enabled"))).toBe("${var.create_alarms && local.metrics_enabled && local.has_notify_topic}");
+    // The same MQL in the module's README and in docs/operations.md.
+    const readme = readFileSync(join(moduleDir, "README.md"), "utf8");
+    const ops = readFileSync(join(root, "docs", "operations.md"), "utf8");
+    for (const q of Object.values(ALARMS)) {
+      expect(readme).toContain(q);
+      expect(ops).toContain(q);
+    }
+  });
+
+  it("the function may publish to that topic only and post into that namespace only", () => {
+    const ons = statements.filter((x) => /\bons-topics\b/.test(x));
+    expect(ons).toEqual(["Allow ${local.dg} to use ons-topics in compartment id ${local.notify_topic_compartment_id} where target.ons-topic.id = '${local.notify_topic_id}'"]);
+    const metrics = statements.filter((x) => /\bto \w+ metrics\b/.test(x));
+    expect(metrics).toEqual(["Allow ${local.dg} to use metrics in compartment id ${local.metrics_compartment_id} where target.metrics.namespace = '${var.metrics_namespace}'"]);
+    const policy = resourcesOf(mod, "oci_identity_policy").get("function");
+    expect(String(policy?.["statements"])).toBe("${local.function_statements}");
+    expect(String(mod.locals.get("function_statements"))).toContain("local.operations_statements");
+    expect(String(mod.locals.get("operations_statements"))).toMatch(/local\.has_notify_topic \?[\s\S]*local\.metrics_enabled \?/);
   });
 });
 

@@ -14,6 +14,8 @@ import type { FunctionInvokers } from "./function-invokers.js";
 import { functionsRoutes } from "./functions-routes.js";
 import { kmsLifecycleRoutes } from "./kms-lifecycle-routes.js";
 import { kmsRoutes } from "./kms-routes.js";
+import { MetricsStore, monitoringRoutes } from "./monitoring-routes.js";
+import { NotificationsStore, onsRoutes } from "./ons-routes.js";
 import { emptySeedIds, loadSeed, SeedSchema, type Seed, type SeedIds } from "./load-seed.js";
 import { objectStorageRoutes } from "./object-storage-routes.js";
 import { startOkeProxymux, type IssuedOkeWorkloadIdentity, type OkeWorkloadIdentityOptions } from "./oke-proxymux.js";
@@ -60,6 +62,10 @@ export type { FaultAction, FaultHandle, FaultInjectorOptions, FaultRequest, Faul
 export { FunctionInvokers } from "./function-invokers.js";
 export type { Admit, DetachedOutcome, InvokeRequest, InvokeResult, Invoker, InvokerOptions } from "./function-invokers.js";
 export { loadSeed, SeedSchema } from "./load-seed.js";
+export { MetricsStore } from "./monitoring-routes.js";
+export type { MetricPoint, MetricsPost, MetricStream } from "./monitoring-routes.js";
+export { NotificationsStore } from "./ons-routes.js";
+export type { PublishedMessage, Topic, TopicState } from "./ons-routes.js";
 export type { Seed, SeedIds, SeedObject, SeedObjectBatch } from "./load-seed.js";
 export type * from "./model.js";
 export type { IssuedOkeWorkloadIdentity, OkeWorkloadIdentityOptions, ProxymuxExchange } from "./oke-proxymux.js";
@@ -111,6 +117,10 @@ export interface EmulatorEndpoints {
   functions: string;
   /** EventsClient (its setter appends /20181201). */
   events: string;
+  /** NotificationDataPlaneClient and NotificationControlPlaneClient (their setters append /20181201). */
+  notifications: string;
+  /** MonitoringClient for PostMetricData (the telemetry-ingestion endpoint; its setter appends /20180401). */
+  monitoring: string;
 }
 
 export interface Emulator {
@@ -124,6 +134,10 @@ export interface Emulator {
   stats: RequestStats;
   /** Same object as `state.functions`: `setInvoker(fnId, invoker)`, `idle()`. */
   functions: FunctionInvokers;
+  /** Notifications: `createTopic()`, `topics`, every message published (`messages`, `messagesFor(topicId)`). */
+  notifications: NotificationsStore;
+  /** Monitoring: every PostMetricData call (`posts`), accepted data points (`points()`, `sum()`), `maxCallsInOneSecond`. */
+  metrics: MetricsStore;
   /** The OCIDs the seed created, by seed name (empty maps without a seed). */
   seedIds: SeedIds;
   /** The OCI_RESOURCE_PRINCIPAL_* env vars of a fake function whose token this emulator accepts. */
@@ -184,7 +198,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tenancyId: options.tenancyId ?? options.seed?.tenancyId,
   });
   const apiKeys = new ApiKeyRegistry(issuer, () => state.tenancyId);
-  server.on("request", createRequestHandler({ state, issuer, faults, requests, routes: ROUTES, stats, apiKeys }));
+  const notifications = new NotificationsStore(url, state.defaultCompartmentId);
+  const metrics = new MetricsStore();
+  const routes = [...ROUTES, ...onsRoutes(notifications), ...monitoringRoutes(metrics)];
+  server.on("request", createRequestHandler({ state, issuer, faults, requests, routes, stats, apiKeys }));
 
   let seedIds = emptySeedIds();
   try {
@@ -196,12 +213,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return {
     url,
-    endpoints: { objectStorage: url, kmsVault: url, secrets: url, functions: url, events: url },
+    endpoints: { objectStorage: url, kmsVault: url, secrets: url, functions: url, events: url, notifications: url, monitoring: url },
     state,
     faults,
     requests,
     stats,
     functions: state.functions,
+    notifications,
+    metrics,
     seedIds,
     issueResourcePrincipal: (o) => issuer.issue(o, state.tenancyId),
     issueApiKey: (o) => apiKeys.issue(o),

@@ -125,7 +125,9 @@ export class NodeHttpClient implements common.HttpClient {
   async send(req: common.HttpRequest, forceExcludeBody = false): Promise<Response> {
     const p = await this.prepare(req, forceExcludeBody);
     const transport = p.origin.protocol === "https:" ? await this.transport() : undefined;
-    return exchange(p.origin, transport, { method: p.method, path: p.target, headers: p.headers, setHost: false }, p.body, req.uri);
+    // An AbortSignal on the request (our own small clients' timeouts) ends the exchange and its socket.
+    const signal = (req as { signal?: AbortSignal }).signal;
+    return exchange(p.origin, transport, { method: p.method, path: p.target, headers: p.headers, setHost: false, ...(signal ? { signal } : {}) }, p.body, req.uri);
   }
 
   /** The request as it will go on the wire, signed: what send() sends (exposed for tests). */
