@@ -3,11 +3,12 @@ import type { ReencryptRequest } from "../contract/request.js";
 import { inlineKey, type InlineKeys } from "../keys/resolve-keys.js";
 import type { SseCKey } from "../oci/object-store.js";
 import type { JobKey, JobSourceKey, JobSpec, Unit } from "../model/job.js";
+import { namespaceKey, sameNamespace } from "../same-namespace.js";
 
 export const newJobId = (): string => randomUUID();
 
 const unitKey = (u: Unit): string =>
-  JSON.stringify([u.namespace, u.bucket, u.scope.kind, u.scope.kind === "object" ? [u.scope.object, u.scope.versionId ?? null] : [u.scope.prefix, u.scope.allVersions]]);
+  JSON.stringify([namespaceKey(u.namespace), u.bucket, u.scope.kind, u.scope.kind === "object" ? [u.scope.object, u.scope.versionId ?? null] : [u.scope.prefix, u.scope.allVersions]]);
 
 /**
  * Targets that name the same versions are processed once (contract §10): exact duplicates, a
@@ -23,7 +24,7 @@ export function dedupeUnits(units: Unit[]): Unit[] {
   const order = new Map(prefixes.map((p, i) => [p, i]));
   const covered = (u: Unit): boolean =>
     prefixes.some((p) => {
-      if (p === u || p.namespace !== u.namespace || p.bucket !== u.bucket || p.scope.kind !== "prefix" || p.method !== u.method) return false;
+      if (p === u || !sameNamespace(p.namespace, u.namespace) || p.bucket !== u.bucket || p.scope.kind !== "prefix" || p.method !== u.method) return false;
       if (keyText.get(p) !== keyText.get(u)) return false;
       const ps = p.scope;
       if (u.scope.kind === "object") return u.scope.object.startsWith(ps.prefix) && (u.scope.versionId === undefined || ps.allVersions);
