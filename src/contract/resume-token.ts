@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
-import { invalidPayload } from "../errors.js";
+import { invalidPayload, MAX_ISSUES } from "../errors.js";
 import type { Counts, JobSpec, ShardWork } from "../model/job.js";
 import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "./job-spec-schema.js";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth.js";
@@ -87,7 +87,7 @@ export function decodeResumeToken(token: string): DecodedToken {
   }
   const parsed = PortableJobSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = toFieldIssues(parsed.error, ["resume"]);
+    const issues = toFieldIssues(parsed.error, ["resume"], MAX_ISSUES);
     throw invalidPayload(`invalid resume token: ${issues[0]?.path ?? "resume"}: ${issues[0]?.message ?? "invalid"}`, issues);
   }
   return { kind: "portable", job: parsed.data as PortableJob };

@@ -1,7 +1,7 @@
 import { checkJob } from "../access/check-job.js";
 import { isShorthand, ReencryptRequestSchema, ShorthandRequestSchema, type ReencryptRequest } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
-import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import { refuseManyUnknownFields, zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import { namespaceOf } from "../runtime/namespace.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -14,6 +14,7 @@ import type { Logger } from "../log.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   const shorthand = isShorthand(body);
+  refuseManyUnknownFields(body, Object.keys(shorthand ? ShorthandRequestSchema.in.shape : ReencryptRequestSchema.shape), shorthand ? "single-object request" : "request");
   const parsed = (shorthand ? ShorthandRequestSchema : ReencryptRequestSchema).safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, shorthand ? "single-object request" : "request");
   return parsed.data;

@@ -2,7 +2,7 @@ import { checkJob } from "../access/check-job.js";
 import { ResumeRequestSchema } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
 import { decodeResumeToken } from "../contract/resume-token.js";
-import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import { refuseManyUnknownFields, zodToInvalidPayload } from "../contract/zod-issues.js";
 import { entranceNotAllowed, invalidPayload } from "../errors.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -50,6 +50,7 @@ function inlineKeysFor(spec: JobSpec, key: unknown, sourceKey: unknown, parsed: 
  * may resume only jobs a request started, and never a shard's internal token (contract §7).
  */
 export async function handleResume(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, o: { caller: boolean }): Promise<JobResponse> {
+  refuseManyUnknownFields(body, Object.keys(ResumeRequestSchema.shape), "resume request");
   const parsed = ResumeRequestSchema.safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "resume request");
   const decoded = decodeResumeToken(parsed.data.resume);
