@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { ObjectStorageClient } from "oci-objectstorage";
 import { models, requests } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
+import { redactText } from "../log.js";
 import { OciCallError, toOciFailure } from "./oci-failure.js";
 import { withRetry } from "./retry.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -133,13 +134,14 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
     },
     async reencryptBucket(namespace, bucket) {
       const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket }));
-      if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId }, "ReencryptBucket");
+      if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId ? redactText(r.opcRequestId).slice(0, 500) : undefined }, "ReencryptBucket");
       return { workRequestId: r.opcWorkRequestId };
     },
     async getWorkRequest(workRequestId) {
       const r = await call("GetWorkRequest", () => client.getWorkRequest({ workRequestId }));
       const w = r.workRequest;
-      return { id: w.id ?? workRequestId, status: String(w.status ?? "UNKNOWN_VALUE"), percentComplete: w.percentComplete ?? 0 };
+      // The status is the service's text, kept in job records: redacted like any other.
+      return { id: w.id ?? workRequestId, status: redactText(String(w.status ?? "UNKNOWN_VALUE")).slice(0, 64), percentComplete: w.percentComplete ?? 0 };
     },
     async getObject(namespace, bucket, object) {
       try {
