@@ -1,3 +1,4 @@
+import type { From } from "../access/caller-jobs.js";
 import { checkJob } from "../access/check-job.js";
 import { isShorthand, ReencryptRequestSchema, ShorthandRequestSchema, type ReencryptRequest } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
@@ -21,7 +22,7 @@ export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
 }
 
 /** HTTP or direct invoke: validate, resolve the namespace, check what may be named, run. */
-export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, from: From = { gateway: false }): Promise<JobResponse> {
   const req = parseRequest(body);
   const needsLookup = req.targets.some((t) => t.namespace === undefined);
   const namespace = needsLookup ? await namespaceOf(rt, dl.hardStopAt) : "";
@@ -35,6 +36,7 @@ export async function handleRequest(body: Record<string, unknown>, rt: Runtime, 
       work: wholeJob(spec),
       inline,
       driver: "caller",
+      from,
       ...(jobs ? { durable: { jobs, owner: newOwner(), claimed: undefined } } : { portable: { totals: zeroCounts(), seq: 0 } }),
     },
     rt,

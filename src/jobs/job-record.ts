@@ -67,6 +67,8 @@ export interface JobRecord {
   sample?: { at: number; processed: number };
   summary?: string;
   message?: string;
+  /** A request job's gateway caller (the JWT subject the deployment maps into a header): only it may see or resume the job through the gateway. */
+  caller?: string;
 }
 
 const FailureSchema = z.looseObject(failureFields);
@@ -106,6 +108,7 @@ export const JobRecordSchema = z.strictObject({
   sample: z.strictObject({ at: z.number(), processed: z.number() }).optional(),
   summary: z.string().optional(),
   message: z.string().optional(),
+  caller: z.string().max(600).optional(),
 });
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;
