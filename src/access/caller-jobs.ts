@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { jobNotFound } from "../errors.js";
-import type { JobOrigin } from "../model/job.js";
 
 /**
  * The HTTP header the API Gateway deployment sets to the caller's JWT `sub` (a `set` header
@@ -27,11 +26,13 @@ export function callerOf(header: string | null | undefined): string | undefined 
 
 /**
  * Whether `from` may see (status) or carry on (resume) a job (issue 16 item 7). Direct invocations
- * are authorised by IAM and see every job. A gateway caller sees exactly the request jobs it
- * started: same recorded caller (both none when the gateway names no subject). Anything else is
- * answered as if the job did not exist, so job ids cannot be probed.
+ * are authorised by IAM and see every job. Through the gateway, a job with a recorded caller (a
+ * request job started through a deployment that maps the JWT subject) is seen by that caller
+ * only; anyone else is answered as if the job did not exist, so job ids cannot be probed. A job
+ * without one (started directly, by an event, or through a gateway that names no subject) is seen
+ * as before by whoever holds the route's scope (docs/security.md says what that shows).
  */
-export function assertCallerMaySee(from: From, job: { jobId: string; origin: JobOrigin; caller?: string | undefined }): void {
-  if (!from.gateway) return;
-  if (job.origin !== "request" || (job.caller ?? undefined) !== from.caller) throw jobNotFound(job.jobId);
+export function assertCallerMaySee(from: From, job: { jobId: string; caller?: string | undefined }): void {
+  if (!from.gateway || job.caller === undefined) return;
+  if (job.caller !== from.caller) throw jobNotFound(job.jobId);
 }

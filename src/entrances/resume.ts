@@ -119,7 +119,7 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
 async function resumePortable(job: PortableJob, authenticated: boolean, body: Record<string, unknown>, parsed: ResumeRequest, rt: Runtime, dl: Deadlines, log: Logger, from: From): Promise<JobResponse> {
   if (from.gateway && job.spec.origin !== "request") throw entranceNotAllowed(`a ${job.spec.origin} job is continued by the function itself, not through the gateway`);
   const caller = authenticated ? job.caller : undefined;
-  assertCallerMaySee(from, { jobId: job.spec.id, origin: job.spec.origin, caller });
+  assertCallerMaySee(from, { jobId: job.spec.id, caller });
   const spec: JobSpec = authenticated ? job.spec : { ...job.spec, id: newJobId() };
   await checkJob(spec, rt, dl);
   const inline = inlineKeysFor(spec, body["key"], body["sourceKey"], parsed);
