@@ -7,6 +7,7 @@ import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
 import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
+import type { RunnerRegistry } from "./runners.js";
 
 export interface CheckpointDeps {
   jobs: JobStore;
@@ -22,6 +23,8 @@ export interface CheckpointDeps {
   base: Counts;
   limiter: RateLimiter;
   maxRps: number | undefined;
+  /** Every running shard of the deployment (runners.ts): the ceiling is maxRps / the live ones. */
+  runners?: RunnerRegistry | undefined;
   /** A job that has no record yet gets one at its first checkpoint. */
   freshRecord?: () => JobRecord;
   log: Logger;
@@ -48,7 +51,8 @@ export function mergeFailures(r: JobRecord, more: readonly FailureRecord[]): voi
  * Writes the shard's cursor and counts, and renews its lease, every interval, off the engine's
  * path: the engine only hands over a snapshot. A write that finds the lease in someone else's
  * hands stops the engine: another invocation owns the shard now. The same read-modify-write
- * shares the job's throttling between shards and splits REENCRYPT_MAX_RPS among the running ones.
+ * shares the job's throttling between shards; REENCRYPT_MAX_RPS is split among the live runners of
+ * the whole deployment (runners.ts), or among the job's running shards if that count failed.
  */
 export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   const now = d.now ?? Date.now;
@@ -61,6 +65,8 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let adoptedAt = 0;
   // Throttled since the last checkpoint that was written.
   let lowered = false;
+  // Live runners of the whole deployment at this checkpoint; undefined: this job's running shards.
+  let live: number | undefined;
   const apply = (r: JobRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
     const s = r.shards.find((x) => x.id === d.work.id);
     if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
@@ -70,7 +76,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     s.lease = { owner: d.owner, until: t + d.leaseMs };
     mergeFailures(r, snap.failures.slice(merged));
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
-    const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
+    const running = live ?? Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
     // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
     // its last checkpoint publishes its new rate; each other shard adopts each such event once.
@@ -93,6 +99,12 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     // snapshot counts is in a stored part before the record says so.
     const snap = d.engine.snapshot();
     const parts = d.report ? await d.report.cut() : [];
+    live = d.runners
+      ? await d.runners.heartbeat().catch((error: unknown) => {
+          d.log.warn("runner heartbeat failed; this job's shards share REENCRYPT_MAX_RPS until the next one", { jobId: d.spec.id, error: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        })
+      : undefined;
     const t = now();
     if (!exists && d.freshRecord) {
       const fresh = d.freshRecord();

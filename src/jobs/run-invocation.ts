@@ -18,6 +18,7 @@ import { addCounts, zeroCounts, type Counts, type JobSpec, type ShardWork } from
 import { isLive, isStalled, refreshDerived, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { leaseMs } from "./leases.js";
+import { createRunnerRegistry } from "./runners.js";
 import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
 import { writeSummary } from "./summary.js";
 
@@ -149,6 +150,17 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       })
     : undefined;
 
+  // REENCRYPT_MAX_RPS is the deployment's: this shard registers as a runner and takes its share,
+  // at once when it lists (a long shard), else at its first checkpoint (most object-only shards
+  // are done before one, and then cost no registry calls at all).
+  const runners =
+    durable && config.maxRps !== undefined
+      ? createRunnerRegistry({ store: rt.objectStore({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }), state: durable.jobs, owner: durable.owner, jobId: spec.id, leaseMs: leaseMs(config), log })
+      : undefined;
+  const lists = spec.units.slice(work.units[0], work.units[1]).some((u) => u.scope.kind === "prefix");
+  const live = runners && lists ? await runners.heartbeat().catch(() => undefined) : undefined;
+  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / live);
+
   // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
   let end = work.range?.end;
   const range: MutableRange | undefined = work.units[1] - work.units[0] === 1 ? { start: work.range?.start, end: () => end, setEnd: (e) => (end = e) } : undefined;
@@ -180,6 +192,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       base,
       limiter,
       maxRps: config.maxRps,
+      runners,
       ...(durable.claimed ? {} : { freshRecord: () => firstRecord(spec, work, durable.owner, lease, zeroCounts(), input.from?.caller) }),
       log,
     });
@@ -192,6 +205,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const run = await engine.done;
   await splitter?.stop();
   await checkpoints?.stop();
+  await runners?.stop();
   const parts = (await report?.close()) ?? [];
   if (run.stopped === "aborted") {
     return { response: { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` } };

@@ -102,6 +102,23 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       );
       return { items: r.listObjects.objects.map((x) => x.name), next: r.listObjects.nextStartWith ?? undefined };
     },
+    async listObjectTimes(namespace, bucket, o) {
+      const r = await call("ListObjects", () =>
+        client.listObjects({
+          namespaceName: namespace,
+          bucketName: bucket,
+          limit: o.limit ?? 1000,
+          fields: "name,timeModified",
+          ...(o.prefix ? { prefix: q(o.prefix) } : {}),
+          ...(o.start !== undefined ? { start: q(o.start) } : {}),
+        }),
+      );
+      const at = (t: unknown): number | undefined => {
+        const ms = t instanceof Date ? t.getTime() : typeof t === "string" ? Date.parse(t) : Number.NaN;
+        return Number.isFinite(ms) ? ms : undefined;
+      };
+      return { items: r.listObjects.objects.map((x) => ({ name: x.name, modifiedAt: at(x.timeModified) })), next: r.listObjects.nextStartWith ?? undefined };
+    },
     async listObjectVersions(namespace, bucket, o) {
       const r = await call("ListObjectVersions", () =>
         client.listObjectVersions({
@@ -177,6 +194,13 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         const f = failureOf(error);
         if ((o.ifNoneMatch || o.ifMatch !== undefined) && (f.status === 412 || f.status === 409)) return undefined;
         throw error;
+      }
+    },
+    async deleteObject(namespace, bucket, object) {
+      try {
+        await call("DeleteObject", () => client.deleteObject({ namespaceName: namespace, bucketName: bucket, objectName: object }));
+      } catch (error) {
+        if (failureOf(error).status !== 404) throw error;
       }
     },
   };
