@@ -11,6 +11,7 @@ import { checkEventRules } from "./check-event-rules.js";
 import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
+import { checkDurability } from "./check-durability.js";
 
 export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true) });
 
@@ -27,6 +28,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const ctx: DiagnoseContext = { rt, dl, log, budget, store, list, compartments, started };
   checkBasics(ctx);
   await checkStateBucket(rt, dl, log, store, list);
+  await checkDurability(ctx);
   const { keys, located } = await locateKeys(rt, budget, dl, compartments, list);
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);

@@ -20,7 +20,10 @@ const seed: Seed = {
     { name: "big", objects: [{ prefix: "p/", count: 600 }] },
     { name: "state" },
   ],
-  secrets: [{ name: "token-secret", randomSseCKey: true }],
+  secrets: [
+    { name: "token-secret", randomSseCKey: true },
+    { name: "short-secret", content: "sixteen bytes!!!", encoding: "utf8" },
+  ],
 };
 
 type Answer = Awaited<ReturnType<LocalStack["invoke"]>>;
@@ -139,6 +142,32 @@ describe("security: resume tokens without a state bucket (issue 16 item 2)", () 
     expect(first).toBeGreaterThan(0);
     for (let i = 0; r.data.status === "incomplete" && i < 20; i++) r = await signed.invoke({ resume: r.data.resume }, { gateway });
     expect(r.data).toMatchObject({ jobId, status: "succeeded", counts: { matched: 600, failed: 0 } });
+  });
+
+  it("diagnose says what is lost without a state bucket, and whether tokens are signed", async () => {
+    const item = async (s: LocalStack, check: string) => {
+      const d = (await s.invoke({ diagnose: true })).data.diagnose as { checklist: Array<{ check: string; status: string; detail: string }> };
+      return d.checklist.find((c) => c.check === check);
+    };
+    const lost = await item(bare, "durability");
+    expect(lost?.status).toBe("warning");
+    for (const what of ["dies loses the rest of its job", "de-duplication", "no reports", "no job status", "carry the job itself", "REENCRYPT_MAX_RPS holds per invocation"]) expect(lost?.detail).toContain(what);
+    expect(await item(bare, "resume-tokens")).toMatchObject({ status: "warning", detail: expect.stringContaining("unsigned") });
+    expect(await item(signed, "resume-tokens")).toMatchObject({ status: "ok", detail: expect.stringContaining("signed") });
+    expect(await item(durable, "resume-tokens")).toMatchObject({ status: "ok", detail: expect.stringContaining("references") });
+    expect(await item(durable, "durability")).toBeUndefined();
+    const short = await startLocalStack({ emulator: em, maxContainers: 1, config: { REENCRYPT_TOKEN_SECRET_ID: em.seedIds.secrets["short-secret"] as string } });
+    try {
+      expect(await item(short, "resume-tokens")).toMatchObject({ status: "problem", detail: expect.stringContaining("at least 32") });
+      // And a request that would need a token is refused before anything changes, naming the setting.
+      const before = changes(em);
+      const r = await short.invoke({ targets: [{ bucket: "data", prefix: "mine/" }] });
+      expect(r.httpStatus).toBe(500);
+      expect(r.data.error).toMatchObject({ code: "ConfigurationError", message: expect.stringContaining("REENCRYPT_TOKEN_SECRET_ID") });
+      expect(changes(em)).toBe(before);
+    } finally {
+      await short.stop();
+    }
   });
 
   it("runs the request's checks on a job record too: a record rewritten in the state bucket is refused on resume, untouched", async () => {
