@@ -19,6 +19,8 @@ export interface Config {
   /** undefined: the function's own compartment (resource principal claim). */
   compartmentIds: string[] | undefined;
   stateBucket: { namespace: string | undefined; bucket: string } | undefined;
+  /** REENCRYPT_TOKEN_SECRET_ID: the Vault secret whose content keys the MAC of self-contained resume tokens. */
+  tokenSecretId: string | undefined;
   concurrency: number;
   maxRps: number | undefined;
   /** A unit stops calling after this many identical non-retryable failures in a row (0: never). */
@@ -132,6 +134,9 @@ export function loadConfig(env: Env): Config {
     stateBucket = parts.length === 2 ? { namespace: parts[0], bucket: parts[1] as string } : { namespace: undefined, bucket: parts[0] as string };
   }
 
+  const tokenSecretRaw = env[CONFIG_KEYS.tokenSecretId]?.trim();
+  const tokenSecretId = tokenSecretRaw ? parseWith(CONFIG_KEYS.tokenSecretId, ocidSchema("vaultsecret"), tokenSecretRaw) : undefined;
+
   const levelRaw = (env[CONFIG_KEYS.logLevel]?.trim() || "info").toLowerCase();
   if (!["debug", "info", "warn", "error"].includes(levelRaw)) {
     throw configurationError(CONFIG_KEYS.logLevel, `must be one of debug, info, warn, error, got "${levelRaw}"`);
@@ -168,6 +173,7 @@ export function loadConfig(env: Env): Config {
     allowedBuckets,
     compartmentIds,
     stateBucket,
+    tokenSecretId,
     concurrency: intSetting(env, CONFIG_KEYS.concurrency, 1, 256) ?? 16,
     maxRps,
     stopAfterIdenticalFailures: intSetting(env, CONFIG_KEYS.stopAfterIdenticalFailures, 0, 1_000_000) ?? 200,

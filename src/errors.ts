@@ -31,24 +31,27 @@ export class ReencryptError extends Error {
   readonly issues: readonly FieldIssue[];
   /** Whether the message is safe to show a caller. */
   readonly expose: boolean;
+  /** Issues found but not built (past MAX_ISSUES): counted only, so a huge bad body stays cheap to refuse. */
+  readonly moreIssues: number;
 
   constructor(
     code: ErrorCode,
     status: number,
     message: string,
-    options: { issues?: readonly FieldIssue[]; cause?: unknown; expose?: boolean } = {},
+    options: { issues?: readonly FieldIssue[]; cause?: unknown; expose?: boolean; moreIssues?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ReencryptError";
     this.code = code;
     this.status = status;
     this.issues = options.issues ?? [];
+    this.moreIssues = options.moreIssues ?? 0;
     this.expose = options.expose ?? (status < 500 || code === ErrorCode.ConfigurationError);
   }
 }
 
-export const invalidPayload = (message: string, issues: readonly FieldIssue[] = []): ReencryptError =>
-  new ReencryptError(ErrorCode.InvalidPayload, 400, message, { issues });
+export const invalidPayload = (message: string, issues: readonly FieldIssue[] = [], moreIssues = 0): ReencryptError =>
+  new ReencryptError(ErrorCode.InvalidPayload, 400, message, { issues, moreIssues });
 
 export const targetNotAllowed = (message: string): ReencryptError =>
   new ReencryptError(ErrorCode.TargetNotAllowed, 403, message);
@@ -98,7 +101,8 @@ export function toErrorBody(error: unknown, callId: string | null): { status: nu
   if (error instanceof ReencryptError && error.expose) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.issues.length > 0) body.error.issues = error.issues.slice(0, MAX_ISSUES);
-    if (error.issues.length > MAX_ISSUES) body.error.moreIssues = error.issues.length - MAX_ISSUES;
+    const more = Math.max(0, error.issues.length - MAX_ISSUES) + error.moreIssues;
+    if (more > 0) body.error.moreIssues = more;
     return { status: error.status, body };
   }
   const body: ErrorBody = {

@@ -1,4 +1,5 @@
 import * as fdk from "@fnproject/fdk";
+import { CALLER_HEADER, callerOf } from "./access/caller-jobs.js";
 import { buildRuntime } from "./invocation/build-runtime.js";
 import { handle } from "./invocation/handle.js";
 import { createLogger, routeConsole, type Logger } from "./log.js";
@@ -24,7 +25,8 @@ fdk.handle(
     // Fn-Http-Request-Url marks a call through an HTTP gateway: a caller, who may send less (contract §7).
     const g = ctx.httpGateway;
     // An empty URL is still a gateway call: only a missing header means a direct invocation.
-    const gateway = g.requestURL !== null && g.requestURL !== undefined ? { method: g.method ?? "", url: g.requestURL } : undefined;
+    // The caller's subject comes only from the header the deployment sets (overwriting the client's).
+    const gateway = g.requestURL !== null && g.requestURL !== undefined ? { method: g.method ?? "", url: g.requestURL, caller: callerOf(g.getHeader(CALLER_HEADER)) } : undefined;
     const answer = await handle(
       typeof input === "string" ? input : String(input ?? ""),
       { callId: ctx.callID, deadline: ctx.deadline, gateway },

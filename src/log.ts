@@ -1,10 +1,14 @@
 // JSON lines on stdout (OCI Functions ships stdout to its logs). Fields are serialised with
 // JSON.stringify, so SecretValue instances print as "[redacted]". Key material only ever travels
-// inside SecretValue; `redactText` is a second guard for free-form text we did not write
-// (SDK and service error messages). Whatever else the process prints (the OCI SDK's console.warn
+// inside SecretValue; `redactText` (redact.ts) is a second guard for free-form text we did not
+// write (SDK and service error messages), and every string field of a line is searched for the
+// keys this process knows, in any encoding, before it is written. Whatever else the process prints (the OCI SDK's console.warn
 // lines, the FDK's console.log) comes through routeConsole and sdkLogger: one JSON object a line.
 
 import { format } from "node:util";
+import { redactKnownKeys, redactText } from "./redact.js";
+
+export { redactText };
 
 export const LogLevels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LogLevels;
@@ -23,19 +27,7 @@ const defaultSink: Sink = (line) => {
   process.stdout.write(line + "\n");
 };
 
-// Base64 runs of 40+ characters with mixed case are what SSE-C keys (44 chars) and PEM bodies
-// look like; a run holding 64 hex digits in a row (either case) is a 32-byte key written in hex.
-// OCIDs (lowercase base32, with letters past f) and ordinary names are left alone.
-// Base64, base64url and percent-encoded base64 (%2B %2F %3D) runs: the forms a key takes in a
-// body, a URL or a query string that a service might echo.
-const LONG_RUN = /(?:[A-Za-z0-9+/_-]|%2[BbFf]|%3[Dd]){40,}(?:=|%3[Dd]){0,2}/g;
-const HEX_KEY = /[0-9a-fA-F]{64}/;
-const UPPER = /[A-Z]/;
-const LOWER = /[a-z]/;
-
-export function redactText(text: string): string {
-  return text.replace(LONG_RUN, (run) => ((UPPER.test(run) && LOWER.test(run)) || HEX_KEY.test(run) ? "[redacted]" : run));
-}
+const redactStrings = (_key: string, value: unknown): unknown => (typeof value === "string" ? redactKnownKeys(value) : value);
 
 export function createLogger(level: LogLevel = "info", base: Record<string, unknown> = {}, sink: Sink = defaultSink): Logger {
   const threshold = LogLevels[level];
@@ -44,7 +36,7 @@ export function createLogger(level: LogLevel = "info", base: Record<string, unkn
     const record = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
     let line: string;
     try {
-      line = JSON.stringify(record);
+      line = JSON.stringify(record, redactStrings);
     } catch {
       line = JSON.stringify({ time: record.time, level: lvl, msg, note: "unserialisable fields dropped" });
     }

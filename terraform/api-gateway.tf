@@ -6,6 +6,12 @@
 #   POST <api_path_prefix>/reencrypt               requests and resumes   api_scope_reencrypt
 #   GET  <api_path_prefix>/reencrypt/jobs/{jobId}  job status             api_scope_status
 # No other method or path is routed (API Gateway answers those itself).
+#
+# Each route sets X-Reencrypt-Caller to the caller's subject (the JWT `sub` claim, or the `sub`
+# an authorizer function returns in its context), overwriting any value the client sent: the
+# function records it in the jobs a caller starts and answers status and resumes of those jobs
+# to that caller only. The plan fails without allowed_buckets or without a compartment of the
+# gateway's own (variables.tf, create_api_gateway).
 
 resource "oci_apigateway_gateway" "this" {
   count = var.create_api_gateway ? 1 : 0
@@ -72,6 +78,17 @@ resource "oci_apigateway_deployment" "this" {
           type          = "ANY_OF"
           allowed_scope = [var.api_scope_reencrypt]
         }
+
+        # The caller's subject, for the function to bind jobs to (docs/security.md).
+        header_transformations {
+          set_headers {
+            items {
+              name      = local.api_caller_header
+              values    = [local.api_caller_value]
+              if_exists = "OVERWRITE"
+            }
+          }
+        }
       }
     }
 
@@ -92,20 +109,20 @@ resource "oci_apigateway_deployment" "this" {
           type          = "ANY_OF"
           allowed_scope = [var.api_scope_status]
         }
+
+        header_transformations {
+          set_headers {
+            items {
+              name      = local.api_caller_header
+              values    = [local.api_caller_value]
+              if_exists = "OVERWRITE"
+            }
+          }
+        }
       }
     }
   }
 
   # API Gateway calls the function only once the policy letting it do so exists.
   depends_on = [oci_identity_policy.services]
-}
-
-# A plan-time warning, not an error: with the gateway and no bucket names
-# (allowed_buckets, iam_bucket_names) every caller holding the write scope may
-# re-encrypt every bucket of the target compartments.
-check "gateway_reaches_named_buckets" {
-  assert {
-    condition     = !var.create_api_gateway || local.iam_buckets_narrowed
-    error_message = "The API Gateway's callers can reach every bucket of the target compartments: set allowed_buckets (or iam_bucket_names) to the buckets they may touch."
-  }
 }

@@ -19,7 +19,9 @@ locals {
 
   key_condition    = "where any {${join(", ", [for k in local.iam_key_ids : "target.key.id = '${k}'"])}}"
   secret_condition = "where any {${join(", ", [for s in local.iam_secret_ids : "target.secret.id = '${s}'"])}}"
-  vault_condition  = length(var.vault_ids) == 0 ? "" : " where any {${join(", ", [for v in var.vault_ids : "target.vault.id = '${v}'"])}}"
+  # GetVault only on the vaults of the keys: vault_ids, else derived from the keys (vaults.tf).
+  read_vault_ids  = length(var.vault_ids) > 0 ? var.vault_ids : local.derived_vault_ids
+  vault_condition = length(local.read_vault_ids) == 0 ? "" : " where any {${join(", ", [for v in local.read_vault_ids : "target.vault.id = '${v}'"])}}"
 
   # Object and bucket rights are limited to the buckets of local.iam_bucket_any
   # (locals.tf) whenever the module knows them.
@@ -57,12 +59,15 @@ locals {
   ])
 
   state_statements = local.state_bucket_only == null ? [] : [
-    # The state bucket, and in it only what the function does: ListObjects of jobs/ and
-    # reports/ (OBJECT_INSPECT); GetObject and HeadObject of job records and rotation
-    # markers (OBJECT_READ); PutObject of new records, markers and reports, with
-    # if-none-match (OBJECT_CREATE); conditional PutObject with if-match over a job
-    # record (OBJECT_OVERWRITE). No OBJECT_DELETE: nothing is ever deleted there.
+    # The state bucket, and in it only what the function does: ListObjects of jobs/,
+    # reports/ and runner-* (OBJECT_INSPECT); GetObject and HeadObject of job records and
+    # rotation markers (OBJECT_READ); PutObject of new records, markers, reports and runner
+    # entries (OBJECT_CREATE); PutObject over a job record or a runner entry
+    # (OBJECT_OVERWRITE).
     "Allow ${local.dg} to manage objects in compartment id ${local.state_bucket_compartment_id} where all {target.bucket.name = '${local.state_bucket_only}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}",
+    # DeleteObject of runner entries only (runner-<invocation>.json, the deployment-wide
+    # REENCRYPT_MAX_RPS registry): job records, markers and reports are never deleted.
+    "Allow ${local.dg} to manage objects in compartment id ${local.state_bucket_compartment_id} where all {target.bucket.name = '${local.state_bucket_only}', target.object.name = /runner-*/, request.permission = 'OBJECT_DELETE'}",
   ]
 
   bucket_method_statements = !local.bucket_method_enabled ? [] : flatten([
@@ -158,12 +163,19 @@ locals {
       "Allow service objectstorage-${var.region} to use keys in compartment id ${c} ${local.key_condition}"
     ] : [],
     var.create_api_gateway ? [
-      # API Gateway: deployments in the gateway's compartment call this function.
+      # API Gateway: deployments in the gateway's compartment call this function. No IAM
+      # condition naming one gateway or deployment is documented, so that compartment must be
+      # the gateway's own (variables.tf refuses compartment_id and the target compartments).
       "Allow any-user to use functions-family in compartment id ${var.compartment_id} where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = '${local.api_gateway_compartment_id}', ${local.this_function}}",
     ] : [],
     var.create_api_gateway && local.api_uses_authorizer ? [
       # API Gateway: call the authorizer function (CUSTOM_AUTHENTICATION), that function only.
       "Allow any-user to use functions-family in compartment id ${local.authorizer_function_compartment_id} where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = '${local.api_gateway_compartment_id}', target.function.id = '${var.authorizer_function_id}'}",
+    ] : [],
+    var.create_state_bucket ? [
+      # Object Storage service: carry out the state bucket's lifecycle policy (delete previous
+      # object versions), in that bucket only.
+      "Allow service objectstorage-${var.region} to manage object-family in compartment id ${local.state_bucket_compartment_id} where target.bucket.name = '${local.state_bucket_only}'",
     ] : [],
     local.sweep_enabled ? [
       # Resource Scheduler: the sweep schedule (its resource principal, by OCID) invokes
@@ -184,6 +196,10 @@ resource "oci_identity_policy" "function" {
     precondition {
       condition     = length(local.function_statements) <= 50
       error_message = "More than 50 statements in one policy (OCI's limit): use fewer target or vault compartments."
+    }
+    precondition {
+      condition     = length(local.keys_without_vault) == 0
+      error_message = "The vault of some keys in use was not found in vault_compartment_ids (read vaults is limited to the keys' vaults): set vault_ids, or add the vaults' compartments to vault_compartment_ids."
     }
   }
 }

@@ -38,6 +38,9 @@ locals {
   api_deployment_name = "${var.name_prefix}-api"
   api_route_path      = "/reencrypt"
   api_status_path     = "/reencrypt/jobs/{jobId}"
+  # The header the deployment sets to the caller's JWT subject (CALLER_HEADER in
+  # src/access/caller-jobs.ts; test/unit/terraform.test.ts keeps the two equal).
+  api_caller_header = "X-Reencrypt-Caller"
 
   # ---------------------------------------------------------------------------
   # Compartments
@@ -66,8 +69,9 @@ locals {
   allowed_keys = var.allowed_keys == null ? local.key_ids : distinct(var.allowed_keys)
   # Keys and secrets the IAM must cover: a target key a request may name must be
   # usable (key-delegate, Object Storage service) and its secret readable.
-  iam_key_ids    = distinct(concat(local.key_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.key.")]))
-  iam_secret_ids = distinct(concat(var.sse_c_secret_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.vaultsecret.")]))
+  iam_key_ids = distinct(concat(local.key_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.key.")]))
+  # The token secret (REENCRYPT_TOKEN_SECRET_ID) is read like an SSE-C secret, that secret only.
+  iam_secret_ids = distinct(concat(var.sse_c_secret_ids, [for k in local.allowed_keys : k if startswith(k, "ocid1.vaultsecret.")], var.token_secret_id == null ? [] : [var.token_secret_id]))
 
   # ---------------------------------------------------------------------------
   # Buckets the object rights are limited to (IAM target.bucket.name), in this
@@ -104,13 +108,14 @@ locals {
   bucket_method_enabled = var.rotation_method == "bucket" || var.allow_bucket_method
 
   # The sweep (contract §8) needs job records, i.e. a state bucket.
-  sweep_enabled         = var.enable_sweep && var.state_bucket_name != null
+  sweep_enabled         = var.enable_sweep && local.state_bucket_value != null
   sweep_recurrence_type = startswith(var.sweep_schedule, "FREQ=") ? "ICAL" : "CRON"
   sweep_body            = jsonencode({ sweep = true })
 
-  # The state bucket: `bucket` or `namespace/bucket`; IAM needs the bucket part.
-  state_bucket_value = var.state_bucket_name
-  state_bucket_only  = var.state_bucket_name == null ? null : element(split("/", var.state_bucket_name), length(split("/", var.state_bucket_name)) - 1)
+  # The state bucket: `bucket` or `namespace/bucket`; IAM needs the bucket part. By default the
+  # module creates one named after name_prefix: durable jobs are the product.
+  state_bucket_value = var.state_bucket_name != null ? var.state_bucket_name : (var.create_state_bucket ? "${var.name_prefix}-state" : null)
+  state_bucket_only  = local.state_bucket_value == null ? null : element(split("/", local.state_bucket_value), length(split("/", local.state_bucket_value)) - 1)
 
   # ---------------------------------------------------------------------------
   # Function configuration: one entry per REENCRYPT_* key of the contract
@@ -129,6 +134,7 @@ locals {
     REENCRYPT_ALLOWED_BUCKETS               = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
     REENCRYPT_COMPARTMENT_IDS               = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
     REENCRYPT_STATE_BUCKET                  = local.state_bucket_value
+    REENCRYPT_TOKEN_SECRET_ID               = var.token_secret_id
     REENCRYPT_CONCURRENCY                   = var.concurrency == null ? null : tostring(var.concurrency)
     REENCRYPT_MAX_RPS                       = var.max_rps == null ? null : tostring(var.max_rps)
     REENCRYPT_LOG_LEVEL                     = var.log_level
@@ -155,4 +161,10 @@ locals {
   api_uses_authorizer = var.authorizer_function_id != null
 
   authorizer_function_compartment_id = coalesce(var.authorizer_function_compartment_id, var.compartment_id)
+}
+
+locals {
+  # API Gateway context variable (request.auth holds the JWT's claims, or the authorizer
+  # function's context); "$$" keeps Terraform from reading it as an interpolation.
+  api_caller_value = "$${request.auth[sub]}"
 }

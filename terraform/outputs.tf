@@ -48,7 +48,7 @@ output "event_rule_ids" {
 
 output "state_bucket_name" {
   description = "The state bucket (REENCRYPT_STATE_BUCKET), or null when none is configured."
-  value       = var.create_state_bucket ? oci_objectstorage_bucket.state[0].name : var.state_bucket_name
+  value       = var.create_state_bucket ? oci_objectstorage_bucket.state[0].name : local.state_bucket_value
 }
 
 output "log_group_id" {

@@ -181,7 +181,7 @@ variable "rules" {
 }
 
 variable "allowed_buckets" {
-  description = "REENCRYPT_ALLOWED_BUCKETS: globs over `bucket` or `namespace/bucket`; HTTP and resumed targets outside them are refused with 403. Empty = IAM is the only limit."
+  description = "REENCRYPT_ALLOWED_BUCKETS: globs over `bucket` or `namespace/bucket`; HTTP and resumed targets outside them are refused with 403. Empty = IAM is the only limit (not allowed with create_api_gateway: name the buckets callers may touch, [\"*\"] for all explicitly)."
   type        = list(string)
   default     = []
 
@@ -203,7 +203,7 @@ variable "target_compartment_ids" {
 }
 
 variable "state_bucket_name" {
-  description = "REENCRYPT_STATE_BUCKET: `bucket` or `namespace/bucket` for job reports and rotation de-duplication. The function gets write access to this bucket only. Null = no reports, no de-duplication."
+  description = "REENCRYPT_STATE_BUCKET: `bucket` or `namespace/bucket` for job records, reports, rotation de-duplication and the deployment-wide REENCRYPT_MAX_RPS. The function gets write access to this bucket only. Null = \"<name_prefix>-state\" when create_state_bucket is true (the default), else no state bucket: jobs are then not durable, not de-duplicated, without reports, status or reference tokens (see README)."
   type        = string
   default     = null
 
@@ -214,13 +214,35 @@ variable "state_bucket_name" {
 }
 
 variable "create_state_bucket" {
-  description = "Create the state bucket (private, versioning enabled) named state_bucket_name in state_bucket_compartment_id."
+  description = "Create the state bucket (private, versioning enabled, previous versions deleted after state_previous_versions_days) named state_bucket_name, or \"<name_prefix>-state\" when that is null, in state_bucket_compartment_id. Default true: durable jobs are the product. False with state_bucket_name null = no state bucket."
   type        = bool
-  default     = false
+  default     = true
 
   validation {
-    condition     = !var.create_state_bucket || (var.state_bucket_name != null && !can(regex("/", coalesce(var.state_bucket_name, "x"))))
-    error_message = "create_state_bucket = true needs state_bucket_name set to a plain bucket name (no \"namespace/\" part)."
+    condition     = var.create_state_bucket != null && (!var.create_state_bucket || !can(regex("/", coalesce(var.state_bucket_name, "x"))))
+    error_message = "create_state_bucket must be true or false; with true, state_bucket_name must be null or a plain bucket name (no \"namespace/\" part)."
+  }
+}
+
+variable "state_previous_versions_days" {
+  description = "Days a previous version of an object in the created state bucket (every checkpoint rewrites its job record) is kept before the bucket's lifecycle policy deletes it, 1 to 365."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = try(var.state_previous_versions_days >= 1 && var.state_previous_versions_days <= 365 && floor(var.state_previous_versions_days) == var.state_previous_versions_days, false)
+    error_message = "state_previous_versions_days must be a whole number from 1 to 365."
+  }
+}
+
+variable "token_secret_id" {
+  description = "REENCRYPT_TOKEN_SECRET_ID: OCID of a Vault secret holding at least 32 random bytes that sign self-contained resume tokens (HMAC-SHA256) when there is no state bucket. The function may read this secret's bundle only. Null = unsigned tokens, issued to and accepted from direct invocations only (API Gateway callers then cannot resume without a state bucket)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_secret_id == null || can(regex("^ocid1\\.vaultsecret\\.[A-Za-z0-9._-]+$", var.token_secret_id))
+    error_message = "token_secret_id must be null or a Vault secret OCID (it starts with \"ocid1.vaultsecret.\")."
   }
 }
 
@@ -400,7 +422,7 @@ variable "vault_compartment_ids" {
 }
 
 variable "vault_ids" {
-  description = "OCIDs of the Vaults holding the keys in use. When given, `read vaults` (GetVault, for the key management endpoint) is limited to them with `target.vault.id`; empty = every vault of vault_compartment_ids."
+  description = "OCIDs of the Vaults holding the keys in use: `read vaults` (GetVault, for the key management endpoint) is limited to them with `target.vault.id`. Empty = derived at plan time from the keys in use (the vaults of vault_compartment_ids that hold them, listed with the deployer's credentials); the plan fails if a key's vault is not found there."
   type        = list(string)
   default     = []
 
@@ -466,6 +488,21 @@ variable "create_api_gateway" {
     condition     = !var.create_api_gateway || var.api_gateway_subnet_id != null
     error_message = "create_api_gateway = true needs api_gateway_subnet_id."
   }
+
+  # Without a bucket list, every caller holding the write scope could re-encrypt every bucket of
+  # the target compartments (use objects is compartment-wide, sub-compartments included).
+  validation {
+    condition     = !var.create_api_gateway || length(var.allowed_buckets) > 0
+    error_message = "create_api_gateway = true needs allowed_buckets: the buckets the gateway's callers may touch (REENCRYPT_ALLOWED_BUCKETS, also the IAM bucket narrowing); [\"*\"] says every bucket explicitly."
+  }
+
+  # IAM lets "API Gateway in a compartment" call the function; no condition naming one gateway or
+  # deployment is documented. So the gateway's compartment must be one nothing else shares: any
+  # deployment there, even an anonymous one, could call the function and skip the JWT.
+  validation {
+    condition     = !var.create_api_gateway || (var.api_gateway_compartment_id != null && var.api_gateway_compartment_id != var.compartment_id && !contains(var.target_compartment_ids, coalesce(var.api_gateway_compartment_id, "-")))
+    error_message = "create_api_gateway = true needs api_gateway_compartment_id: a compartment of its own for the gateway (not compartment_id, not a target compartment) where no one else may create API deployments, because IAM lets every API Gateway deployment in that compartment invoke the function."
+  }
 }
 
 variable "api_scope_reencrypt" {
@@ -518,7 +555,7 @@ variable "api_gateway_endpoint_type" {
 }
 
 variable "api_gateway_compartment_id" {
-  description = "OCID of the compartment of the API Gateway and deployment. Null = compartment_id."
+  description = "OCID of the compartment of the API Gateway and deployment: with create_api_gateway, required and dedicated to it (not compartment_id, not a target compartment; grant no one else the right to create API deployments there), because IAM lets any API Gateway deployment of that compartment invoke the function."
   type        = string
   default     = null
 

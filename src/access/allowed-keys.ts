@@ -4,12 +4,15 @@ import { keyNotAllowed } from "../errors.js";
 import type { JobSpec } from "../model/job.js";
 
 /**
- * Target keys a request (or its resume) may name (contract §10): a Vault key or secret listed in
- * REENCRYPT_ALLOWED_KEYS or named by a rule; an inline SSE-C key only with
+ * Keys a request (or its resume) may name (contract §10): a target Vault key or secret listed in
+ * REENCRYPT_ALLOWED_KEYS or named by a rule; an inline target SSE-C key only with
  * REENCRYPT_ALLOW_INLINE_KEYS=true. Otherwise anyone who may call the route could re-wrap a
- * tenancy's objects under a key only they hold. Source keys are not limited: they only unlock.
+ * tenancy's objects under a key only they hold. A source secret (sourceKey.secretId) borrows the
+ * function's right to read that secret, so it must be listed too, or a caller who never held an
+ * SSE-C key could strip SSE-C from objects (issue 16); an inline source key proves the caller
+ * holds it and stays accepted.
  */
-export function assertKeysAllowed(spec: Pick<JobSpec, "units">, config: Config): void {
+export function assertKeysAllowed(spec: Pick<JobSpec, "units" | "sourceKey">, config: Config): void {
   const ruleKeys = new Set(config.rules.map((r) => r.kmsKeyId));
   const allowed = new Set(config.allowedKeys);
   const seen = new Set<string>();
@@ -26,5 +29,9 @@ export function assertKeysAllowed(spec: Pick<JobSpec, "units">, config: Config):
     if (key.type === "sse-c" && "keySha256" in key && !config.allowInlineKeys) {
       throw keyNotAllowed(`an inline SSE-C target key (base64Key) needs ${CONFIG_KEYS.allowInlineKeys}=true; nothing was done`);
     }
+  }
+  const source = spec.sourceKey;
+  if (source && "secretId" in source && !allowed.has(source.secretId)) {
+    throw keyNotAllowed(`source secret ${source.secretId} (sourceKey.secretId) is not in ${CONFIG_KEYS.allowedKeys}: the function reads only the secrets listed there; give the key inline (sourceKey.base64Key) to prove you hold it; nothing was done`);
   }
 }

@@ -4,6 +4,8 @@ import { ErrorCode, ReencryptError } from "../errors.js";
 export interface GatewayRequest {
   method: string;
   url: string;
+  /** The caller's subject the deployment put in CALLER_HEADER, if any (caller-jobs.ts). */
+  caller?: string | undefined;
 }
 
 export type CallerRoute = { kind: "post" } | { kind: "status"; jobId: string };

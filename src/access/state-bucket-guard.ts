@@ -1,4 +1,5 @@
 import { targetNotAllowed } from "../errors.js";
+import { sameNamespace } from "../same-namespace.js";
 
 /**
  * The state bucket holds job records, rotation markers and reports: it is never a target
@@ -14,6 +15,6 @@ export async function assertNotStateBucket(
   for (const t of targets) {
     if (t.bucket !== state.bucket) continue;
     const ns = state.namespace ?? (await tenancyNamespace());
-    if (t.namespace === ns) throw targetNotAllowed(`bucket ${t.namespace}/${t.bucket} is the function's state bucket, which is never a target; nothing was done`);
+    if (sameNamespace(t.namespace, ns)) throw targetNotAllowed(`bucket ${t.namespace}/${t.bucket} is the function's state bucket, which is never a target; nothing was done`);
   }
 }

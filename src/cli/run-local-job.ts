@@ -139,6 +139,8 @@ function watchListings(store: ObjectStore): { store: ObjectStore; lastFailure(na
       listObjects: (ns, b, q) => watch(ns, b, () => store.listObjects(ns, b, q)),
       listObjectVersions: (ns, b, q) => watch(ns, b, () => store.listObjectVersions(ns, b, q)),
       listRetentionRules: (ns, b) => store.listRetentionRules(ns, b),
+      listObjectTimes: (ns, b, q) => store.listObjectTimes(ns, b, q),
+      deleteObject: (ns, b, name) => store.deleteObject(ns, b, name),
     },
     lastFailure: (ns, b) => failed.get(key(ns, b)),
   };

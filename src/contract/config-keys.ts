@@ -11,6 +11,7 @@ export const CONFIG_KEYS = {
   allowedBuckets: "REENCRYPT_ALLOWED_BUCKETS",
   compartmentIds: "REENCRYPT_COMPARTMENT_IDS",
   stateBucket: "REENCRYPT_STATE_BUCKET",
+  tokenSecretId: "REENCRYPT_TOKEN_SECRET_ID",
   concurrency: "REENCRYPT_CONCURRENCY",
   maxRps: "REENCRYPT_MAX_RPS",
   logLevel: "REENCRYPT_LOG_LEVEL",

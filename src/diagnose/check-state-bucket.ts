@@ -19,12 +19,7 @@ const WRITE_PROBE_ETAG = '"diagnose-never-matches"';
 export async function checkStateBucket(rt: Runtime, dl: Deadlines, log: Logger, store: ObjectStore, list: Checklist): Promise<void> {
   const configured = rt.config.stateBucket;
   if (!configured) {
-    list.warning(
-      "state-bucket",
-      "REENCRYPT_STATE_BUCKET is not set: jobs are not durable (an invocation that dies loses the rest of its job), rotations are not de-duplicated, no reports are written and no job status can be asked",
-      "set state_bucket_name (and create_state_bucket = true) in the Terraform module",
-      "REENCRYPT_STATE_BUCKET is not set: jobs are not durable (an invocation that dies loses the rest of its job), rotations are not de-duplicated, no reports are written and no job status can be asked",
-    );
+    // What is lost without one is said by check-durability.ts.
     list.skipped("sweep-schedule", "no state bucket: there is nothing for a sweep to resume");
     return;
   }

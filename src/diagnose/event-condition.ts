@@ -1,3 +1,5 @@
+import { wildcardMatch } from "../glob.js";
+
 export function parseCondition(condition: string): { eventTypes: string[]; buckets: string[]; resourceIds: string[] } {
   try {
     const c = JSON.parse(condition) as { eventType?: unknown; data?: { resourceId?: unknown; additionalDetails?: { bucketName?: unknown } } };
@@ -10,8 +12,7 @@ export function parseCondition(condition: string): { eventTypes: string[]; bucke
 
 /** OCI Events condition values: `*` is the only wildcard. */
 export function conditionMatches(pattern: string, value: string): boolean {
-  if (!pattern.includes("*")) return pattern === value;
-  const body = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${body}$`).test(value);
+  // Linear-time matching (no regex to backtrack): a rule's condition is another team's input.
+  return wildcardMatch(pattern, value, false);
 }
 

@@ -14,6 +14,7 @@ import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
 import { checkOperations } from "./check-operations.js";
+import { checkDurability } from "./check-durability.js";
 
 export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true), sendTestMessage: z.literal(true).optional() });
 
@@ -30,6 +31,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const ctx: DiagnoseContext = { rt, dl, log, budget, store, list, compartments, started };
   checkBasics(ctx);
   await checkStateBucket(rt, dl, log, store, list);
+  await checkDurability(ctx);
   const { keys, located } = await locateKeys(rt, budget, dl, compartments, list);
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);

@@ -1,7 +1,8 @@
+import type { From } from "../access/caller-jobs.js";
 import { checkJob } from "../access/check-job.js";
 import { isShorthand, ReencryptRequestSchema, ShorthandRequestSchema, type ReencryptRequest } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
-import { zodToInvalidPayload } from "../contract/zod-issues.js";
+import { refuseManyUnknownFields, zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import { namespaceOf } from "../runtime/namespace.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -16,13 +17,14 @@ import type { Logger } from "../log.js";
 
 export function parseRequest(body: Record<string, unknown>): ReencryptRequest {
   const shorthand = isShorthand(body);
+  refuseManyUnknownFields(body, Object.keys(shorthand ? ShorthandRequestSchema.in.shape : ReencryptRequestSchema.shape), shorthand ? "single-object request" : "request");
   const parsed = (shorthand ? ShorthandRequestSchema : ReencryptRequestSchema).safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, shorthand ? "single-object request" : "request");
   return parsed.data;
 }
 
 /** HTTP or direct invoke: validate, resolve the namespace, check what may be named, run. */
-export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+export async function handleRequest(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, from: From = { gateway: false }): Promise<JobResponse> {
   const req = parseRequest(body);
   const needsLookup = req.targets.some((t) => t.namespace === undefined);
   const namespace = needsLookup ? await namespaceOf(rt, dl.hardStopAt) : "";
@@ -44,6 +46,7 @@ export async function handleRequest(body: Record<string, unknown>, rt: Runtime, 
       work: wholeJob(spec),
       inline,
       driver: "caller",
+      from,
       ...(jobs ? { durable: { jobs, owner: newOwner(), claimed: undefined } } : { portable: { totals: zeroCounts(), seq: 0 } }),
     },
     rt,

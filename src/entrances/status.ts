@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assertCallerMaySee, type From } from "../access/caller-jobs.js";
 import { JobIdSchema } from "../contract/job-spec-schema.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { ErrorCode, jobNotFound, ReencryptError } from "../errors.js";
@@ -11,12 +12,14 @@ import type { Logger } from "../log.js";
 export const StatusRequestSchema = z.strictObject({ job: JobIdSchema });
 
 /** `{"job": "<jobId>"}` or GET /reencrypt/jobs/{jobId}: the job's record as it is now (contract §8). */
-export async function handleStatus(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<Record<string, unknown>> {
+export async function handleStatus(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, from: From = { gateway: false }): Promise<Record<string, unknown>> {
   const parsed = StatusRequestSchema.safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "status query");
   const jobs = await openJobStore(rt, dl, log);
   if (!jobs) throw new ReencryptError(ErrorCode.JobNotFound, 404, "this function has no state bucket (REENCRYPT_STATE_BUCKET): it keeps no job records");
   const stored = await jobs.read(parsed.data.job);
   if (!stored) throw jobNotFound(parsed.data.job);
+  // Through the gateway, only the caller who started a request job sees it (docs/security.md).
+  assertCallerMaySee(from, stored.record);
   return publicView(stored.record, Date.now());
 }

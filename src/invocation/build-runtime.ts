@@ -4,6 +4,7 @@ import { createLogger, type Logger } from "../log.js";
 import { clientParams, createPrincipal, deferredClient, lazy, objectStorageClient, secretsClient } from "../oci/clients.js";
 import { createSdkObjectStore } from "../oci/sdk-object-store.js";
 import { createSecretReader } from "../oci/secret-reader.js";
+import { readTokenKey } from "../keys/token-key.js";
 import { createKeyManagement } from "../oci/key-management.js";
 import { createSelfInvoker, type SelfInvoker } from "../oci/self-invoker.js";
 import { createEventRules } from "../oci/event-rules.js";
@@ -27,6 +28,7 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
     const params = clientParams(principal);
     const functionId = env["FN_FN_ID"]?.startsWith("ocid1.fnfunc.") ? env["FN_FN_ID"] : undefined;
     let invoker: SelfInvoker | undefined;
+    let tokenKey: Promise<Buffer> | undefined;
     let deadlineForInvoker: () => number | undefined = () => undefined;
     const ops = opsPorts(principal, config, log);
     return {
@@ -37,6 +39,19 @@ export async function buildRuntime(env: Env, log: Logger): Promise<Runtime | Ree
       functionId,
       objectStore: (budget) => createSdkObjectStore(os, budget),
       secrets: (budget) => createSecretReader(secrets, budget.notAfter),
+      tokenKey: (budget) => {
+        const id = config.tokenSecretId;
+        if (id === undefined) return Promise.resolve(undefined);
+        if (!tokenKey) {
+          const reading = readTokenKey(id, createSecretReader(secrets, budget.notAfter));
+          // A failed read is tried again by the next invocation; a good one is kept.
+          reading.catch(() => {
+            if (tokenKey === reading) tokenKey = undefined;
+          });
+          tokenKey = reading;
+        }
+        return tokenKey;
+      },
       keyManagement: (budget) => createKeyManagement(params, config.endpoints.kmsVault, budget.notAfter),
       selfInvoker: (budget) => {
         if (!functionId) return undefined;

@@ -1,3 +1,4 @@
+import type { From } from "../access/caller-jobs.js";
 import { callerRoute, type GatewayRequest } from "../access/caller-route.js";
 import { httpStatusFor, type JobResponse } from "../contract/response.js";
 import { handleDiagnose } from "../diagnose/handle-diagnose.js";
@@ -53,6 +54,7 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
     const inv = invocationOf(raw, ctx.gateway);
     kind = inv.kind;
     const caller = ctx.gateway !== undefined;
+    const from: From = { gateway: caller, caller: ctx.gateway?.caller };
     let answer: Answer;
     switch (inv.kind) {
       case "request":
@@ -61,9 +63,9 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
       case "event": {
         const response =
           inv.kind === "request"
-            ? await handleRequest(inv.body, runtime, dl, log)
+            ? await handleRequest(inv.body, runtime, dl, log, from)
             : inv.kind === "resume"
-              ? await handleResume(inv.body, runtime, dl, log, { caller })
+              ? await handleResume(inv.body, runtime, dl, log, from)
               : inv.kind === "retry"
                 ? await handleRetry(inv.body, runtime, dl, log, { caller })
                 : await handleEvent(inv.body, runtime, dl, log);
@@ -78,7 +80,7 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
         answer = { status: 200, body: await handleDiagnose(inv.body, runtime, dl, log) };
         break;
       case "status":
-        answer = { status: 200, body: await handleStatus(inv.body, runtime, dl, log) };
+        answer = { status: 200, body: await handleStatus(inv.body, runtime, dl, log, from) };
         break;
       case "sweep":
         answer = { status: 200, body: { ...(await handleSweep(inv.body, runtime, dl, log)) } };

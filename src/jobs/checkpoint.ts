@@ -8,6 +8,7 @@ import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/j
 import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { mergeStops, stopsToAdopt } from "./unit-stop-record.js";
+import type { RunnerRegistry } from "./runners.js";
 
 export interface CheckpointDeps {
   jobs: JobStore;
@@ -25,6 +26,8 @@ export interface CheckpointDeps {
   maxRps: number | undefined;
   /** Sees each checkpoint's counts of this run (its metrics, src/ops). */
   onCheckpoint?: ((counts: Counts) => void) | undefined;
+  /** Every running shard of the deployment (runners.ts): the ceiling is maxRps / the live ones. */
+  runners?: RunnerRegistry | undefined;
   /** A job that has no record yet gets one at its first checkpoint. */
   freshRecord?: () => JobRecord;
   log: Logger;
@@ -55,7 +58,8 @@ export function mergeFailures(r: JobRecord, more: readonly FailureRecord[]): voi
  * Writes the shard's cursor and counts, and renews its lease, every interval, off the engine's
  * path: the engine only hands over a snapshot. A write that finds the lease in someone else's
  * hands stops the engine: another invocation owns the shard now. The same read-modify-write
- * shares the job's throttling between shards and splits REENCRYPT_MAX_RPS among the running ones.
+ * shares the job's throttling between shards; REENCRYPT_MAX_RPS is split among the live runners of
+ * the whole deployment (runners.ts), or among the job's running shards if that count failed.
  */
 export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   const now = d.now ?? Date.now;
@@ -71,6 +75,8 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let adoptedAt = 0;
   // Throttled since the last checkpoint that was written.
   let lowered = false;
+  // Live runners of the whole deployment at this checkpoint; undefined: this job's running shards.
+  let live: number | undefined;
   const apply = (r: JobRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
     const s = r.shards.find((x) => x.id === d.work.id);
     if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
@@ -85,7 +91,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     // Another shard of the same unit stopped it: stop calling here too.
     for (const stop of stopsToAdopt(r.stoppedUnits, d.work, new Set(snap.stops.map((t) => t.unit)))) d.engine.adoptStop(stop);
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
-    const running = Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
+    const running = live ?? Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
     // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
     // its last checkpoint publishes its new rate; each other shard adopts each such event once.
@@ -109,6 +115,12 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     const snap = d.engine.snapshot();
     d.onCheckpoint?.(snap.counts);
     const parts = d.report ? await d.report.cut() : [];
+    live = d.runners
+      ? await d.runners.heartbeat().catch((error: unknown) => {
+          d.log.warn("runner heartbeat failed; this job's shards share REENCRYPT_MAX_RPS until the next one", { jobId: d.spec.id, error: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        })
+      : undefined;
     const t = now();
     if (!exists && d.freshRecord) {
       const fresh = d.freshRecord();

@@ -2,6 +2,7 @@ import type { KeyManagementRotationEventData } from "../contract/events.js";
 import { KEY_AUTO_ROTATED_EVENT } from "../contract/event-types.js";
 import type { Config } from "../config.js";
 import { matchesBucketGlob } from "../glob.js";
+import { sameNamespace } from "../same-namespace.js";
 import type { Logger } from "../log.js";
 import type { KeyInfo, KeyManagement, VaultInfo } from "../oci/key-management.js";
 import type { BucketInfo, ObjectStore } from "../oci/object-store.js";
@@ -154,7 +155,7 @@ export async function jobFromKeyRotation(eventType: string, data: KeyManagementR
   }
 
   const state = ctx.config.stateBucket;
-  const isState = (b: BucketInfo): boolean => state !== undefined && b.name === state.bucket && b.namespace === (state.namespace ?? ctx.namespace);
+  const isState = (b: BucketInfo): boolean => state !== undefined && b.name === state.bucket && sameNamespace(b.namespace, state.namespace ?? ctx.namespace);
   const allowed = (b: BucketInfo): boolean => ctx.config.allowedBuckets === undefined || ctx.config.allowedBuckets.some((g) => matchesBucketGlob(g, b.namespace, b.name));
   const buckets = (await discoverBuckets(ctx.store, ctx.namespace, ctx.compartmentIds)).filter((b) => !isState(b));
   const outside = buckets.filter((b) => !allowed(b)).map((b) => b.name);

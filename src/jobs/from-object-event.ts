@@ -3,6 +3,7 @@ import type { ObjectStorageObjectEventData } from "../contract/events.js";
 import { isValidBucketName, isValidObjectName } from "../contract/names.js";
 import { findRule } from "../contract/rules.js";
 import { matchesBucketGlob } from "../glob.js";
+import { sameNamespace } from "../same-namespace.js";
 import { newJobId } from "./from-request.js";
 import type { JobSpec } from "../model/job.js";
 
@@ -20,7 +21,7 @@ export function jobFromObjectEvent(data: ObjectStorageObjectEventData, config: C
     return { ignore: "the event names a bucket, object or version that is not a valid Object Storage name" };
   }
   const state = config.stateBucket;
-  if (state && state.bucket === bucket && (state.namespace ?? namespace) === namespace) {
+  if (state && state.bucket === bucket && sameNamespace(state.namespace ?? namespace, namespace)) {
     return { skip: "the object is in the state bucket, which events never re-encrypt" };
   }
   if (config.allowedBuckets !== undefined && !config.allowedBuckets.some((g) => matchesBucketGlob(g, namespace, bucket))) {

@@ -74,6 +74,8 @@ export interface JobRecord {
   retryOf?: string;
   /** The job started from this job's failures. */
   retriedBy?: string;
+  /** A request job's gateway caller (the JWT subject the deployment maps into a header): only it may see or resume the job through the gateway. */
+  caller?: string;
 }
 
 const FailureSchema = z.looseObject(failureFields);
@@ -121,6 +123,7 @@ export const JobRecordSchema = z.strictObject({
     .optional(),
   retryOf: JobIdSchema.optional(),
   retriedBy: JobIdSchema.optional(),
+  caller: z.string().max(600).optional(),
 });
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;

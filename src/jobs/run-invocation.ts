@@ -1,5 +1,7 @@
+import type { From } from "../access/caller-jobs.js";
+import { CONFIG_KEYS } from "../contract/config-keys.js";
 import type { JobResponse } from "../contract/response.js";
-import { encodePortableToken, newNonce, referenceToken } from "../contract/resume-token.js";
+import { encodePortableToken, newNonce, referenceToken, type PortableJob } from "../contract/resume-token.js";
 import { ReencryptError } from "../errors.js";
 import { createReportWriter, type ReportSink } from "../engine/report-writer.js";
 import { startShard, type ShardRun } from "../engine/run-shard.js";
@@ -17,6 +19,7 @@ import { addCounts, zeroCounts, type Counts, type JobSpec, type ShardWork } from
 import { isLive, isStalled, refreshDerived, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { leaseMs } from "./leases.js";
+import { createRunnerRegistry } from "./runners.js";
 import { startSplitter, type MutableRange, type Splitter } from "./split-range.js";
 import { writeSummary } from "./summary.js";
 import { recordCoverage } from "./coverage-record.js";
@@ -48,6 +51,8 @@ export interface InvocationInput {
   portable?: { totals: Counts; seq: number } | undefined;
   /** When this invocation began (epoch ms): a job first recorded at its end started then. */
   startedAt?: number;
+  /** Who sent it: through the gateway or directly, and the caller a request job belongs to. Undefined: directly. */
+  from?: From | undefined;
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -68,9 +73,10 @@ export function newRecord(spec: JobSpec, shards: ShardRecord[], now: number, sta
 }
 
 /** The record of a job first recorded by the invocation running it (its first, invocation 0 of shard 0). */
-function firstRecord(spec: JobSpec, work: ShardWork, owner: string, lease: number, counts: Counts): JobRecord {
+function firstRecord(spec: JobSpec, work: ShardWork, owner: string, lease: number, counts: Counts, caller: string | undefined): JobRecord {
   const r = newRecord(spec, [{ ...work, state: "running", lease: { owner, until: Date.now() + lease }, counts, invocations: 0 }], Date.now());
   r.invocations = 1;
+  if (caller !== undefined) r.caller = caller;
   return r;
 }
 
@@ -147,6 +153,9 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     throw error;
   }
 
+  // Read before any work: a token secret that cannot be read must fail the invocation while nothing is done yet.
+  const tokenKey = durable ? undefined : await rt.tokenKey(budget);
+
   const invocationIndex = durable?.claimed?.shard.invocations ?? input.portable?.seq ?? 0;
   const report: ReportSink | undefined = durable
     ? createReportWriter({
@@ -157,6 +166,17 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
         log,
       })
     : undefined;
+
+  // REENCRYPT_MAX_RPS is the deployment's: this shard registers as a runner and takes its share,
+  // at once when it lists (a long shard), else at its first checkpoint (most object-only shards
+  // are done before one, and then cost no registry calls at all).
+  const runners =
+    durable && config.maxRps !== undefined
+      ? createRunnerRegistry({ store: rt.objectStore({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) }), state: durable.jobs, owner: durable.owner, jobId: spec.id, leaseMs: leaseMs(config), log })
+      : undefined;
+  const lists = spec.units.slice(work.units[0], work.units[1]).some((u) => u.scope.kind === "prefix");
+  const live = runners && lists ? await runners.heartbeat().catch(() => undefined) : undefined;
+  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / live);
 
   // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
   let end = work.range?.end;
@@ -196,7 +216,8 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       limiter,
       maxRps: config.maxRps,
       onCheckpoint: ops.checkpoint,
-      ...(durable.claimed ? {} : { freshRecord: () => firstRecord(spec, work, durable.owner, lease, zeroCounts()) }),
+      runners,
+      ...(durable.claimed ? {} : { freshRecord: () => firstRecord(spec, work, durable.owner, lease, zeroCounts(), input.from?.caller) }),
       log,
     });
     const canSplit = durable.claimed && !durable.claimed.shard.splitDone && input.driver === "self" && config.maxParallel > 1 && rt.functionId !== undefined && !spec.dryRun;
@@ -209,11 +230,12 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   await splitter?.stop();
   await checkpoints?.stop();
   ops.stop(run.counts);
+  await runners?.stop();
   const parts = (await report?.close()) ?? [];
   if (run.stopped === "aborted") {
     return { response: { jobId: spec.id, status: "continuing", counts: zeroCounts(), failures: [], message: `shard ${work.id} is run by another invocation now` } };
   }
-  if (!durable) return { response: await finishPortable(input, run, rt, dl, log) };
+  if (!durable) return { response: await finishPortable(input, run, tokenKey, rt, dl, log) };
   const merged = { failures: checkpoints?.mergedFailures() ?? 0, stops: checkpoints?.mergedStops() ?? new Map<number, number>() };
   return finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log);
 }
@@ -247,7 +269,13 @@ const dispatchDeps = (rt: Runtime, jobs: JobStore, dl: Deadlines, log: Logger) =
   log,
 });
 
-async function finishPortable(input: InvocationInput, run: ShardRun, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+/**
+ * Without a state bucket the job travels in a self-contained token: signed with the token secret
+ * when there is one; otherwise unsigned, and then only to direct invocations (IAM authorised
+ * them). A gateway caller gets no token it could forge (issue 16): its answer says what would
+ * make the job resumable.
+ */
+async function finishPortable(input: InvocationInput, run: ShardRun, tokenKey: Buffer | undefined, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
   const { spec, work } = input;
   const totals = addCounts(input.portable?.totals ?? zeroCounts(), run.counts);
   const response: JobResponse = {
@@ -259,7 +287,15 @@ async function finishPortable(input: InvocationInput, run: ShardRun, rt: Runtime
   };
   if (spec.dryRun) response.objects = run.objects;
   if (run.cursor === undefined) return (reportJobEnd(rt, dl, log, { ...response, origin: spec.origin, continued: input.portable !== undefined }), response);
-  const token = encodePortableToken({ spec, work: { ...work, cursor: run.cursor }, totals, seq: (input.portable?.seq ?? 0) + 1 });
+  const caller = input.from?.caller;
+  const job: PortableJob = { spec, work: { ...work, cursor: run.cursor }, totals, seq: (input.portable?.seq ?? 0) + 1, ...(caller !== undefined ? { caller } : {}) };
+  if (input.driver === "caller" && !tokenKey && input.from?.gateway) {
+    return {
+      ...response,
+      message: `the job stopped at the invocation's deadline and cannot be resumed through the gateway: this function keeps no jobs (${CONFIG_KEYS.stateBucket}) and has no secret to sign a resume token with (${CONFIG_KEYS.tokenSecretId}); set either to make it resumable. Sending the request again starts it over.`,
+    };
+  }
+  const token = encodePortableToken(job, tokenKey);
   if (input.driver === "caller") return { ...response, resume: token };
   const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
   let problem = "FN_FN_ID is not a function OCID, so the job cannot continue itself";
@@ -352,7 +388,7 @@ async function finishDurable(
   const ensure = async (mutate: (r: JobRecord) => boolean): Promise<JobRecord | undefined> => {
     const updated = await jobs.update(spec.id, mutate);
     if (updated) return updated.written ? updated.record : undefined;
-    const fresh = firstRecord(spec, work, durable.owner, leaseMs(rt.config), base);
+    const fresh = firstRecord(spec, work, durable.owner, leaseMs(rt.config), base, input.from?.caller);
     if (!mutate(fresh)) return undefined;
     return (await jobs.create(fresh))?.record;
   };

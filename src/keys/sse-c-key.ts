@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import type { SseCKey } from "../oci/object-store.js";
+import { rememberKeyMaterial } from "../redact.js";
 import { SecretValue } from "../secret-value.js";
 
 /** keySha256 is base64(SHA-256(the 32 raw bytes)), not a hash of the base64 text. */
 export function sseCKeyFromRaw(raw: Buffer): SseCKey {
   if (raw.length !== 32) throw new Error("an SSE-C key is exactly 32 bytes");
+  // Any text the function later logs, stores or answers is searched for this key (redact.ts).
+  rememberKeyMaterial(raw);
   return { key: new SecretValue(raw.toString("base64")), keySha256: createHash("sha256").update(raw).digest("base64") };
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import type { BucketInfo } from "../oci/object-store.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { sameNamespace } from "../runtime/namespace.js";
+import { sameNamespace } from "../same-namespace.js";
 import { entryOf, inventoryName, keyHash, readInventory } from "./inventory.js";
 
 export type Followed =

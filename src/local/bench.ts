@@ -12,6 +12,7 @@ import { coldStarts } from "./bench/cold-start.js";
 import { cpuPerVersionAB } from "./bench/cpu-ab.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
+import { globWorstCases } from "./bench/glob-worst.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
 import { precedenceRows } from "./bench/precedence-rows.js";
 import { notifyHangAB } from "./bench/notify-ab.js";
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     await objectTargetsRow({ rounds, log }),
     ...(await memoryRows({ sizes: values.quick === true ? [10_000, 50_000] : [10_000, 50_000, 100_000, 200_000], log })),
     ...(await limiterUnderLag({ rps: 400, log })),
+    ...(await globWorstCases({ bundlePath, log })),
   ];
 
   // Durable jobs and shards (contract §8, §9); the million-version rotation only with --million.

@@ -86,6 +86,8 @@ export interface ObjectStore {
     bucket: string,
     o: { prefix: string; start?: string | undefined; end?: string | undefined; limit?: number },
   ): Promise<Page<ObjectEntry>>;
+  /** Latest versions' names and when each was last written (epoch ms), in name order: the runner registry's one call per checkpoint. */
+  listObjectTimes(namespace: string, bucket: string, o: { prefix: string; start?: string | undefined; limit?: number }): Promise<Page<{ name: string; modifiedAt: number | undefined }>>;
   /** Every version, in name order then newest first; `start`/`end` are names, `page` a token. */
   listObjectVersions(
     namespace: string,
@@ -113,4 +115,6 @@ export interface ObjectStore {
     body: string | Buffer,
     o?: { ifNoneMatch?: boolean; ifMatch?: string | undefined; contentType?: string },
   ): Promise<{ etag: string } | undefined>;
+  /** Deletes an object's latest version; an object that is already gone is not an error. */
+  deleteObject(namespace: string, bucket: string, object: string): Promise<void>;
 }

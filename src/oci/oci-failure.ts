@@ -20,11 +20,14 @@ export function toOciFailure(error: unknown): OciFailure {
     const opc = error["opcRequestId"];
     // A transport failure carries a system code (ECONNRESET, ECONNREFUSED, …); an error without
     // status or code was thrown before anything was sent: a fault of ours, not the network's.
+    // Every field that carries the service's text is redacted: an echoing service may put a key
+    // in its message, its error code or the request id it answers with.
+    const code = serviceCode ?? rawCode ?? (status === 0 ? (/fetch failed|socket|network|connect|reset|timed? ?out/i.test(message) ? "ConnectionFailed" : "ClientError") : "Unknown");
     return {
       status,
-      code: serviceCode ?? rawCode ?? (status === 0 ? (/fetch failed|socket|network|connect|reset|timed? ?out/i.test(message) ? "ConnectionFailed" : "ClientError") : "Unknown"),
+      code: redactText(code).slice(0, 200),
       message: redactText(message).slice(0, 500),
-      opcRequestId: typeof opc === "string" && opc.length > 0 ? opc : undefined,
+      opcRequestId: typeof opc === "string" && opc.length > 0 ? redactText(opc).slice(0, 500) : undefined,
     };
   }
   return { status: 0, code: "Unknown", message: redactText(String(error)).slice(0, 500), opcRequestId: undefined };

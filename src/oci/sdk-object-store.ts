@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { ObjectStorageClient } from "oci-objectstorage";
 import { models, requests } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
+import { redactText } from "../log.js";
 import { OciCallError, toOciFailure } from "./oci-failure.js";
 import { withRetry } from "./retry.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -116,6 +117,23 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
       );
       return { items: r.listObjects.objects.map((x) => ({ name: x.name, ...tierOf(x) })), next: r.listObjects.nextStartWith ?? undefined };
     },
+    async listObjectTimes(namespace, bucket, o) {
+      const r = await call("ListObjects", () =>
+        client.listObjects({
+          namespaceName: namespace,
+          bucketName: bucket,
+          limit: o.limit ?? 1000,
+          fields: "name,timeModified",
+          ...(o.prefix ? { prefix: q(o.prefix) } : {}),
+          ...(o.start !== undefined ? { start: q(o.start) } : {}),
+        }),
+      );
+      const at = (t: unknown): number | undefined => {
+        const ms = t instanceof Date ? t.getTime() : typeof t === "string" ? Date.parse(t) : Number.NaN;
+        return Number.isFinite(ms) ? ms : undefined;
+      };
+      return { items: r.listObjects.objects.map((x) => ({ name: x.name, modifiedAt: at(x.timeModified) })), next: r.listObjects.nextStartWith ?? undefined };
+    },
     async listObjectVersions(namespace, bucket, o) {
       const r = await call("ListObjectVersions", () =>
         client.listObjectVersions({
@@ -157,13 +175,14 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
     async reencryptBucket(namespace, bucket, o = {}) {
       const keyOnly = o.bucketKeyOnly !== undefined ? { isReencryptBucketKeyOnly: o.bucketKeyOnly } : {};
       const r = await call("ReencryptBucket", () => client.reencryptBucket({ namespaceName: namespace, bucketName: bucket, ...keyOnly }));
-      if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId }, "ReencryptBucket");
+      if (!r.opcWorkRequestId) throw new OciCallError({ status: 502, code: "NoWorkRequest", message: "ReencryptBucket answered without a work request id", opcRequestId: r.opcRequestId ? redactText(r.opcRequestId).slice(0, 500) : undefined }, "ReencryptBucket");
       return { workRequestId: r.opcWorkRequestId };
     },
     async getWorkRequest(workRequestId) {
       const r = await call("GetWorkRequest", () => client.getWorkRequest({ workRequestId }));
       const w = r.workRequest;
-      return { id: w.id ?? workRequestId, status: String(w.status ?? "UNKNOWN_VALUE"), percentComplete: w.percentComplete ?? 0 };
+      // The status is the service's text, kept in job records: redacted like any other.
+      return { id: w.id ?? workRequestId, status: redactText(String(w.status ?? "UNKNOWN_VALUE")).slice(0, 64), percentComplete: w.percentComplete ?? 0 };
     },
     async getObject(namespace, bucket, object) {
       try {
@@ -199,6 +218,13 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
         const f = failureOf(error);
         if ((o.ifNoneMatch || o.ifMatch !== undefined) && (f.status === 412 || f.status === 409)) return undefined;
         throw error;
+      }
+    },
+    async deleteObject(namespace, bucket, object) {
+      try {
+        await call("DeleteObject", () => client.deleteObject({ namespaceName: namespace, bucketName: bucket, objectName: object }));
+      } catch (error) {
+        if (failureOf(error).status !== 404) throw error;
       }
     },
   };

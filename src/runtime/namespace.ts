@@ -21,6 +21,3 @@ export async function stateBucketOf(rt: Runtime, notAfter: number): Promise<{ na
   if (!state) return undefined;
   return { namespace: state.namespace ?? (await namespaceOf(rt, notAfter)), bucket: state.bucket };
 }
-
-/** Object Storage namespaces are case-insensitive. */
-export const sameNamespace = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();

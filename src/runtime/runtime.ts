@@ -26,6 +26,11 @@ export interface Runtime {
   functionId: string | undefined;
   objectStore(budget: CallBudget): ObjectStore;
   secrets(budget: CallBudget): SecretReader;
+  /**
+   * The MAC key of self-contained resume tokens (REENCRYPT_TOKEN_SECRET_ID), read once per
+   * container and kept; undefined when no token secret is configured. Never logged.
+   */
+  tokenKey(budget: CallBudget): Promise<Buffer | undefined>;
   keyManagement(budget: CallBudget): KeyManagement;
   /** undefined when the function does not know its own OCID (not running in OCI Functions). */
   selfInvoker(budget: CallBudget): SelfInvoker | undefined;

@@ -231,17 +231,21 @@ describe("durable jobs (contract §8), end to end", () => {
     expect((await status(stack, r.data.jobId)).status).toBe("succeeded");
   });
 
-  it("without a state bucket keeps v1 behaviour: self-contained tokens, no job records, and diagnose warns", async () => {
+  it("without a state bucket keeps v1 behaviour for direct callers: self-contained tokens, no job records, and diagnose warns", async () => {
     const em = await startEmulator({ seed: seed([1]) });
     const stack = await startLocalStack({ emulator: em, compartmentId: em.seedIds.compartments["apps"] as string, config: { REENCRYPT_CONCURRENCY: "8" } });
     current = { stack, em };
     em.faults.setBaseLatency(3);
-    const r = await stack.invoke({ targets: [{ bucket: "plain", prefix: "p/" }] }, { gateway, deadline: new Date(Date.now() + 2_000) });
+    const r = await stack.invoke({ targets: [{ bucket: "plain", prefix: "p/" }] }, { deadline: new Date(Date.now() + 2_000) });
     expect(r.data.status).toBe("incomplete");
     expect(r.data.resume).toMatch(/^r2\./);
     expect((await stack.invoke({ job: r.data.jobId })).httpStatus).toBe(404);
+    // A gateway caller gets no unsigned token (issue 16: security-tokens-v3.test.ts).
+    const g = await stack.invoke({ targets: [{ bucket: "plain", prefix: "p/" }] }, { gateway, deadline: new Date(Date.now() + 2_000) });
+    expect(g.data).toMatchObject({ status: "incomplete", message: expect.stringContaining("REENCRYPT_TOKEN_SECRET_ID") });
+    expect(g.data.resume).toBeUndefined();
     const d = await stack.invoke({ diagnose: true });
-    expect(d.data.diagnose.warnings.join(" ")).toMatch(/REENCRYPT_STATE_BUCKET is not set: jobs are not durable/);
+    expect(d.data.diagnose.warnings.join(" ")).toMatch(/REENCRYPT_STATE_BUCKET is not set, so this deployment has no durable jobs/);
     expect(em.state.objectVersions("state")).toEqual([]);
   });
 });

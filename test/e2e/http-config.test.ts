@@ -26,7 +26,8 @@ describe("HTTP entrance: configuration-dependent behaviour", () => {
   });
 
   it("cuts a job at its deadline and resumes it to completion, nothing skipped, nothing done twice", async () => {
-    stack = await startLocalStack({ seed: seed(600), config: { REENCRYPT_CONCURRENCY: "8", REENCRYPT_ALLOW_INLINE_KEYS: "true" } });
+    // A state bucket: without one (and without REENCRYPT_TOKEN_SECRET_ID) a gateway caller gets no token (issue 16).
+    stack = await startLocalStack({ seed: seed(600), config: { REENCRYPT_CONCURRENCY: "8", REENCRYPT_ALLOW_INLINE_KEYS: "true", REENCRYPT_STATE_BUCKET: "state" } });
     // Slow enough that 1,200 versions never fit in one 2-second invocation, on any machine.
     stack.emulator.faults.setBaseLatency(25);
     const em = stack.emulator;

@@ -27,6 +27,8 @@ const seed: Seed = {
     { name: "exact-raw", randomSseCKey: true },
     { name: "exact-b64", content: GOOD, encoding: "utf8" },
     { name: "b64-newline", content: `${GOOD}\n`, encoding: "utf8" },
+    // Both stacks sign their self-contained tokens with it, so a token of one is valid at the other.
+    { name: "token-secret", randomSseCKey: true },
   ],
   buckets: [
     { name: "data", objects: [{ prefix: "o/", count: 30 }, { prefix: "r/", count: 3 }] },
@@ -72,10 +74,11 @@ describe("security: target keys and secrets (issue 7 items 1 and 8)", () => {
     ids = em.seedIds;
     const allowed = [key("allowed"), ...["s-allowed", "garbage-utf8", "garbage-b64", "two-newlines", "exact-raw", "exact-b64", "b64-newline"].map(secret)];
     const rules = JSON.stringify([{ bucket: "data", prefix: "r/", kmsKeyId: key("ruled") }]);
-    strict = await startLocalStack({ emulator: em, config: { REENCRYPT_ALLOWED_KEYS: allowed.join(","), REENCRYPT_RULES: rules } });
+    const tokens = { REENCRYPT_TOKEN_SECRET_ID: secret("token-secret") };
+    strict = await startLocalStack({ emulator: em, config: { REENCRYPT_ALLOWED_KEYS: allowed.join(","), REENCRYPT_RULES: rules, ...tokens } });
     lenient = await startLocalStack({
       emulator: em,
-      config: { REENCRYPT_ALLOW_INLINE_KEYS: "true", REENCRYPT_ALLOWED_KEYS: [key("allowed"), key("other"), secret("s-allowed"), secret("s-other")].join(","), REENCRYPT_CONCURRENCY: "2" },
+      config: { REENCRYPT_ALLOW_INLINE_KEYS: "true", REENCRYPT_ALLOWED_KEYS: [key("allowed"), key("other"), secret("s-allowed"), secret("s-other")].join(","), REENCRYPT_CONCURRENCY: "2", ...tokens },
     });
   });
 
@@ -166,14 +169,15 @@ describe("security: target keys and secrets (issue 7 items 1 and 8)", () => {
         expect(b.data.error.message).toContain(key("other"));
         expect(b.data.error.message).toContain("REENCRYPT_ALLOWED_KEYS");
       }
-      // Hand-made tokens naming a key the function does not allow, as a caller could make them.
+      // Tokens naming a key the function does not allow, signed with the function's own token secret
+      // (as if it had leaked): the MAC proves who wrote a token, never what it may do.
       const handMade = (k: Record<string, string>) =>
         encodePortableToken({
           spec: { id: "0f6e1c1e-6f7d-4c8e-9a55-6c0e1d2f3a4b", origin: "request", units: [{ namespace: "keyns", bucket: "data", scope: { kind: "prefix", prefix: "", allVersions: true }, key: k as never }], dryRun: false },
           work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
           totals: { matched: 0, reencrypted: 0, failed: 0, skipped: 0 },
           seq: 1,
-        });
+        }, Buffer.from(ids.sseCKeys["token-secret"] as string, "base64"));
       await refused(strict, { resume: handMade({ type: "kms", kmsKeyId: key("other") }) }, 403, "KeyNotAllowed");
       await refused(strict, { resume: handMade({ type: "sse-c", secretId: secret("s-other") }) }, 403, "KeyNotAllowed");
       await refused(strict, { resume: handMade({ type: "sse-c", keySha256: sha(INLINE_TARGET) }), key: { type: "sse-c", base64Key: INLINE_TARGET } }, 403, "KeyNotAllowed");

@@ -1,7 +1,10 @@
 // Issue 7, item 3: resume tokens are input like any other. Without a state bucket a token carries
 // its job (compressed JSON) and can express nothing a request cannot; with one it is a reference
 // whose nonce must still be the job record's. Hand-made, bombed, replayed and forged tokens fail
-// with nothing called, and the process stays up with bounded memory.
+// with nothing called, and the process stays up with bounded memory. (Issue 16: without a token
+// secret, unsigned tokens come only from direct invocations, which is where the decoder's bounds
+// are exercised; a gateway caller cannot send one at all, and with a token secret nothing
+// unsigned is read past its missing MAC: security-tokens-v3.test.ts.)
 
 import { randomBytes, randomUUID } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
@@ -18,6 +21,7 @@ const seed: Seed = {
     { name: "big", objects: [{ prefix: "p/", count: 1500 }] },
     { name: "state" },
   ],
+  secrets: [{ name: "token-secret", randomSseCKey: true }],
 };
 
 type Answer = Awaited<ReturnType<LocalStack["invoke"]>>;
@@ -44,19 +48,28 @@ const bomb = (): string => selfContained(Buffer.alloc(100 * 1024 * 1024, 0x20));
 describe("security: resume tokens (issue 7 item 3)", () => {
   let em: Emulator;
   let portable: LocalStack;
+  /** No state bucket either, but a token secret: its self-contained tokens are signed. */
+  let signed: LocalStack;
   let durable: LocalStack;
 
   beforeAll(async () => {
     em = await startEmulator({ seed });
     // One container each, so the pid sampled is the one that handled every attack.
     portable = await startLocalStack({ emulator: em, maxContainers: 1, config: { REENCRYPT_CONCURRENCY: "2", REENCRYPT_ALLOWED_BUCKETS: "data,big" } });
+    signed = await startLocalStack({ emulator: em, maxContainers: 1, config: { REENCRYPT_CONCURRENCY: "2", REENCRYPT_ALLOWED_BUCKETS: "data,big", REENCRYPT_TOKEN_SECRET_ID: em.seedIds.secrets["token-secret"] as string } });
     durable = await startLocalStack({ emulator: em, maxContainers: 2, config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CONCURRENCY: "2" } });
+    // The signing container reads its token secret once, on its first token; from then on a bad token calls nothing.
+    expect((await signed.invoke({ resume: "r3.x.y" })).httpStatus).toBe(400);
+    expect(em.requests.filter((r) => r.operation === "GetSecretBundle")).toHaveLength(1);
   });
 
   afterAll(async () => {
     expectAllSigned(em);
-    for (const s of [portable, durable]) expect(nonJsonLines(s.fn.stdout() + s.fn.stderr())).toEqual([]);
+    // Read once per container, however many tokens it signed and checked.
+    expect(em.requests.filter((r) => r.operation === "GetSecretBundle")).toHaveLength(1);
+    for (const s of [portable, signed, durable]) expect(nonJsonLines(s.fn.stdout() + s.fn.stderr())).toEqual([]);
     await portable.stop();
+    await signed.stop();
     await durable.stop();
     await em.close();
   });
@@ -77,7 +90,7 @@ describe("security: resume tokens (issue 7 item 3)", () => {
   };
 
   describe("without a state bucket: self-contained tokens", () => {
-    it("refuses hand-made, bombed and malformed tokens with 400 naming resume, calls nothing, and stays up with bounded memory", async () => {
+    it("refuses hand-made, bombed and malformed tokens with 400 naming resume (403 from a gateway caller), calls nothing, and stays up with bounded memory", async () => {
       const pid = onlyContainer(portable);
       const lone = "d/a\ud800b";
       const attacks: Array<[string, string]> = [
@@ -109,13 +122,23 @@ describe("security: resume tokens (issue 7 item 3)", () => {
       ];
       let maxRss = 0;
       for (const [label, t] of attacks) {
+        const r = await refused(portable, { resume: t }, 400, "InvalidPayload", { direct: true });
+        expect(r.data.error.issues?.[0]?.path, `${label}: ${r.body.slice(0, 300)}`).toMatch(/^resume(\.|$)/);
+        expect(r.data.error.message, label).toMatch(/resume/);
+        const mem = procMemory(pid);
+        expect(mem, "the container is gone").toBeDefined();
+        maxRss = Math.max(maxRss, mem?.rssKb ?? 0);
+        // A gateway caller may not send a self-contained token here at all (nothing could authenticate it).
+        if (t.startsWith("r2.")) {
+          const g = await refused(portable, { resume: t }, 403, "EntranceNotAllowed");
+          expect(g.data.error.message, label).toContain("REENCRYPT_TOKEN_SECRET_ID");
+        } else {
+          await refused(portable, { resume: t }, 400, "InvalidPayload");
+        }
+        // With a token secret, none of them gets past its missing MAC.
         for (const direct of [false, true]) {
-          const r = await refused(portable, { resume: t }, 400, "InvalidPayload", { direct });
-          expect(r.data.error.issues?.[0]?.path, `${label}: ${r.body.slice(0, 300)}`).toMatch(/^resume(\.|$)/);
-          expect(r.data.error.message, label).toMatch(/resume/);
-          const mem = procMemory(pid);
-          expect(mem, "the container is gone").toBeDefined();
-          maxRss = Math.max(maxRss, mem?.rssKb ?? 0);
+          const s = await refused(signed, { resume: t }, 400, "InvalidPayload", { direct });
+          expect(s.data.error.issues?.[0]?.path, label).toBe("resume");
         }
       }
       // The same process answered everything, and never needed more than the function's 256 MB.
@@ -128,7 +151,7 @@ describe("security: resume tokens (issue 7 item 3)", () => {
       await refused(portable, { resume: `j1.${randomUUID()}.${randomBytes(16).toString("base64url")}` }, 400, "InvalidPayload");
     });
 
-    it("refuses a token of a rotation or object-event job from a caller (403), and runs it when sent directly", async () => {
+    it("refuses a token of a rotation or object-event job from a caller (403), and runs it when sent directly (an unsigned token, under a job id of its own)", async () => {
       for (const origin of ["rotation", "object-event"]) {
         const t = token(job({ spec: { origin } }));
         await refused(portable, { resume: t }, 403, "EntranceNotAllowed");
@@ -136,6 +159,7 @@ describe("security: resume tokens (issue 7 item 3)", () => {
           const direct = await portable.invoke({ resume: t });
           expect(direct.httpStatus).toBe(200);
           expect(direct.data).toMatchObject({ status: "succeeded", counts: { reencrypted: 10 } });
+          expect(direct.data.jobId).not.toBe(job().spec.id);
         }
       }
       expect(em.state.objectVersions("data").every((v) => v.reencryptCount === 1)).toBe(true);
@@ -143,16 +167,16 @@ describe("security: resume tokens (issue 7 item 3)", () => {
 
     it("applies REENCRYPT_ALLOWED_BUCKETS to what a token names (403, nothing called)", async () => {
       for (const bucket of ["state", "elsewhere"]) {
-        const r = await refused(portable, { resume: token(job({ spec: { units: [unit({ bucket })] } })) }, 403, "TargetNotAllowed");
+        const r = await refused(portable, { resume: token(job({ spec: { units: [unit({ bucket })] } })) }, 403, "TargetNotAllowed", { direct: true });
         expect(r.data.error.message).toContain(bucket);
       }
     });
 
     it("resumes a real token to the end", async () => {
-      let r = await portable.invoke({ targets: [{ bucket: "big", prefix: "p/" }] }, { gateway, deadline: new Date(Date.now() + 1_500) });
+      let r = await signed.invoke({ targets: [{ bucket: "big", prefix: "p/" }] }, { gateway, deadline: new Date(Date.now() + 1_500) });
       expect(r.httpStatus).toBe(202);
-      expect(r.data.resume).toMatch(/^r2\./);
-      for (let i = 0; r.data.status === "incomplete" && i < 20; i++) r = await portable.invoke({ resume: r.data.resume }, { gateway });
+      expect(r.data.resume).toMatch(/^r3\./);
+      for (let i = 0; r.data.status === "incomplete" && i < 20; i++) r = await signed.invoke({ resume: r.data.resume }, { gateway });
       expect(r.data).toMatchObject({ status: "succeeded", counts: { matched: 1500, failed: 0 } });
       expect(em.state.objectVersions("big").filter((v) => v.reencryptCount === 0)).toEqual([]);
     });

@@ -25,6 +25,8 @@ export class MemoryStore implements ObjectStore {
   listCalls = 0;
   objects = new Map<string, { body: Buffer; etag: string }>();
   workRequests = new Map<string, WorkRequestInfo>();
+  /** When each object of `objects` was last written (epoch ms). */
+  modified = new Map<string, number>();
   private etags = 0;
 
   constructor(names: string[] = [], versionsEach = 1) {
@@ -48,6 +50,15 @@ export class MemoryStore implements ObjectStore {
     const names = [...new Set(this.versions.filter((v) => !v.isDeleteMarker).map((v) => v.name))].filter((n) => this.inRange(n, o));
     const limit = o.limit ?? 1000;
     return { items: names.slice(0, limit).map((name) => ({ name })), next: names[limit] };
+  }
+  async listObjectTimes(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; limit?: number }) {
+    const names = [...this.objects.keys()].filter((n) => this.inRange(n, o)).sort(compareNames);
+    const limit = o.limit ?? 1000;
+    return { items: names.slice(0, limit).map((name) => ({ name, modifiedAt: this.modified.get(name) })), next: names[limit] };
+  }
+  async deleteObject(_ns: string, _b: string, name: string): Promise<void> {
+    this.objects.delete(name);
+    this.modified.delete(name);
   }
   async listObjectVersions(_ns: string, _b: string, o: { prefix: string; start?: string | undefined; end?: string | undefined; page?: string | undefined; limit?: number }) {
     this.listCalls++;
@@ -87,6 +98,7 @@ export class MemoryStore implements ObjectStore {
     if (o.ifMatch !== undefined && existing?.etag !== o.ifMatch) return undefined;
     const etag = `e${++this.etags}`;
     this.objects.set(name, { body: Buffer.from(body), etag });
+    this.modified.set(name, Date.now());
     return { etag };
   }
 }

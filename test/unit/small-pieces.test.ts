@@ -55,7 +55,7 @@ describe("resume tokens", () => {
   };
   const units = (n: number, origin: "request" | "rotation" = "request") => ({ ...job, spec: { ...job.spec, origin, units: Array.from({ length: n }, () => job.spec.units[0] as Unit) }, work: { ...job.work, units: [0, n] as [number, number] } });
   it("round-trips a portable job exactly", () => {
-    expect(decodeResumeToken(encodePortableToken(job))).toEqual({ kind: "portable", job });
+    expect(decodeResumeToken(encodePortableToken(job))).toEqual({ kind: "portable", job, authenticated: false });
   });
   it("round-trips a reference, with and without a shard", () => {
     const nonce = newNonce();

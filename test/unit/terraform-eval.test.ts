@@ -1,10 +1,11 @@
 // Evaluates the Terraform module's IAM statements, function config and sweep settings for several
-// configurations, with the real `terraform` binary: the module's variables.tf, locals.tf and
-// iam.tf are copied to a scratch directory with every resource, data source and output left out
-// and each resource attribute they refer to replaced by its own address as a string (so the
-// function's OCID reads 'oci_functions_function.this.id'). `terraform console` then evaluates
-// the locals; no provider, registry or network is involved. Skipped without a terraform binary
-// (terraform.test.ts checks the same things statically).
+// configurations, with the real `terraform` binary: the module's variables.tf, locals.tf, iam.tf
+// and vaults.tf are copied to a scratch directory with every resource, data source and output left
+// out and each resource attribute they refer to replaced by its own address as a string (so the
+// function's OCID reads 'oci_functions_function.this.id'); the two Vault listings of vaults.tf
+// become variables a case can fill (test_kms_vaults, test_kms_keys). `terraform console` then
+// evaluates the locals; no provider, registry or network is involved. Skipped without a terraform
+// binary (terraform.test.ts checks the same things statically).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,8 +58,10 @@ let counter = 0;
 beforeAll(() => {
   if (!hasTerraform) return;
   dir = mkdtempSync(join(tmpdir(), "reencrypt-tf-eval-"));
-  const source = ["variables.tf", "locals.tf", "iam.tf", "operations.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
-  writeFileSync(join(dir, "main.tf"), withResourcesAsStrings(withoutBlocks(source)));
+  const source = ["variables.tf", "locals.tf", "iam.tf", "operations.tf", "vaults.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
+  const listings = withoutBlocks(source).replace(/\bdata\.oci_kms_vaults\.for_keys\b/g, "var.test_kms_vaults").replace(/\bdata\.oci_kms_keys\.for_keys\b/g, "var.test_kms_keys");
+  const stubs = ['variable "test_kms_vaults" {', "  type    = any", "  default = {}", "}", 'variable "test_kms_keys" {', "  type    = any", "  default = {}", "}"].join("\n");
+  writeFileSync(join(dir, "main.tf"), `${withResourcesAsStrings(listings)}\n${stubs}\n`);
 });
 
 afterAll(() => {
@@ -72,8 +75,10 @@ const BASE = {
   subnet_ids: ["ocid1.subnet.oc1.iad.subnet"],
   image: "iad.ocir.io/ns/oci-reencrypt:0.1.0",
 };
+const GW_COMPARTMENT = "ocid1.compartment.oc1..gateway";
 const JWT = {
   create_api_gateway: true,
+  api_gateway_compartment_id: GW_COMPARTMENT,
   api_gateway_subnet_id: "ocid1.subnet.oc1.iad.gateway",
   jwt_issuers: ["https://identity.oraclecloud.com/"],
   jwt_audiences: ["https://reencrypt.example.com/"],
@@ -123,8 +128,12 @@ const all = (e: Evaluated): string[] => [...e.fn, ...e.services];
 function leastPrivilege(e: Evaluated): void {
   for (const s of all(e)) {
     expect(s, s).toMatch(/^Allow /);
-    expect(s, s).not.toMatch(/all-resources|OBJECT_DELETE|BUCKET_DELETE/);
-    if (/\bto manage\b/.test(s)) expect(s, s).toMatch(/request\.permission = '/);
+    expect(s, s).not.toMatch(/all-resources|BUCKET_DELETE/);
+    // Deleting: runner entries of the state bucket only (the deployment-wide REENCRYPT_MAX_RPS registry).
+    if (/OBJECT_DELETE/.test(s)) expect(s, s).toMatch(/target\.object\.name = \/runner-\*\/, request\.permission = 'OBJECT_DELETE'\}$/);
+    // The Object Storage service carries out the state bucket's lifecycle policy, in that bucket only.
+    if (/^Allow service objectstorage-[a-z0-9-]+ to manage object-family /.test(s)) expect(s, s).toMatch(/ where target\.bucket\.name = '[^']+'$/);
+    else if (/\bto manage\b/.test(s)) expect(s, s).toMatch(/request\.permission = '/);
     if (/\b(fn-invocation|fn-function|functions-family)\b/.test(s)) expect(s, s).toMatch(/target\.function\.id = '/);
     if (/^Allow (any-user|service cloudEvents) /.test(s)) expect(s, s).toMatch(/ where /);
     if (/\b(objects|buckets|object-family)\b/.test(s)) expect(s, s).toMatch(/ in compartment id ocid1\./);
@@ -152,6 +161,7 @@ describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", 
     expect(e.fn).toContain(`Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions ${where}`);
     expect(e.fn.filter((s) => /to manage objects/.test(s))).toEqual([
       `Allow ${DG} to manage objects in compartment id ocid1.compartment.oc1..functions where all {target.bucket.name = 'reencrypt-state', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}`,
+      `Allow ${DG} to manage objects in compartment id ocid1.compartment.oc1..functions where all {target.bucket.name = 'reencrypt-state', target.object.name = /runner-*/, request.permission = 'OBJECT_DELETE'}`,
     ]);
     expect(e.fn).toContain(`Allow ${DG} to use fn-invocation in compartment id ocid1.compartment.oc1..functions where ${THIS}`);
     expect(e.fn).toContain(`Allow ${DG} to read fn-function in compartment id ocid1.compartment.oc1..functions where ${THIS}`);
@@ -172,27 +182,97 @@ describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", 
     expect(e.config).not.toHaveProperty("REENCRYPT_ALLOW_INLINE_KEYS");
   });
 
-  it("HTTP with allowed_buckets: rights narrowed to them, the gateway may call this function only, no sweep without a state bucket", () => {
-    const e = evaluate({ ...JWT, allowed_buckets: ["myns/finance-*", "ledger"], allowed_keys: [K1] });
+  it("HTTP with allowed_buckets: rights narrowed to them, the gateway's own compartment may call this function only; a state bucket and sweep by default", () => {
+    const e = evaluate({ ...JWT, allowed_buckets: ["myns/finance-*", "ledger"], allowed_keys: [K1], vault_ids: ["ocid1.vault.oc1.iad.v1"] });
     leastPrivilege(e);
     expect(e.fn).toContain(
       `Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions where any {target.bucket.name = /finance-*/, target.bucket.name = 'ledger'}`,
     );
     expect(e.services).toEqual([
       `Allow service objectstorage-us-ashburn-1 to use keys in compartment id ocid1.compartment.oc1..functions where any {target.key.id = '${K1}'}`,
-      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..functions where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = 'ocid1.compartment.oc1..functions', ${THIS}}`,
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..functions where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = '${GW_COMPARTMENT}', ${THIS}}`,
+      `Allow service objectstorage-us-ashburn-1 to manage object-family in compartment id ocid1.compartment.oc1..functions where target.bucket.name = 'reencrypt-state'`,
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..functions where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${SCHEDULE}', ${THIS}}`,
     ]);
-    expect(e.fn.join("\n")).not.toMatch(/manage objects|cloudEvents/);
-    expect(e.sweep).toBe(false);
+    expect(e.fn.join("\n")).not.toMatch(/cloudEvents/);
+    expect(e.sweep).toBe(true);
+    expect(e.config["REENCRYPT_STATE_BUCKET"]).toBe("reencrypt-state");
     expect(e.config["REENCRYPT_ALLOWED_KEYS"]).toBe(K1);
     expect(e.fn).toContain(`Allow ${DG} to use key-delegate in compartment id ocid1.compartment.oc1..functions where any {target.key.id = '${K1}'}`);
   });
 
-  it("HTTP without bucket names: the object rights cover the target compartments (documented), still no tenancy-wide grant", () => {
-    const e = evaluate({ ...JWT, rules: [{ bucket: "finance-*", kms_key_id: K1 }] });
+  it("fails the plan for a gateway without allowed_buckets, or without a compartment of its own", () => {
+    expect(refused({ ...JWT, rules: [{ bucket: "finance-*", kms_key_id: K1 }] })).toContain("needs allowed_buckets");
+    const { api_gateway_compartment_id: _gw, ...noCompartment } = JWT;
+    for (const vars of [noCompartment, { ...JWT, api_gateway_compartment_id: BASE.compartment_id }, { ...JWT, target_compartment_ids: [GW_COMPARTMENT] }]) {
+      expect(refused({ ...vars, allowed_buckets: ["ledger"] })).toContain("needs api_gateway_compartment_id");
+    }
+    // ["*"] says every bucket explicitly: accepted, and the object rights then cover the target compartments.
+    const star = evaluate({ ...JWT, allowed_buckets: ["*"] });
+    leastPrivilege(star);
+    expect(star.fn).toContain(`Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions`);
+  });
+
+  it("creates a state bucket named after name_prefix by default, deletes only runner entries there; create_state_bucket = false opts out", () => {
+    const e = evaluate({ name_prefix: "acme" });
     leastPrivilege(e);
-    expect(e.fn).toContain(`Allow ${DG} to use objects in compartment id ocid1.compartment.oc1..functions`);
-    expect(e.fn.join("\n")).not.toContain("inspect buckets");
+    expect(e.config["REENCRYPT_STATE_BUCKET"]).toBe("acme-state");
+    expect(e.sweep).toBe(true);
+    expect(e.fn.filter((s) => s.includes("OBJECT_DELETE"))).toEqual([
+      `Allow ${DG} to manage objects in compartment id ocid1.compartment.oc1..functions where all {target.bucket.name = 'acme-state', target.object.name = /runner-*/, request.permission = 'OBJECT_DELETE'}`,
+    ]);
+    expect(e.services).toContain(`Allow service objectstorage-us-ashburn-1 to manage object-family in compartment id ocid1.compartment.oc1..functions where target.bucket.name = 'acme-state'`);
+    const none = evaluate({ create_state_bucket: false });
+    leastPrivilege(none);
+    expect(none.config).not.toHaveProperty("REENCRYPT_STATE_BUCKET");
+    expect(none.sweep).toBe(false);
+    expect(all(none).join("\n")).not.toMatch(/OBJECT_DELETE|manage objects|object-family/);
+    const existing = evaluate({ create_state_bucket: false, state_bucket_name: "ns/their-state" });
+    expect(existing.config["REENCRYPT_STATE_BUCKET"]).toBe("ns/their-state");
+    expect(existing.services.join("\n")).not.toContain("object-family");
+  });
+
+  it("token_secret_id reaches REENCRYPT_TOKEN_SECRET_ID and a read of that secret's bundle only", () => {
+    const secret = "ocid1.vaultsecret.oc1.iad.tokens";
+    const e = evaluate({ create_state_bucket: false, token_secret_id: secret });
+    leastPrivilege(e);
+    expect(e.config["REENCRYPT_TOKEN_SECRET_ID"]).toBe(secret);
+    expect(e.fn).toContain(`Allow ${DG} to read secret-bundles in compartment id ocid1.compartment.oc1..functions where any {target.secret.id = '${secret}'}`);
+    expect(evaluate({}).config).not.toHaveProperty("REENCRYPT_TOKEN_SECRET_ID");
+    expect(refused({ token_secret_id: "ocid1.key.oc1..k" })).toContain("token_secret_id must be");
+  });
+
+  it("derives read vaults from the keys' vaults when vault_ids is not set", () => {
+    const vaults = { "ocid1.compartment.oc1..functions": { vaults: [
+      { id: "ocid1.vault.oc1.iad.va", management_endpoint: "https://va-management", state: "ACTIVE" },
+      { id: "ocid1.vault.oc1.iad.vb", management_endpoint: "https://vb-management", state: "ACTIVE" },
+      { id: "ocid1.vault.oc1.iad.vc", management_endpoint: "https://vc-management", state: "ACTIVE" },
+    ] } };
+    const keys = {
+      a: { keys: [{ id: K1, vault_id: "ocid1.vault.oc1.iad.va" }, { id: "ocid1.key.oc1.iad.vault.unused", vault_id: "ocid1.vault.oc1.iad.va" }] },
+      b: { keys: [{ id: K2, vault_id: "ocid1.vault.oc1.iad.vb" }] },
+      c: { keys: [{ id: "ocid1.key.oc1.iad.vault.other", vault_id: "ocid1.vault.oc1.iad.vc" }] },
+    };
+    const e = evaluate({ rules: [{ bucket: "archive", kms_key_id: K1 }], kms_key_ids: [K2], test_kms_vaults: vaults, test_kms_keys: keys });
+    leastPrivilege(e);
+    expect(e.fn).toContain(`Allow ${DG} to read vaults in compartment id ocid1.compartment.oc1..functions where any {target.vault.id = 'ocid1.vault.oc1.iad.va', target.vault.id = 'ocid1.vault.oc1.iad.vb'}`);
+    // The listings are read only when they are needed: vault_ids set, or no key in use.
+    const listed = run({ rules: [{ bucket: "archive", kms_key_id: K1 }], test_kms_vaults: vaults, test_kms_keys: keys }, "jsonencode({ derive = local.derive_vault_ids, missing = local.keys_without_vault, listings = keys(local.key_listings) })");
+    expect(JSON.parse(JSON.parse(listed.stdout.trim()) as string)).toEqual({
+      derive: true,
+      missing: [],
+      // Each active vault's keys, listed in each vault compartment (by its management endpoint).
+      listings: ["va", "vb", "vc"].map((v) => `ocid1.vault.oc1.iad.${v} ocid1.compartment.oc1..functions`),
+    });
+    const missing = run({ kms_key_ids: ["ocid1.key.oc1.iad.vault.lost"], test_kms_vaults: vaults, test_kms_keys: keys }, "jsonencode(local.keys_without_vault)");
+    expect(JSON.parse(JSON.parse(missing.stdout.trim()) as string)).toEqual(["ocid1.key.oc1.iad.vault.lost"]);
+    const given = run({ kms_key_ids: [K1], vault_ids: ["ocid1.vault.oc1.iad.v1"], test_kms_vaults: vaults, test_kms_keys: keys }, "jsonencode({ derive = local.derive_vault_ids, missing = local.keys_without_vault })");
+    expect(JSON.parse(JSON.parse(given.stdout.trim()) as string)).toEqual({ derive: false, missing: [] });
+  });
+
+  it("maps the caller's JWT subject into the header the function reads, as an API Gateway context variable", () => {
+    const r = run({}, "jsonencode({ name = local.api_caller_header, value = local.api_caller_value })");
+    expect(JSON.parse(JSON.parse(r.stdout.trim()) as string)).toEqual({ name: "X-Reencrypt-Caller", value: "${request.auth[sub]}" });
   });
 
   it('iam_bucket_names = ["*"] opts out of the narrowing explicitly; named ones win over allowed_buckets', () => {
@@ -248,6 +328,7 @@ describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", 
     const fnAuth = "ocid1.fnfunc.oc1.iad.authorizer";
     const e = evaluate({
       create_api_gateway: true,
+      api_gateway_compartment_id: GW_COMPARTMENT,
       api_gateway_subnet_id: "ocid1.subnet.oc1.iad.gateway",
       authorizer_function_id: fnAuth,
       authorizer_function_compartment_id: "ocid1.compartment.oc1..auth",
@@ -255,7 +336,7 @@ describe.runIf(hasTerraform)("terraform module, evaluated (terraform console)", 
     });
     leastPrivilege(e);
     expect(e.services).toContain(
-      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..auth where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = 'ocid1.compartment.oc1..functions', target.function.id = '${fnAuth}'}`,
+      `Allow any-user to use functions-family in compartment id ocid1.compartment.oc1..auth where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = '${GW_COMPARTMENT}', target.function.id = '${fnAuth}'}`,
     );
   });
 

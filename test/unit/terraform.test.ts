@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getExpressionAst, parse } from "@cdktn/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CALLER_HEADER } from "../../src/access/caller-jobs.js";
 import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
 import { BUCKET_EVENTS, HANDLED_EVENT_TYPES, KEY_RETIREMENT_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_EVENTS } from "../../src/contract/event-types.js";
 import { METRIC_NAMES } from "../../src/ops/metrics.js";
@@ -558,18 +559,25 @@ describe("IAM", () => {
     }
   });
 
+  // The one exception: the Object Storage service carrying out the state bucket's lifecycle
+  // policy (Oracle's documented grant is manage object-family), in that bucket only.
+  const LIFECYCLE = "Allow service objectstorage-${var.region} to manage object-family in compartment id ${local.state_bucket_compartment_id} where target.bucket.name = '${local.state_bucket_only}'";
+
   it("manage is only ever granted cut down to named permissions (request.permission)", () => {
-    const manage = statements.filter((x) => /\bto manage\b/i.test(x));
+    const manage = statements.filter((x) => /\bto manage\b/i.test(x) && x !== LIFECYCLE);
     expect(manage.length).toBeGreaterThan(0);
-    for (const s of manage) expect(s, s).toMatch(/ where all \{request\.permission = '[A-Z_]+'|, any \{request\.permission = /);
+    for (const s of manage) expect(s, s).toMatch(/ where all \{request\.permission = '[A-Z_]+'|, any \{request\.permission = |, request\.permission = 'OBJECT_DELETE'\}$/);
+    expect(statements).toContain(LIFECYCLE);
   });
 
-  it("the state bucket gets only what the function does there: no manage objects, no delete", () => {
-    const state = statements.filter((x) => x.includes("${local.state_bucket_only}"));
+  it("the state bucket gets only what the function does there: no manage objects, deleting runner entries only", () => {
+    const state = statements.filter((x) => x.includes("${local.state_bucket_only}") && x !== LIFECYCLE);
     expect(state).toEqual([
       "Allow ${local.dg} to manage objects in compartment id ${local.state_bucket_compartment_id} where all {target.bucket.name = '${local.state_bucket_only}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}",
+      "Allow ${local.dg} to manage objects in compartment id ${local.state_bucket_compartment_id} where all {target.bucket.name = '${local.state_bucket_only}', target.object.name = /runner-*/, request.permission = 'OBJECT_DELETE'}",
     ]);
-    expect(statements.join("\n")).not.toMatch(/OBJECT_DELETE|BUCKET_DELETE/);
+    expect(statements.filter((x) => /OBJECT_DELETE/.test(x))).toHaveLength(1);
+    expect(statements.join("\n")).not.toMatch(/BUCKET_DELETE/);
   });
 
   it("object and bucket rights carry the bucket condition, built from the bucket names", () => {
@@ -666,11 +674,33 @@ describe("API Gateway", () => {
     expect(JSON.stringify(spec)).not.toContain("ANONYMOUS");
   });
 
+  it("both routes set the caller header the function reads to the caller's subject, overwriting the client's", () => {
+    expect(mod.locals.get("api_caller_header")).toBe(CALLER_HEADER);
+    expect(mod.locals.get("api_caller_value")).toBe("$${request.auth[sub]}");
+    const spec = block(only(mod, "oci_apigateway_deployment"), "specification");
+    for (const route of blocks(spec, "routes")) {
+      const set = block(block(block(route, "request_policies"), "header_transformations"), "set_headers");
+      expect(blocks(set, "items")).toEqual([{ name: "${local.api_caller_header}", values: ["${local.api_caller_value}"], if_exists: "OVERWRITE" }]);
+    }
+  });
+
   it("the gateway may call the function, and an authorizer function, and nothing else", () => {
     const gw = statements.filter((x) => x.includes("'ApiGateway'"));
     expect(gw).toHaveLength(2);
     expect(gw[0]).toContain("${local.this_function}");
     expect(gw[1]).toContain("target.function.id = '${var.authorizer_function_id}'");
+  });
+});
+
+describe("the state bucket", () => {
+  it("is created by default, named after name_prefix, and its previous object versions expire", () => {
+    expect(mod.variables.get("create_state_bucket")?.["default"]).toBe(true);
+    expect(String(mod.locals.get("state_bucket_value"))).toContain('"${var.name_prefix}-state"');
+    const policy = only(mod, "oci_objectstorage_object_lifecycle_policy");
+    expect(String(policy["count"])).toContain("var.create_state_bucket");
+    expect(blocks(policy, "rules")).toEqual([
+      { name: "delete-previous-versions", action: "DELETE", is_enabled: true, target: "previous-object-versions", time_amount: "${tostring(var.state_previous_versions_days)}", time_unit: "DAYS" },
+    ]);
   });
 });
 
@@ -692,7 +722,7 @@ describe("the sweep (OCI Resource Scheduler)", () => {
   });
 
   it("runs only with a state bucket, and only when enabled", () => {
-    expect(String(mod.locals.get("sweep_enabled"))).toBe("${var.enable_sweep && var.state_bucket_name != null}");
+    expect(String(mod.locals.get("sweep_enabled"))).toBe("${var.enable_sweep && local.state_bucket_value != null}");
     expect(mod.variables.get("enable_sweep")?.["default"]).toBe(true);
   });
 
@@ -718,9 +748,11 @@ describe("README.md", () => {
     expect(readme).toContain("## UNCONFIRMED");
   });
 
-  it("warns at plan time when the gateway can reach every bucket", () => {
-    const check = mod.files.get("api-gateway.tf")?.["check"];
-    expect(JSON.stringify(check)).toContain("!var.create_api_gateway || local.iam_buckets_narrowed");
+  it("fails the plan when the gateway has no bucket list or no compartment of its own", () => {
+    const conditions = blocks(mod.variables.get("create_api_gateway"), "validation").map((v) => String(v["condition"]));
+    expect(conditions).toContain("${!var.create_api_gateway || length(var.allowed_buckets) > 0}");
+    expect(conditions.some((c) => c.includes("var.api_gateway_compartment_id != var.compartment_id"))).toBe(true);
+    expect(mod.files.get("api-gateway.tf")?.["check"]).toBeUndefined();
   });
 });
 

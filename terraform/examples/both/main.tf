@@ -47,13 +47,14 @@ module "reencrypt" {
   allow_inline_keys = false
 
   # HTTP entrance: two routes, each with its own scope.
-  create_api_gateway    = true
-  api_gateway_subnet_id = var.api_gateway_subnet_id
-  jwt_issuers           = var.jwt_issuers
-  jwt_audiences         = var.jwt_audiences
-  jwt_jwks_uri          = var.jwt_jwks_uri
-  api_scope_reencrypt   = var.api_scope_reencrypt
-  api_scope_status      = var.api_scope_status
+  create_api_gateway         = true
+  api_gateway_compartment_id = var.api_gateway_compartment_id
+  api_gateway_subnet_id      = var.api_gateway_subnet_id
+  jwt_issuers                = var.jwt_issuers
+  jwt_audiences              = var.jwt_audiences
+  jwt_jwks_uri               = var.jwt_jwks_uri
+  api_scope_reencrypt        = var.api_scope_reencrypt
+  api_scope_status           = var.api_scope_status
 
   # Durable jobs and parallel shards.
   create_state_bucket = true

@@ -75,6 +75,11 @@ variable "allowed_keys" {
   default     = null
 }
 
+variable "api_gateway_compartment_id" {
+  description = "OCID of a compartment of the API Gateway's own, where no one else may create API deployments: IAM lets every deployment there invoke the function."
+  type        = string
+}
+
 variable "api_gateway_subnet_id" {
   description = "OCID of the subnet of the API Gateway."
   type        = string

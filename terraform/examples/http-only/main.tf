@@ -40,14 +40,15 @@ module "reencrypt" {
   target_compartment_ids = var.target_compartment_ids
   vault_compartment_ids  = var.vault_compartment_ids
 
-  create_api_gateway        = true
-  api_gateway_subnet_id     = var.api_gateway_subnet_id
-  api_gateway_endpoint_type = var.api_gateway_endpoint_type
-  jwt_issuers               = var.jwt_issuers
-  jwt_audiences             = var.jwt_audiences
-  jwt_jwks_uri              = var.jwt_jwks_uri
-  api_scope_reencrypt       = var.api_scope_reencrypt
-  api_scope_status          = var.api_scope_status
+  create_api_gateway         = true
+  api_gateway_compartment_id = var.api_gateway_compartment_id
+  api_gateway_subnet_id      = var.api_gateway_subnet_id
+  api_gateway_endpoint_type  = var.api_gateway_endpoint_type
+  jwt_issuers                = var.jwt_issuers
+  jwt_audiences              = var.jwt_audiences
+  jwt_jwks_uri               = var.jwt_jwks_uri
+  api_scope_reencrypt        = var.api_scope_reencrypt
+  api_scope_status           = var.api_scope_status
 
   create_state_bucket = true
   state_bucket_name   = var.state_bucket_name
