@@ -1,3 +1,4 @@
+import { planNotes } from "../jobs/run-invocation.js";
 import { resolve } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { FailureRecord } from "../model/failure.js";
@@ -228,6 +229,6 @@ export async function runJobWithFlags(
     outageMs: (flags.outageSeconds ?? 120) * 1000,
   });
   printFailures(result.failures, result.counts.failed);
-  printResult({ ...result, ...o.extra }, o.output);
+  printResult({ ...result, ...planNotes(job.spec), ...o.extra }, o.output);
   return exitCodeOf(result.status, result.counts, result.stoppedBy);
 }

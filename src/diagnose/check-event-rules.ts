@@ -1,4 +1,5 @@
-import { HANDLED_EVENT_TYPES, KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT } from "../contract/event-types.js";
+import { BUCKET_UPDATED_EVENT, KEY_RETIREMENT_EVENTS, KEY_ROTATION_EVENTS, OBJECT_CREATED_EVENT, OBJECT_EVENTS } from "../contract/event-types.js";
+import type { Checklist } from "./checklist.js";
 import type { RuleInfo } from "../oci/event-rules.js";
 import { failureOf, said, type DiagnoseReport } from "./checklist.js";
 import { keyRole, type KeyUse, type Located } from "./check-keys.js";
@@ -52,7 +53,8 @@ export async function checkEventRules({ rt, budget, list, compartments }: Diagno
   }
   const live = rules.filter((r) => r.isEnabled && r.actionEnabled);
   const unlocated = keys.filter((k) => located.get(k.keyId)?.found !== true);
-  for (const type of HANDLED_EVENT_TYPES) {
+  checkLifecycleEvents(list, live, rt.config.stateBucket !== undefined, keys.length > 0);
+  for (const type of [...OBJECT_EVENTS, ...KEY_ROTATION_EVENTS]) {
     const line = `no enabled event rule sends ${type} to this function`;
     if (type === OBJECT_CREATED_EVENT && rt.config.rules.length === 0) {
       list.skipped(`event-type.${type}`, "no REENCRYPT_RULES: object-created events have nothing to do");
@@ -101,4 +103,32 @@ export async function checkEventRules({ rt, budget, list, compartments }: Diagno
   }
 
   return rules;
+}
+
+/**
+ * Contract §12's events: without the bucket-updated rule a key change is followed only at the next
+ * sweep; without the key retirement rule nobody is warned before a key in use stops working. Both
+ * work without them, later or not at all: warnings, not problems.
+ */
+function checkLifecycleEvents(list: Checklist, live: readonly RuleView[], stateBucket: boolean, keysInUse: boolean): void {
+  const sends = (type: string): boolean => live.some((r) => r.eventTypes.length === 0 || r.eventTypes.includes(type));
+  if (!stateBucket) {
+    list.skipped(`event-type.${BUCKET_UPDATED_EVENT}`, "no state bucket: there is no bucket inventory to follow key changes with");
+  } else if (sends(BUCKET_UPDATED_EVENT)) {
+    list.ok(`event-type.${BUCKET_UPDATED_EVENT}`, `an enabled event rule sends ${BUCKET_UPDATED_EVENT} to this function: a bucket's key change is followed at once`);
+  } else {
+    list.warning(
+      `event-type.${BUCKET_UPDATED_EVENT}`,
+      `no enabled event rule sends ${BUCKET_UPDATED_EVENT} to this function: a bucket whose key changes is followed only at the next sweep`,
+      "create the bucket-updated rule in the target compartments (the Terraform module does when a state bucket is set)",
+    );
+  }
+  const kinds = new Map<string, string[]>();
+  for (const [type, kind] of Object.entries(KEY_RETIREMENT_EVENTS)) kinds.set(kind, [...(kinds.get(kind) ?? []), type]);
+  for (const [kind, types] of kinds) {
+    const id = `event-type.key-retirement.${kind}`;
+    if (types.some(sends)) list.ok(id, `an enabled event rule sends ${types.filter(sends).join(", ")} to this function`);
+    else if (!keysInUse) list.skipped(id, "no Vault key in use by rules or allowed keys to watch");
+    else list.warning(id, `no enabled event rule sends ${types.join(" or ")} to this function: nobody is warned when a key in use is ${kind === "disable" ? "disabled" : "scheduled for deletion"}`, "create the key-retirement rule in the keys' vault compartments (the Terraform module does for the keys in use)");
+  }
 }

@@ -22,6 +22,7 @@ interface Words {
   policy: string;
   principal: string;
   sourceKey: string;
+  sourceGiven: string;
   concurrency: string;
   logs: string;
 }
@@ -31,6 +32,7 @@ const WORDS: Record<HintAudience, Words> = {
     policy: "the dynamic group's policy",
     principal: "this function",
     sourceKey: "pass that key as sourceKey",
+    sourceGiven: "the sourceKey given",
     concurrency: "lower REENCRYPT_CONCURRENCY or set REENCRYPT_MAX_RPS, then resume",
     logs: "an error in the function itself, not in OCI; see the function's logs for this job and report it",
   },
@@ -38,6 +40,7 @@ const WORDS: Record<HintAudience, Words> = {
     policy: "your user's policy (or that of the principal --auth names)",
     principal: "you",
     sourceKey: "pass that key with --source-encryption-key-file",
+    sourceGiven: "the key in --source-encryption-key-file",
     concurrency: "lower --concurrency, then resume with --resume",
     logs: "an error in oci-reencrypt itself, not in OCI; run again with --debug and report it",
   },
@@ -82,7 +85,7 @@ export function hintFor(f: OciFailure, ctx: HintContext): string {
   if (f.status === 400 || f.status === 403) {
     if (/customer|sse-?c|encryption key|source/i.test(f.message) || f.status === 403) {
       if (ctx.sseCSourceGiven) {
-        return `If the object is encrypted with SSE-C, the source key given does not match its key; check it. Otherwise check ${w.policy} allows OBJECT_OVERWRITE and use key-delegate on the key.`;
+        return `If the object is encrypted with SSE-C, ${w.sourceGiven} does not match its key; check it. Otherwise check ${w.policy} allows OBJECT_OVERWRITE and use key-delegate on the key.`;
       }
       if (ctx.origin === "rotation" || ctx.origin === "key-change") {
         return `If the object is encrypted with a customer-provided key (SSE-C), no key rotation can re-encrypt it and it fails at every rotation: re-key it once with a request naming its key as source and a Vault key as target, or keep it out of the rotated scopes with a rule. Otherwise check ${w.policy} allows OBJECT_OVERWRITE and use key-delegate on the key.`;

@@ -385,14 +385,25 @@ async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: stri
   const dryAnswer = await httpJson(gateway.url, { body: dry });
   for (const line of summaryLines(dryAnswer)) out(`               ${line}`);
 
+  // Which key governs a version (contract §11): a bulk request re-encrypts only what its key
+  // governs, so moving a prefix that the bucket's own key governs to another key is left alone;
+  // a single object does what it names.
   const prefix = "2025/01/00000";
-  const real = { targets: [{ bucket: "app-logs", prefix }], key: { type: "kms", kmsKeyId: financeKey } };
-  out(`  re-encrypt   ${JSON.stringify(real)}`);
-  const realAnswer = await httpJson(gateway.url, { body: real });
-  for (const line of summaryLines(realAnswer)) out(`               ${line}`);
+  const bulk = { targets: [{ bucket: "app-logs", prefix }], key: { type: "kms", kmsKeyId: financeKey } };
+  out(`  re-encrypt   ${JSON.stringify(bulk)}`);
+  const bulkAnswer = await httpJson(gateway.url, { body: bulk });
+  for (const line of summaryLines(bulkAnswer)) out(`               ${line}`);
+  const left = ((bulkAnswer.data?.["leftAlone"] ?? []) as { bucket: string; prefix: string; governedBy: { bucketKey?: string | null; rule?: number } }[])[0];
+  if (left) out(`                  left alone: ${left.bucket}/${left.prefix}* is governed by ${"bucketKey" in left.governedBy ? "the bucket's own key (logs-key)" : `rule ${left.governedBy.rule}`}, not finance-key: no bulk job moves a scope off its key`);
+  const object = `${prefix}1`;
+  const one = { targets: [{ bucket: "app-logs", object }], key: { type: "kms", kmsKeyId: financeKey } };
+  out(`  one object   ${JSON.stringify(one)}`);
+  const oneAnswer = await httpJson(gateway.url, { body: one });
+  for (const line of summaryLines(oneAnswer)) out(`               ${line}`);
   const versions = em.state.objectVersions("app-logs", prefix).filter((v) => !v.isDeleteMarker);
-  const columns = [...new Set(versions.map((v) => columnOf(em.state, v.wrapping)))];
-  out(`                  app-logs/${prefix}*: ${n(versions.length)} objects, now on ${columns.join(", ")} (emulator ground truth)`);
+  const tally = new Map<string, number>();
+  for (const v of versions) tally.set(columnOf(em.state, v.wrapping), (tally.get(columnOf(em.state, v.wrapping)) ?? 0) + 1);
+  out(`                  app-logs/${prefix}*: ${[...tally].map(([k, c]) => `${n(c)} on ${k}`).join(", ")} (emulator ground truth)`);
 
   // A request too long for one call: answered 202 "incomplete" with a resume token, its status
   // readable while it waits, resumed by its caller until it is done.
@@ -428,7 +439,7 @@ async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: stri
       : `  ✗ the long job ended ${String(answer.data?.["status"])} after ${round} calls; ${n(untouched)} media objects were not re-encrypted`,
   );
   out();
-  return dryAnswer.status === 200 && realAnswer.status === 200 && longOk && untouched === 0;
+  return dryAnswer.status === 200 && bulkAnswer.status === 200 && oneAnswer.status === 200 && longOk && untouched === 0;
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -105,7 +105,9 @@ describe("oci-reencrypt object", () => {
     expect(Object.keys(err)).toEqual([...Object.keys(err)].sort());
     expect(err).toMatchObject({ status: 400, operation_name: "reencrypt_object", target_service: "object_storage", request_endpoint: `POST ${w.em.url}/n/clins/b/ssec/actions/reencrypt/locked.bin` });
     expect(err["opc-request-id"]).toMatch(/\S{8,}/);
-    expect(err.troubleshooting_tips).toMatch(/customer-provided key \(SSE-C\), pass that key as sourceKey/);
+    // Written for an operator at a terminal: the CLI flag, not the request field.
+    expect(err.troubleshooting_tips).toMatch(/customer-provided key \(SSE-C\), pass that key with --source-encryption-key-file/);
+    expect(err.troubleshooting_tips).not.toMatch(/sourceKey|dynamic group/);
   });
 
   it("answers a missing object with 404 and the hint, exit 1", async () => {

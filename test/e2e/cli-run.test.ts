@@ -64,7 +64,11 @@ describe("oci-reencrypt run", () => {
     w = await cliWorld({ seed: seed() });
     const body = join(w.dir, "request.json");
     writeFileSync(body, JSON.stringify({ targets: [{ bucket: "b2", prefix: "y/" }, { bucket: "no-such-bucket" }], key: { type: "kms", kmsKeyId: w.em.seedIds.keys["k2"] } }));
-    const r = await runCli(["run", "--targets", body, "--progress", "none"], { env: w.env, cwd: w.dir });
+    // A Vault key re-encrypts what it governs (contract §11): the rule gives y/ to k2. Without it the scope is left alone.
+    const rules = JSON.stringify([{ bucket: "b2", prefix: "y/", kmsKeyId: w.em.seedIds.keys["k2"] }]);
+    const without = await runCli(["run", "--targets", body, "--progress", "none"], { env: w.env, cwd: w.dir });
+    expect(JSON.parse(without.stdout)).toMatchObject({ status: "failed", counts: { reencrypted: 0, failed: 1 }, leftAlone: [{ bucket: "b2", prefix: "y/", governedBy: { bucketKey: null } }] });
+    const r = await runCli(["run", "--targets", body, "--progress", "none"], { env: { ...w.env, REENCRYPT_RULES: rules }, cwd: w.dir });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "partial", counts: { reencrypted: 15, failed: 1 } });
     expect(r.stderr).toMatch(/runns\/no-such-bucket\/: 404 BucketNotFound/);

@@ -125,7 +125,10 @@ function expectWalkthrough(stdout: string, deadline: number): void {
   expect(stdout).toMatch(/Its summary, reports\/[0-9a-f-]{36}\.summary\.json in the state bucket: \{"status":"succeeded","counts":\{"matched":3012,"reencrypted":3012,"failed":0,"skipped":1\}/);
 
   expect(stdout).toMatch(/HTTP 200 {2}dry-run {2}500 matched/);
-  expect(stdout).toMatch(/HTTP 200 {2}succeeded {2}10 re-encrypted, 0 failed/);
+  // A bulk request to another key leaves the scope the bucket's key governs alone; one object does what it names.
+  expect(stdout).toMatch(/HTTP 200 {2}skipped {2}0 re-encrypted, 0 failed\n\s+left alone: app-logs\/2025\/01\/00000\* is governed by the bucket's own key/);
+  expect(stdout).toMatch(/HTTP 200 {2}succeeded {2}1 re-encrypted, 0 failed/);
+  expect(stdout).toMatch(/app-logs\/2025\/01\/00000\*: 9 on logs-key v1, 1 on finance-key v2/);
   // The long request: 202 incomplete with a token, its status while it waits, resumed to the end.
   expect(stdout).toMatch(/^ {4}call 1 {2}POST the request +→ {2}HTTP 202 {2}incomplete {2}[\d,]+ of 3,000 re-encrypted; resume token j1\./m);
   expect(stdout).toMatch(/^ {12}GET its status +→ {2}HTTP 200 {2}incomplete +[\d,]+ of 3,000 re-encrypted/m);

@@ -11,6 +11,7 @@ import { expectAllSigned, MUTATING } from "./helpers.js";
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const RETIREMENT_TYPES = ["disablekey", "schedulekeydeletion", "schedulekeyversiondeletion"].flatMap((t) => [`com.oraclecloud.keymanagementservice.${t}.begin`, `com.oraclecloud.keymanagementservice.${t}.end`]);
 const ROTATION_TYPES = ["com.oraclecloud.keymanagementservice.createkeyversion.end", "com.oraclecloud.keymanagementservice.autokeyrotate.end"];
 
 const seed = (o: { vaultCompartment?: string; objects?: number } = {}): Seed => ({
@@ -84,6 +85,21 @@ describe("diagnose: the deployment checklist, against the emulator", () => {
       displayName: "reencrypt-key-rotated",
       isEnabled: true,
       condition: JSON.stringify({ eventType: ROTATION_TYPES, data: { resourceId: o.rotationKeys } }),
+      actions: [{ actionType: "FAAS", functionId: s.stack.functionId, isEnabled: true }],
+    });
+    // Contract §12: bucket updates (with a state bucket) and the key retirement events, as terraform/events.tf makes them.
+    s.em.state.createRule({
+      compartmentId: s.id("compartments", "apps"),
+      displayName: "reencrypt-bucket-updated",
+      isEnabled: true,
+      condition: JSON.stringify({ eventType: ["com.oraclecloud.objectstorage.updatebucket"] }),
+      actions: [{ actionType: "FAAS", functionId: s.stack.functionId, isEnabled: true }],
+    });
+    s.em.state.createRule({
+      compartmentId,
+      displayName: "reencrypt-key-retirement",
+      isEnabled: true,
+      condition: JSON.stringify({ eventType: RETIREMENT_TYPES }),
       actions: [{ actionType: "FAAS", functionId: s.stack.functionId, isEnabled: true }],
     });
   };

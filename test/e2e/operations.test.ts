@@ -216,7 +216,7 @@ describe("operations (contract §13): messages and metrics, end to end", () => {
       expect(jobMessages(w, jobId).map((m) => m.title)).toEqual([`oci-reencrypt: succeeded rotation job ${jobId}`]);
 
       const idle = await w.stack.invoke({ sweep: true });
-      expect(idle.data).toEqual({ resumed: [], running: 0, needCaller: [] });
+      expect(idle.data).toEqual({ resumed: [], running: 0, keyChanges: [], needCaller: [] });
       expect(w.em.notifications.messages).toHaveLength(2);
       // Each sweep posts JobsStalled for every origin, zeros included: an alarm sees the sweep run.
       expect(w.em.metrics.points({ name: "JobsStalled", dimensions: { origin: "rotation" } }).map((p) => p.value)).toEqual([1, 0]);

@@ -118,8 +118,8 @@ describe("security: inputs, round two (issue 16 items 1, 3, 5, 10)", () => {
       expect(d.data).toMatchObject({ status: "dry-run", counts: { matched: 5 } });
       // The a*a*a*a*b case: 256 × "a" matches neither glob.
       await refused({ targets: [{ bucket: "a".repeat(256), object: "x" }] }, 403, "TargetNotAllowed");
-      // A bucket the glob does match is served.
-      const ok = await call({ targets: [{ bucket: "a-b-c-d-e-prod", prefix: "n/" }], dryRun: true });
+      // A bucket the glob does match is served (with the rule's key: the rule governs the whole bucket, contract §11).
+      const ok = await call({ targets: [{ bucket: "a-b-c-d-e-prod", prefix: "n/" }], key: { type: "kms", kmsKeyId: em.seedIds.keys["k1"] }, dryRun: true });
       expect(ok.data).toMatchObject({ status: "dry-run", counts: { matched: 2 } });
     });
 

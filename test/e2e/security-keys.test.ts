@@ -34,6 +34,8 @@ const seed: Seed = {
     { name: "data", objects: [{ prefix: "o/", count: 30 }, { prefix: "r/", count: 3 }] },
     { name: "ssec", objects: [{ name: "c1", sseCustomerKey: INLINE_SOURCE }, { name: "c2", sseCustomerKey: INLINE_SOURCE }] },
     { name: "big", objects: [{ prefix: "p/", count: 1500 }] },
+    // On key "other": a bulk request re-encrypts only what its key governs (contract §11).
+    { name: "big-other", kmsKey: "other", objects: [{ prefix: "p/", count: 1500 }] },
   ],
 };
 
@@ -154,13 +156,13 @@ describe("security: target keys and secrets (issue 7 items 1 and 8)", () => {
       let otherJob: Answer;
       try {
         inlineJob = await call(lenient, { targets: [{ bucket: "big", prefix: "p/" }], key: { type: "sse-c", base64Key: INLINE_TARGET } }, { deadline: soon() });
-        otherJob = await call(lenient, { targets: [{ bucket: "big", prefix: "p/" }], key: { type: "kms", kmsKeyId: key("other") } }, { deadline: soon() });
+        otherJob = await call(lenient, { targets: [{ bucket: "big-other", prefix: "p/" }], key: { type: "kms", kmsKeyId: key("other") } }, { deadline: soon() });
       } finally {
         em.faults.setBaseLatency(0);
       }
       expect(inlineJob.data.status).toBe("incomplete");
       expect(otherJob.data.status).toBe("incomplete");
-      const progress = () => em.state.objectVersions("big").map((v) => v.reencryptCount);
+      const progress = () => [...em.state.objectVersions("big"), ...em.state.objectVersions("big-other")].map((v) => v.reencryptCount);
       const before = progress();
       for (const direct of [false, true]) {
         const a = await refused(strict, { resume: inlineJob.data.resume, key: { type: "sse-c", base64Key: INLINE_TARGET } }, 403, "KeyNotAllowed", { direct });
