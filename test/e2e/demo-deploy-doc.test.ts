@@ -61,6 +61,8 @@ const LOCAL: { command: RegExp; coveredBy: string; mustContain: string }[] = [
   { command: /^npm run job -- [0-9a-f-]{36}$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npm run job -- <id>" },
   { command: /^npm run -s job -- [0-9a-f-]{36} --report$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npm run -s job -- <id> --report" },
   { command: /^npm run -s image -- --push iad\.ocir\.io\/mytenancyns\/oci-reencrypt --dry-run$/, coveredBy: "test/e2e/demo-deploy-doc.test.ts", mustContain: "--dry-run" },
+  { command: /^npx oci-reencrypt run --local -bn invoices --prefix 2024\/ --all-versions --dry-run --output table$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npx oci-reencrypt run --local" },
+  { command: /^npx oci-reencrypt status [0-9a-f-]{36} --local --no-wait --output table$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npx oci-reencrypt status <id> --local" },
 ];
 
 const sh = (command: string) => spawnSync("sh", ["-c", command], { encoding: "utf8", cwd: resolve("."), timeout: 60_000 });
