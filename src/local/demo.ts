@@ -126,9 +126,10 @@ interface WalkthroughResult {
 async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOptions): Promise<WalkthroughResult> {
   out("oci-reencrypt: local demo");
   out("  Everything here runs on this machine. A local OCI emulator stands in for Object Storage, Vault (KMS),");
-  out("  Secrets, Functions and Events; the real function bundle (dist/func.cjs) runs behind the real Fn FDK");
-  out("  socket, one container per invocation as OCI Functions runs it, and signs every request with a");
-  out("  resource principal. Nothing leaves the machine and no OCI account or credentials are involved.");
+  out("  Secrets, Functions, Events, Notifications and Monitoring; the real function bundle (dist/func.cjs)");
+  out("  runs behind the real Fn FDK socket, one container per invocation as OCI Functions runs it, and signs");
+  out("  every request with a resource principal. Nothing leaves the machine and no OCI account or");
+  out("  credentials are involved.");
   out();
 
   const emulator = await startEmulator({ seed: demoSeed() });
