@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "@cdktn/hcl2json";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
+import { HANDLED_EVENT_TYPES } from "../../src/contract/event-types.js";
 import { consoleJson, scratchModule, terraformOnPath } from "./terraform-scratch.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -127,6 +128,14 @@ describe("variable names in the deploy docs and examples", () => {
       expect(vars.length, row).toBeGreaterThan(0);
       for (const v of vars) expect(moduleVariables, row).toContain(v);
     }
+  });
+});
+
+describe("docs/events.md", () => {
+  it("names every event type the function acts on, in full, in its table", () => {
+    const table = read("docs/events.md").split("\n").filter((l) => l.startsWith("| `"));
+    const named = new Set(table.flatMap((l) => [...(l.split("|")[1] ?? "").matchAll(/`([a-z.]+)`/g)].map((m) => m[1] as string)));
+    for (const t of HANDLED_EVENT_TYPES) expect(named, t).toContain(t);
   });
 });
 
