@@ -202,7 +202,10 @@ describe("the API Gateway's endpoint type", () => {
 
 describe("image references", () => {
   const version = (JSON.parse(read("package.json")) as { version: string }).version;
-  const dryRun = spawnSync(process.execPath, ["scripts/image.mjs", "--dry-run", "--push", "iad.ocir.io/mytenancyns/oci-reencrypt"], { cwd: root, encoding: "utf8" });
+  // A temporary directory of its own: test/unit/image-script.test.ts counts the script's scratch directories in the shared one.
+  const ownTmp = mkdtempSync(join(tmpdir(), "deploy-docs-image-"));
+  afterAll(() => rmSync(ownTmp, { recursive: true, force: true }));
+  const dryRun = spawnSync(process.execPath, ["scripts/image.mjs", "--dry-run", "--push", "iad.ocir.io/mytenancyns/oci-reencrypt"], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: ownTmp } });
   const printed = /^ {2}image {8}= "([^"]+)"$/m.exec(dryRun.stdout)?.[1] ?? "";
 
   it("have the shape `npm run image` prints: <region-key>.ocir.io/<namespace>/oci-reencrypt:<version>-<commit>", () => {
