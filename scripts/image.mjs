@@ -47,6 +47,8 @@ const OCIR_HOST = /^(?:[a-z]{3}|[a-z]+-[a-z]+-\d+)\.ocir\.io$|^ocir\.[a-z]+-[a-z
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /sha256:[0-9a-f]{64}/;
+/** The repository name the docs and examples use. */
+const DEFAULT_REPOSITORY = "oci-reencrypt";
 
 /** `<host>/<namespace>/<repo…>`, or why not. */
 export function checkRepository(repo) {
@@ -58,6 +60,18 @@ export function checkRepository(repo) {
   if (!host || !OCIR_HOST.test(host)) {
     throw new UsageError(
       `--push "${repo}": the registry must be OCI Registry in the function's region, e.g. iad.ocir.io/<namespace>/oci-reencrypt (OCI Functions pulls images only from there)`,
+    );
+  }
+  // Two parts where three are needed: which one is missing cannot be told from the text alone,
+  // except for the repository name every doc uses (then it is the namespace).
+  if (namespace && path.length === 0) {
+    if (namespace === DEFAULT_REPOSITORY) {
+      throw new UsageError(
+        `--push "${repo}": the tenancy's Object Storage namespace is missing between the registry and the repository: ${host}/<namespace>/${namespace} (oci os ns get prints the namespace)`,
+      );
+    }
+    throw new UsageError(
+      `--push "${repo}": after the registry come two parts, the tenancy's Object Storage namespace and the repository: ${host}/<namespace>/<repository>. If "${namespace}" is the namespace, add the repository (${host}/${namespace}/${DEFAULT_REPOSITORY}); if it is the repository, put the namespace before it (${host}/<namespace>/${namespace}; oci os ns get prints it)`,
     );
   }
   if (!namespace || !/^[a-z0-9][a-z0-9-]*$/.test(namespace)) {

@@ -6,7 +6,7 @@
 # createobject, limited to the buckets the rules name (OCI Events supports `*`
 # wildcards, so rule globs are passed as they are). Only created when there are
 # rules: without a rule every createobject answer would be `skipped`.
-# The buckets must emit object events (objectEventsEnabled); see README.
+# The buckets must emit object events (objectEventsEnabled); see README.md, "Before the first `apply`".
 resource "oci_events_rule" "object_created" {
   for_each = length(var.rules) > 0 ? toset(local.target_compartment_ids) : toset([])
 

@@ -23,6 +23,11 @@ output "api_gateway_url" {
   value       = var.create_api_gateway ? "${oci_apigateway_deployment.this[0].endpoint}${local.api_route_path}" : null
 }
 
+output "api_gateway_ip_addresses" {
+  description = "IP addresses of the API Gateway: private ones with api_gateway_endpoint_type PRIVATE (the target of a Bastion port-forwarding session from outside the VCN); empty when create_api_gateway is false."
+  value       = var.create_api_gateway ? oci_apigateway_gateway.this[0].ip_addresses[*].ip_address : []
+}
+
 output "api_status_url" {
   description = "URL template of the GET /reencrypt/jobs/{jobId} route (scope api_scope_status; replace {jobId}), or null when create_api_gateway is false."
   value       = var.create_api_gateway ? "${oci_apigateway_deployment.this[0].endpoint}${local.api_status_path}" : null

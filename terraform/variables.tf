@@ -97,12 +97,12 @@ variable "application_shape" {
 }
 
 variable "image" {
-  description = "The function's container image in OCI Registry, in the function's region, with a tag or digest, e.g. \"iad.ocir.io/<namespace>/oci-reencrypt:0.1.0\". Build and push it first (see README)."
+  description = "The function's container image in OCI Registry, in the function's region, with a tag or digest, e.g. \"iad.ocir.io/<namespace>/oci-reencrypt:0.1.0-a441835\" as `npm run image -- --push` prints it. Build and push it first (docs/deploy.md)."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$", var.image))
-    error_message = "image must be a registry path with a tag or digest, e.g. \"iad.ocir.io/mytenancy/oci-reencrypt:0.1.0\"."
+    error_message = "image must be a registry path with a tag or digest, e.g. \"iad.ocir.io/mytenancyns/oci-reencrypt:0.1.0-a441835\"."
   }
 }
 
@@ -203,7 +203,7 @@ variable "target_compartment_ids" {
 }
 
 variable "state_bucket_name" {
-  description = "REENCRYPT_STATE_BUCKET: `bucket` or `namespace/bucket` for job records, reports, rotation de-duplication and the deployment-wide REENCRYPT_MAX_RPS. The function gets write access to this bucket only. Null = \"<name_prefix>-state\" when create_state_bucket is true (the default), else no state bucket: jobs are then not durable, not de-duplicated, without reports, status or reference tokens (see README)."
+  description = "REENCRYPT_STATE_BUCKET: `bucket` or `namespace/bucket` for job records, reports, rotation de-duplication and the deployment-wide REENCRYPT_MAX_RPS. The function gets write access to this bucket only. Null = \"<name_prefix>-state\" when create_state_bucket is true (the default), else no state bucket: jobs are then not durable, not de-duplicated, without reports, status or reference tokens (docs/jobs.md)."
   type        = string
   default     = null
 
@@ -544,7 +544,7 @@ variable "api_gateway_subnet_id" {
 }
 
 variable "api_gateway_endpoint_type" {
-  description = "API Gateway endpoint type: PRIVATE (reachable inside the VCN) or PUBLIC."
+  description = "API Gateway endpoint type: PRIVATE (default: reachable only from hosts that can route to api_gateway_subnet_id, e.g. an instance in the VCN or a Bastion port-forwarding session; see docs/deploy.md) or PUBLIC (on the internet, in a public subnet: the JWT and its scopes are then the only gate)."
   type        = string
   default     = "PRIVATE"
 

@@ -1,4 +1,4 @@
-/** The CLI's exit codes; README and docs/cli.md document the same table. */
+/** The CLI's exit codes; docs/cli.md ("Exit codes") documents the same table. */
 export const ExitCode = {
   /** Everything asked for was done (or, for a dry run, listed). */
   done: 0,

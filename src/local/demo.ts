@@ -11,6 +11,7 @@ import { lineSplitter, type LogRecord } from "./demo/function-log.js";
 import { httpJson, isJobView, progressLine, type HttpAnswer, type JobView } from "./demo/job-view.js";
 import { columnOf, renderWrappingTable } from "./demo/wrapping-table.js";
 import { renderOpsSection } from "./demo/ops-section.js";
+import { explainSkipped } from "./demo/skipped.js";
 import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js";
 import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
 import { removeSession, writeSession } from "./job/session.js";
@@ -31,6 +32,8 @@ const STATUS_POLL_MS = 1_000;
 const ROTATION_LIMIT_MS = 180_000;
 
 const started = Date.now();
+/** The status route as a template: `{jobId}` printed as the reader replaces it, not %-encoded as a real id would be. */
+const statusRoute = (gateway: HttpGateway): string => `${gateway.url}/jobs/{jobId}`;
 const out = (line = ""): void => void process.stdout.write(`${line}\n`);
 const n = (x: number): string => x.toLocaleString("en-US");
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -103,7 +106,7 @@ async function main(): Promise<number | "serving"> {
     }
     await serve(running, running.gateway, opts, result);
     out();
-    out(`Serving: POST ${running.gateway.url}  ·  GET ${running.gateway.statusUrl("{jobId}")}  (ready in ${secs(Date.now() - started)}; Ctrl-C to stop)`);
+    out(`Serving: POST ${running.gateway.url}  ·  GET ${statusRoute(running.gateway)}  (ready in ${secs(Date.now() - started)}; Ctrl-C to stop)`);
     return "serving";
   } catch (error) {
     process.stderr.write(`demo failed: ${errorMessage(error)}\n`);
@@ -123,9 +126,10 @@ interface WalkthroughResult {
 async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOptions): Promise<WalkthroughResult> {
   out("oci-reencrypt: local demo");
   out("  Everything here runs on this machine. A local OCI emulator stands in for Object Storage, Vault (KMS),");
-  out("  Secrets, Functions and Events; the real function bundle (dist/func.cjs) runs behind the real Fn FDK");
-  out("  socket, one container per invocation as OCI Functions runs it, and signs every request with a");
-  out("  resource principal. Nothing leaves the machine and no OCI account or credentials are involved.");
+  out("  Secrets, Functions, Events, Notifications and Monitoring; the real function bundle (dist/func.cjs)");
+  out("  runs behind the real Fn FDK socket, one container per invocation as OCI Functions runs it, and signs");
+  out("  every request with a resource principal. Nothing leaves the machine and no OCI account or");
+  out("  credentials are involved.");
   out();
 
   const emulator = await startEmulator({ seed: demoSeed() });
@@ -168,7 +172,7 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   out(`  function     ${stack.functionId}`);
   out(`               timeout ${opts.deadline} s (--deadline), checkpoint every ${opts.checkpoint} s (--checkpoint), up to ${MAX_PARALLEL} shards per job, ${CONCURRENCY} calls in flight each`);
   out(`  emulator     ${emulator.url}  (+${REGION_LATENCY_MS} ms per request, like a region's round trip)`);
-  out(`  gateway      ${gateway.url}  (and GET ${gateway.statusUrl("{jobId}")})`);
+  out(`  gateway      ${gateway.url}  (and GET ${statusRoute(gateway)})`);
   out();
 
   out("BEFORE: object versions per bucket, by the key version that wraps their data key (emulator ground truth)");
@@ -233,10 +237,14 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
     `  The record counts each version once (${n(record.counts.reencrypted)} re-encrypted); ${n(check.twice)} were re-encrypted twice: calls in flight, or not yet checkpointed, when the container died.`,
   );
   const summary = readSummary(emulator, jobId);
-  if (summary) out(`  Its summary, reports/${jobId}.summary.json in the state bucket: ${summary}`);
+  if (summary) {
+    out(`  Its summary, reports/${jobId}.summary.json in the state bucket: ${summary.line}`);
+    const why = explainSkipped(emulator, DEMO_STATE_BUCKET, summary.parts);
+    if (why.length > 0) out(`  Skipped without a call: ${why.join("; ")}.`);
+  }
   out();
 
-  const httpOk = await httpExamples(gateway, emulator, financeKey, opts);
+  const httpOk = await httpExamples(gateway, emulator, opts);
   out(renderOpsSection(emulator, topic.id, "reencrypt"));
   out();
   return { ok: rotationOk && httpOk, rotationJobId: jobId, financeKey, secretId };
@@ -350,13 +358,14 @@ function compare(before: Map<string, VersionFact>, after: Map<string, VersionFac
   return { moved, others, changedOthers, twice };
 }
 
-/** The job's summary object, straight from the emulator's state bucket, on one line. */
-function readSummary(em: Emulator, jobId: string): string | undefined {
+/** The job's summary object, straight from the emulator's state bucket, on one line; and its report parts. */
+function readSummary(em: Emulator, jobId: string): { line: string; parts: string[] } | undefined {
   const v = em.state.findVersion(DEMO_STATE_BUCKET, `reports/${jobId}.summary.json`);
   if (!v || v.isDeleteMarker) return undefined;
   try {
     const s = JSON.parse(v.content.toString("utf8")) as { status?: string; counts?: Record<string, number>; durationSeconds?: number; invocations?: number; shards?: number; parts?: string[] };
-    return JSON.stringify({ status: s.status, counts: s.counts, durationSeconds: s.durationSeconds, invocations: s.invocations, shards: s.shards, parts: s.parts?.length });
+    const line = JSON.stringify({ status: s.status, counts: s.counts, durationSeconds: s.durationSeconds, invocations: s.invocations, shards: s.shards, parts: s.parts?.length });
+    return { line, parts: s.parts ?? [] };
   } catch {
     return undefined;
   }
@@ -378,7 +387,7 @@ const perCall = (deadlineSeconds: number): number => Math.round((MAX_PER_SECOND 
 
 const short = (token: string): string => (token.length > 24 ? `${token.slice(0, 21)}…` : token);
 
-async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: string, opts: DemoOptions): Promise<boolean> {
+async function httpExamples(gateway: HttpGateway, em: Emulator, opts: DemoOptions): Promise<boolean> {
   out(`HTTP, as API Gateway calls the function (synchronously: each call has the function's ${opts.deadline} s): POST ${gateway.url}`);
   const dry = { targets: [{ bucket: "app-logs", prefix: "2025/" }], dryRun: true };
   out(`  dry run      ${JSON.stringify(dry)}`);

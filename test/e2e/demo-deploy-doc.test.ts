@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 
 // docs/deploy.md (issue 11): every command is either run by a test (block tag "local") or marked
 // as needing a real tenancy (tag "tenancy"); the local ones this file can run cheaply are run here
@@ -61,9 +62,14 @@ const LOCAL: { command: RegExp; coveredBy: string; mustContain: string }[] = [
   { command: /^npm run job -- [0-9a-f-]{36}$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npm run job -- <id>" },
   { command: /^npm run -s job -- [0-9a-f-]{36} --report$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npm run -s job -- <id> --report" },
   { command: /^npm run -s image -- --push iad\.ocir\.io\/mytenancyns\/oci-reencrypt --dry-run$/, coveredBy: "test/e2e/demo-deploy-doc.test.ts", mustContain: "--dry-run" },
+  { command: /^npx oci-reencrypt run --local -bn invoices --prefix 2024\/ --all-versions --dry-run --output table$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npx oci-reencrypt run --local" },
+  { command: /^npx oci-reencrypt status [0-9a-f-]{36} --local --no-wait --output table$/, coveredBy: "test/e2e/demo.test.ts", mustContain: "npx oci-reencrypt status <id> --local" },
 ];
 
-const sh = (command: string) => spawnSync("sh", ["-c", command], { encoding: "utf8", cwd: resolve("."), timeout: 60_000 });
+// Its own temporary directory: test/unit/image-script.test.ts counts the image script's scratch directories in the shared one.
+const ownTmp = mkdtempSync(join(tmpdir(), "demo-deploy-doc-"));
+afterAll(() => rmSync(ownTmp, { recursive: true, force: true }));
+const sh = (command: string) => spawnSync("sh", ["-c", command], { encoding: "utf8", cwd: resolve("."), timeout: 60_000, env: { ...process.env, TMPDIR: ownTmp } });
 
 /** Tags vary per build: 0.1.0-<commit>[-dirty]. */
 const normalTag = (text: string) => text.replace(/:\d+\.\d+\.\d+(-[0-9a-f]{7})?(-dirty)?\b/g, ":<tag>");

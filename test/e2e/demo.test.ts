@@ -123,6 +123,11 @@ function expectWalkthrough(stdout: string, deadline: number): void {
   if (/^ +\+[\d.]+ s {2}stalled /m.test(stdout)) expect(swept, "a stalled job must be swept").toBe(true);
   expect(stdout).toMatch(/^Job succeeded: \d+ invocations \(1 event \+ \d+ detached/m);
   expect(stdout).toMatch(/Its summary, reports\/[0-9a-f-]{36}\.summary\.json in the state bucket: \{"status":"succeeded","counts":\{"matched":3012,"reencrypted":3012,"failed":0,"skipped":1\}/);
+  // The one skipped version is named, with what it is (the seed's delete marker), read from the report.
+  expect(stdout).toMatch(/^ {2}Skipped without a call: invoices\/2023\/withdrawn\.pdf is a delete marker: the object was deleted, and a marker holds no data to re-encrypt\.$/m);
+  // The status route is shown as a template a reader fills in, never %-encoded.
+  expect(stdout).toMatch(/^ {2}gateway {6}http:\/\/127\.0\.0\.1:\d+\/reencrypt {2}\(and GET http:\/\/127\.0\.0\.1:\d+\/reencrypt\/jobs\/\{jobId\}\)$/m);
+  expect(stdout).not.toMatch(/%7B|%7D/i);
 
   expect(stdout).toMatch(/HTTP 200 {2}dry-run {2}500 matched/);
   // A bulk request to another key leaves the scope the bucket's key governs alone; one object does what it names.
@@ -194,6 +199,7 @@ describe("npm start (dist/demo.cjs)", () => {
       expectWalkthrough(stdout, 5);
       const port = Number(/^Serving: POST http:\/\/127\.0\.0\.1:(\d+)\/reencrypt/m.exec(stdout)?.[1]);
       expect(port).toBeGreaterThan(0);
+      expect(stdout).toMatch(new RegExp(`^Serving: POST http://127\\.0\\.0\\.1:${port}/reencrypt {2}· {2}GET http://127\\.0\\.0\\.1:${port}/reencrypt/jobs/\\{jobId\\} {2}\\(ready in`, "m"));
       const session = join(tmpdir(), "oci-reencrypt-local", `${port}.json`);
       expect(existsSync(session)).toBe(true);
 
@@ -205,6 +211,8 @@ describe("npm start (dist/demo.cjs)", () => {
         `npm run job -- <id> --port ${port}`,
         `npm run -s job -- <id> --report --port ${port}`,
         `curl -sS -X POST http://127.0.0.1:${port}/reencrypt -H 'Content-Type: application/json' -d '…'`,
+        `npx oci-reencrypt run --local --local-port ${port} -bn invoices --prefix 2024/ --all-versions --dry-run --output table`,
+        `npx oci-reencrypt status <id> --local --local-port ${port} --no-wait --output table`,
       ]);
       const run = (i: number) => {
         const c = commands[i] as { comment: string; command: string };
@@ -234,6 +242,11 @@ describe("npm start (dist/demo.cjs)", () => {
       expect(reencrypted).toHaveLength(3012);
       // A caller may not send what only direct invocations may (the sweep): 403, nothing done.
       expect(json(run(9))).toMatchObject({ error: { code: "EntranceNotAllowed" } });
+      // The operator CLI against this stack, as printed (README, "The CLI against the demo").
+      const listed = run(10);
+      expect(listed).toMatch(/\bdry-run\b/);
+      expect(listed).toContain("2024/Q1 report+final.pdf");
+      expect(run(11)).toMatch(/\bsucceeded\b/);
 
       // Ctrl-C: everything stops, the session file goes, the port closes.
       s.child.kill("SIGINT");

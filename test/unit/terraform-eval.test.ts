@@ -1,27 +1,20 @@
 // Evaluates the Terraform module's IAM statements, function config and sweep settings for several
-// configurations, with the real `terraform` binary: the module's variables.tf, locals.tf, iam.tf
-// and vaults.tf are copied to a scratch directory with every resource, data source and output left
-// out and each resource attribute they refer to replaced by its own address as a string (so the
-// function's OCID reads 'oci_functions_function.this.id'); the two Vault listings of vaults.tf
-// become variables a case can fill (test_kms_vaults, test_kms_keys). `terraform console` then
-// evaluates the locals; no provider, registry or network is involved. Skipped without a terraform
-// binary (terraform.test.ts checks the same things statically).
+// configurations, with the real `terraform` binary on a scratch copy of the module's variables and
+// locals (terraform-scratch.ts: resources as strings, the Vault listings as variables a case can
+// fill). No provider, registry or network is involved. Skipped without a terraform binary
+// (terraform.test.ts checks the same things statically).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_CONFIG_KEYS } from "../../src/contract/config-keys.js";
+import { scratchModule, terraformEnv, terraformOnPath } from "./terraform-scratch.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const moduleDir = join(root, "terraform");
-const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1", NO_COLOR: "1" };
-
-function terraformOnPath(): boolean {
-  const r = spawnSync("terraform", ["version"], { encoding: "utf8", env });
-  return r.error === undefined && r.status === 0;
-}
+const env = terraformEnv;
 const hasTerraform = terraformOnPath();
 
 const FN = "oci_functions_function.this.id";
@@ -29,39 +22,13 @@ const DG = "dynamic-group oci_identity_dynamic_group.function.name";
 const SCHEDULE = "oci_resource_scheduler_schedule.sweep.id";
 const THIS = `target.function.id = '${FN}'`;
 
-/** Drops top-level resource, data and output blocks (they start in column 0 and end with a lone "}"). */
-function withoutBlocks(hcl: string): string {
-  const out: string[] = [];
-  let skipping = false;
-  for (const line of hcl.split("\n")) {
-    if (!skipping && /^(resource|data|output) "/.test(line)) skipping = true;
-    if (skipping) {
-      if (line === "}") skipping = false;
-      continue;
-    }
-    out.push(line);
-  }
-  return out.join("\n");
-}
-
-/** `one(oci_x.y[*].id)` and `oci_x.y.attr` / `oci_x.y[0].attr` become the string "oci_x.y.attr". */
-function withResourcesAsStrings(hcl: string): string {
-  return hcl.replace(
-    /\bone\((oci_[a-z0-9_]+)\.([a-z0-9_]+)\[\*\]\.([a-z_]+)\)|\b(oci_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[0\])?\.([a-z_]+)\b/g,
-    (...m: string[]) => `"${[m[1] ?? m[4], m[2] ?? m[5], m[3] ?? m[6]].join(".")}"`,
-  );
-}
-
 let dir = "";
 let counter = 0;
 
 beforeAll(() => {
   if (!hasTerraform) return;
   dir = mkdtempSync(join(tmpdir(), "reencrypt-tf-eval-"));
-  const source = ["variables.tf", "locals.tf", "iam.tf", "operations.tf", "vaults.tf"].map((f) => readFileSync(join(moduleDir, f), "utf8")).join("\n");
-  const listings = withoutBlocks(source).replace(/\bdata\.oci_kms_vaults\.for_keys\b/g, "var.test_kms_vaults").replace(/\bdata\.oci_kms_keys\.for_keys\b/g, "var.test_kms_keys");
-  const stubs = ['variable "test_kms_vaults" {', "  type    = any", "  default = {}", "}", 'variable "test_kms_keys" {', "  type    = any", "  default = {}", "}"].join("\n");
-  writeFileSync(join(dir, "main.tf"), `${withResourcesAsStrings(listings)}\n${stubs}\n`);
+  writeFileSync(join(dir, "main.tf"), scratchModule(moduleDir, ["variables.tf", "locals.tf", "iam.tf", "operations.tf", "vaults.tf"]));
 });
 
 afterAll(() => {

@@ -2,7 +2,7 @@ import { ApiError } from "./api-error.js";
 
 /**
  * The status and code of each refusal whose real OCI answer no source settled (see the table in
- * README.md, "Emulator choices where OCI's answer is UNCONFIRMED"). One constant each, so a
+ * README.md, "UNCONFIRMED choices"). One constant each, so a
  * choice is changed in one place; tests assert against these, never against literals.
  */
 export interface Refusal {

@@ -50,6 +50,7 @@ module "reencrypt" {
   create_api_gateway         = true
   api_gateway_compartment_id = var.api_gateway_compartment_id
   api_gateway_subnet_id      = var.api_gateway_subnet_id
+  api_gateway_endpoint_type  = var.api_gateway_endpoint_type
   jwt_issuers                = var.jwt_issuers
   jwt_audiences              = var.jwt_audiences
   jwt_jwks_uri               = var.jwt_jwks_uri
@@ -64,6 +65,9 @@ module "reencrypt" {
   checkpoint_seconds  = var.checkpoint_seconds
   max_parallel        = var.max_parallel
   rotation_method     = var.rotation_method
+
+  # Operations: the module creates a topic and two alarms; this subscribes someone to them.
+  notify_email = var.notify_email
 
   log_level = var.log_level
 }

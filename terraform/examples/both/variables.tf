@@ -85,6 +85,12 @@ variable "api_gateway_subnet_id" {
   type        = string
 }
 
+variable "api_gateway_endpoint_type" {
+  description = "PRIVATE (reachable only from hosts that can route to the gateway's subnet: an instance in the VCN, or a Bastion port-forwarding session) or PUBLIC (on the internet, in a public subnet; the JWT and its scopes are then the only gate)."
+  type        = string
+  default     = "PRIVATE"
+}
+
 variable "jwt_issuers" {
   description = "Accepted token issuers (iss), e.g. the identity domain URL."
   type        = list(string)
@@ -144,6 +150,12 @@ variable "rotation_method" {
 
 variable "log_level" {
   description = "debug, info, warn or error. Null = info."
+  type        = string
+  default     = null
+}
+
+variable "notify_email" {
+  description = "An e-mail address subscribed to the operations topic (job ends, stalled jobs, key hazards, alarms); it must confirm the e-mail Notifications sends. Null = no subscription."
   type        = string
   default     = null
 }

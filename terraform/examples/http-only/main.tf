@@ -55,4 +55,7 @@ module "reencrypt" {
 
   allow_bucket_method = var.allow_bucket_method
   max_parallel        = var.max_parallel
+
+  # Operations: the module creates a topic and two alarms; this subscribes someone to them.
+  notify_email = var.notify_email
 }

@@ -3,6 +3,11 @@ output "api_gateway_url" {
   value       = module.reencrypt.api_gateway_url
 }
 
+output "api_gateway_ip_addresses" {
+  description = "The gateway's private IP addresses: the target of a Bastion port-forwarding session (docs/deploy.md, section 8)."
+  value       = module.reencrypt.api_gateway_ip_addresses
+}
+
 output "api_status_url" {
   description = "GET here, with {jobId} replaced, for a job's status (token with api_scope_status)."
   value       = module.reencrypt.api_status_url

@@ -68,7 +68,7 @@ variable "api_gateway_subnet_id" {
 }
 
 variable "api_gateway_endpoint_type" {
-  description = "PRIVATE (reachable inside the VCN) or PUBLIC."
+  description = "PRIVATE (reachable only from hosts that can route to the gateway's subnet: an instance in the VCN, or a Bastion port-forwarding session) or PUBLIC (on the internet, in a public subnet; the JWT and its scopes are then the only gate)."
   type        = string
   default     = "PRIVATE"
 }
@@ -116,4 +116,10 @@ variable "max_parallel" {
   description = "Shards of one job running at once, 1 to 64."
   type        = number
   default     = 8
+}
+
+variable "notify_email" {
+  description = "An e-mail address subscribed to the operations topic (job ends, stalled jobs, key hazards, alarms); it must confirm the e-mail Notifications sends. Null = no subscription."
+  type        = string
+  default     = null
 }

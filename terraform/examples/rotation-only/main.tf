@@ -52,5 +52,8 @@ module "reencrypt" {
   rotation_method = var.rotation_method
   max_parallel    = var.max_parallel
 
+  # Operations: the module creates a topic and two alarms; this subscribes someone to them.
+  notify_email = var.notify_email
+
   log_level = var.log_level
 }

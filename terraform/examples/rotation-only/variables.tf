@@ -86,3 +86,9 @@ variable "log_level" {
   type        = string
   default     = null
 }
+
+variable "notify_email" {
+  description = "An e-mail address subscribed to the operations topic (job ends, stalled jobs, key hazards, alarms); it must confirm the e-mail Notifications sends. Null = no subscription."
+  type        = string
+  default     = null
+}
