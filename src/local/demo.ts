@@ -244,7 +244,7 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   }
   out();
 
-  const httpOk = await httpExamples(gateway, emulator, opts);
+  const httpOk = await httpExamples(gateway, emulator, financeKey, opts);
   out(renderOpsSection(emulator, topic.id, "reencrypt"));
   out();
   return { ok: rotationOk && httpOk, rotationJobId: jobId, financeKey, secretId };
@@ -387,7 +387,7 @@ const perCall = (deadlineSeconds: number): number => Math.round((MAX_PER_SECOND 
 
 const short = (token: string): string => (token.length > 24 ? `${token.slice(0, 21)}…` : token);
 
-async function httpExamples(gateway: HttpGateway, em: Emulator, opts: DemoOptions): Promise<boolean> {
+async function httpExamples(gateway: HttpGateway, em: Emulator, financeKey: string, opts: DemoOptions): Promise<boolean> {
   out(`HTTP, as API Gateway calls the function (synchronously: each call has the function's ${opts.deadline} s): POST ${gateway.url}`);
   const dry = { targets: [{ bucket: "app-logs", prefix: "2025/" }], dryRun: true };
   out(`  dry run      ${JSON.stringify(dry)}`);
