@@ -1,3 +1,4 @@
+import { assertCallerMaySee, type From } from "../access/caller-jobs.js";
 import { checkJob } from "../access/check-job.js";
 import { JobIdSchema } from "../contract/job-spec-schema.js";
 import { MAX_TARGETS, ResumeRequestSchema } from "../contract/request.js";
@@ -55,7 +56,7 @@ async function failuresOf(jobs: JobStore, r: JobRecord, dl: Deadlines): Promise<
  * invocation), linked both ways: the new record's `retryOf`, the old one's `retriedBy`. A gateway
  * caller may retry only request jobs, as it may resume only those (contract §7).
  */
-export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, o: { caller: boolean }): Promise<JobResponse> {
+export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, from: From): Promise<JobResponse> {
   const parsed = RetryRequestSchema.safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "retry request");
   const jobs = await openJobStore(rt, dl, log);
@@ -64,7 +65,9 @@ export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl
   const stored = await jobs.read(id);
   if (!stored) throw jobNotFound(id);
   const old = stored.record;
-  if (o.caller && old.origin !== "request") throw entranceNotAllowed(`a ${old.origin} job is retried by an operator (a direct invocation), not through the gateway`);
+  // Through the gateway only the caller who started a request job may retry it (as status and resume).
+  assertCallerMaySee(from, old);
+  if (from.gateway && old.origin !== "request") throw entranceNotAllowed(`a ${old.origin} job is retried by an operator (a direct invocation), not through the gateway`);
   if (old.status === "running" || old.status === "incomplete") {
     throw retryRefused(`job ${id} is not finished (${old.status}): ${old.status === "incomplete" ? "resume it with its token" : "wait for it to end"}, then retry what failed`);
   }
@@ -100,12 +103,13 @@ export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl
   const record = newRecord(spec, [{ id: 0, units: [0, spec.units.length], cursor: startCursor(), state: "running", lease: { owner, until: now + leaseMs(rt.config) }, counts: zeroCounts(), invocations: 0 }], now);
   record.invocations = 1;
   record.retryOf = id;
+  if (old.caller !== undefined) record.caller = old.caller;
   if (plan.units === 0) record.estimatedVersions = plan.versions;
   const created = await jobs.create(record);
   if (!created) throw new ReencryptError(ErrorCode.InternalError, 500, `the retry's job id ${spec.id} is taken`);
   log.info("retry accepted", { jobId: spec.id, retryOf: id, versions: plan.versions, units: plan.units, widened: plan.widened, unmatched: plan.unmatched });
   const response = await runInvocation(
-    { spec, work: wholeJob(spec), inline, driver: "caller", durable: { jobs, owner, claimed: { record: created.record, shard: created.record.shards[0] as JobRecord["shards"][number] } } },
+    { spec, work: wholeJob(spec), inline, driver: "caller", from: { gateway: from.gateway, caller: old.caller }, durable: { jobs, owner, claimed: { record: created.record, shard: created.record.shards[0] as JobRecord["shards"][number] } } },
     rt,
     dl,
     log.child({ jobId: spec.id }),

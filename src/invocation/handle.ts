@@ -67,7 +67,7 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
             : inv.kind === "resume"
               ? await handleResume(inv.body, runtime, dl, log, from)
               : inv.kind === "retry"
-                ? await handleRetry(inv.body, runtime, dl, log, { caller })
+                ? await handleRetry(inv.body, runtime, dl, log, from)
                 : await handleEvent(inv.body, runtime, dl, log);
         // A key retirement's answer is a verdict, not a job: always 200.
         answer = { status: "hazards" in response ? 200 : httpStatusFor(response), body: response };

@@ -365,6 +365,12 @@ async function finishDurable(
       r.reports = parts;
       r.invocations = 1;
       r.finishedAt = r.updatedAt;
+      // Bound to its gateway caller like any request job: only that caller may see or retry it.
+      if (input.from?.caller !== undefined) r.caller = input.from.caller;
+      if (run.stops.length > 0) {
+        r.stoppedUnits = {};
+        mergeStops(r.stoppedUnits, run.stops, new Map());
+      }
       await jobs.create(r).catch((error: unknown) => log.warn("the record of a job with failures could not be written; it cannot be retried by id", { jobId: spec.id, error: errorText(error) }));
     }
     reportJobEnd(rt, dl, log, { ...response, origin: spec.origin });

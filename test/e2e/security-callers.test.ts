@@ -97,6 +97,20 @@ describe("security: jobs belong to their gateway caller (issue 16 item 7)", () =
     if (mine.data.resume) expect([200, 202]).toContain((await signed.invoke({ resume: mine.data.resume }, { deadline: soon() })).httpStatus);
   });
 
+  it("lets only the job's caller retry its failures through the gateway; the retry belongs to the same caller", async () => {
+    const fault = em.faults.add({ operation: "ReencryptObject", when: (q) => q.objectName === "p/000007", status: 403, code: "NotAuthorizedOrNotFound" });
+    const failed = await durable.invoke({ targets: [{ bucket: "big", object: "p/000007" }] }, as("alice@example.com"));
+    expect(failed.data.status).toBe("failed");
+    fault.remove();
+    await notFound(durable, { retry: failed.data.jobId }, as("bob@example.com"));
+    await notFound(durable, { retry: failed.data.jobId }, as(undefined));
+    const retried = await durable.invoke({ retry: failed.data.jobId }, as("alice@example.com"));
+    expect(retried.data).toMatchObject({ status: "succeeded", counts: { reencrypted: 1 }, retryOf: failed.data.jobId });
+    const status = await durable.invoke("", as("alice@example.com", "GET", `/v1/reencrypt/jobs/${retried.data.jobId}`));
+    expect(status.data.caller).toBe("alice@example.com");
+    await notFound(durable, "", as("bob@example.com", "GET", `/v1/reencrypt/jobs/${retried.data.jobId}`));
+  });
+
   it("leaves jobs without a recorded caller as they were: a gateway that names no subject, or a direct start", async () => {
     // Slow enough that 600 objects cannot finish within the 1.5 s deadline on any machine.
     durable.emulator.faults.setBaseLatency(10);
