@@ -30,4 +30,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`| head`) closes the pipe: the rest of the answer has nowhere to go.
+// That is the reader's choice, not a failure of the command: end quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.done);
+    throw error;
+  });
+}
+
 void main(process.argv);

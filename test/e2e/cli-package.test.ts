@@ -34,6 +34,14 @@ describe("packaging", () => {
     expect((await run(bin, ["object", "--help"])).stdout).toContain("--source-encryption-key-file");
   }, 180_000);
 
+  it("ends quietly when the reader closes the pipe early (| head)", async () => {
+    // A long answer into a reader that takes one line: no EPIPE stack trace, exit 0.
+    const { stdout, stderr } = await run("bash", ["-o", "pipefail", "-c", "node dist/cli.cjs object --help | head -1; echo rc=$?"]);
+    expect(stdout).toMatch(/^Usage: oci-reencrypt object/);
+    expect(stdout).toMatch(/rc=0\n$/);
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+  });
+
   it("runs with npx in the checkout", async () => {
     const { stdout } = await run("npx", ["--no-install", "oci-reencrypt", "--version"]);
     expect(stdout.trim()).toBe(version);
