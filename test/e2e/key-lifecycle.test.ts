@@ -224,4 +224,22 @@ describe("key lifecycle (contract §12), end to end", () => {
     expect(r.data.status).toBe("hazard");
     expect(r.data.hazards).toEqual([expect.objectContaining({ kind: "version-possibly-in-use", bucket: "never", keyVersionId: v1 })]);
   });
+
+  it("diagnose reports hazards now present, a key change no job follows yet, and an inventory older than two sweep periods", async () => {
+    const { s, em, k } = await start();
+    await s.invoke({ sweep: true });
+    const item = async (id: string) => ((await s.invoke({ diagnose: true })).data.diagnose.checklist as { check: string; status: string; detail: string; fix?: string }[]).find((c) => c.check === id);
+    expect(await item("inventory")).toMatchObject({ status: "ok" });
+    em.state.updateBucket("spare", { kmsKeyId: k["K2"] as string });
+    expect(await item("key-change.spare")).toMatchObject({ status: "warning", detail: expect.stringMatching(/moved from .* no key-change job has started yet/) });
+    em.state.disableKey(k["K1"] as string);
+    em.state.scheduleKeyDeletion(k["K3"] as string);
+    const d = (await s.invoke({ diagnose: true })).data.diagnose;
+    const byId = new Map((d.checklist as { check: string; status: string; detail: string; fix?: string }[]).map((c) => [c.check, c]));
+    expect(byId.get("hazard.bucket.archive")).toMatchObject({ status: "problem", detail: expect.stringMatching(/uses key .* which is DISABLED/) });
+    expect(byId.get("hazard.rule.0")).toMatchObject({ status: "problem", detail: expect.stringMatching(/names key .* which is PENDING_DELETION/), fix: expect.stringMatching(/point the rule at another key/) });
+    expect(byId.get("hazard.bucket.never")).toBeUndefined();
+    em.state.putObject("state", "inventory/last-pass.json", { content: JSON.stringify({ at: new Date(Date.now() - 3_600_000).toISOString(), buckets: 3 }) });
+    expect(await item("inventory")).toMatchObject({ status: "warning", detail: expect.stringMatching(/more than two sweep periods ago/) });
+  });
 });
