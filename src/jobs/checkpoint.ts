@@ -91,7 +91,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     // Another shard of the same unit stopped it: stop calling here too.
     for (const stop of stopsToAdopt(r.stoppedUnits, d.work, new Set(snap.stops.map((t) => t.unit)))) d.engine.adoptStop(stop);
     for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
-    const running = live ?? Math.max(1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
+    // The job's own running shards (dispatched ones included) are counted even before they register
+    // as runners: the share never errs high while shards start.
+    const running = Math.max(live ?? 1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
     if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
     // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
     // its last checkpoint publishes its new rate; each other shard adopts each such event once.

@@ -10,7 +10,7 @@ import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { resolveKeyMaterials, type InlineKeys, type KeyMaterials } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
-import { createRateLimiter } from "../oci/rate-limiter.js";
+import { createRateLimiter, type RateLimiter } from "../oci/rate-limiter.js";
 import { reportJobEnd, settleOps, startJobOps } from "../ops/job-ops.js";
 import { startCheckpoints, mergeFailures, type Checkpointer } from "./checkpoint.js";
 import { dispatchShards } from "./dispatch.js";
@@ -51,6 +51,8 @@ export interface InvocationInput {
   portable?: { totals: Counts; seq: number } | undefined;
   /** When this invocation began (epoch ms): a job first recorded at its end started then. */
   startedAt?: number;
+  /** A shard taken over in the same invocation keeps the limiter of the one before. */
+  limiter?: RateLimiter | undefined;
   /** Who sent it: through the gateway or directly, and the caller a request job belongs to. Undefined: directly. */
   from?: From | undefined;
 }
@@ -101,7 +103,14 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
     const { record, shard } = step.next;
     log.info("taking over the next shard", { jobId: input.spec.id, shard: shard.id });
     step = await runOnce(
-      { ...input, work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor }, durable: { ...input.durable, claimed: { record, shard } } },
+      {
+        ...input,
+        work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor },
+        durable: { ...input.durable, claimed: { record, shard } },
+        // The same limiter goes on: a fresh one would start with its window empty while the last
+        // second's calls of this invocation still count against REENCRYPT_MAX_RPS.
+        limiter: step.limiter,
+      },
       rt,
       dl,
       log.child({ shard: shard.id }),
@@ -128,6 +137,8 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
 
 interface Step {
   response: JobResponse;
+  /** The rate limiter this invocation's calls went through, for the shard it takes over next. */
+  limiter?: RateLimiter | undefined;
   /** A shard this invocation claimed to run next. */
   next?: { record: JobRecord; shard: ShardRecord } | undefined;
 }
@@ -136,7 +147,8 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   const { spec, work, durable } = input;
   const config = rt.config;
   const running = durable?.claimed ? Math.max(1, durable.claimed.record.shards.filter((s) => s.state === "running" && isLive(s.lease, Date.now())).length) : 1;
-  const limiter = createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
+  const limiter = input.limiter ?? createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
+  if (input.limiter && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / running);
   const budget = { notAfter: () => dl.hardStopAt, limiter };
   const store = rt.objectStore(budget);
   const ops = startJobOps(rt, spec, limiter, dl, log);
@@ -176,7 +188,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       : undefined;
   const lists = spec.units.slice(work.units[0], work.units[1]).some((u) => u.scope.kind === "prefix");
   const live = runners && lists ? await runners.heartbeat().catch(() => undefined) : undefined;
-  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / live);
+  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / Math.max(live, running));
 
   // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
   let end = work.range?.end;
@@ -237,7 +249,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   }
   if (!durable) return { response: await finishPortable(input, run, tokenKey, rt, dl, log) };
   const merged = { failures: checkpoints?.mergedFailures() ?? 0, stops: checkpoints?.mergedStops() ?? new Map<number, number>() };
-  return finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log);
+  return { ...(await finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log)), limiter };
 }
 
 /** Claims a pending shard (or one whose runner died) for this invocation, in one conditional write. */
