@@ -14,7 +14,7 @@ import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
 import { procCpuMs, procMemory } from "./bench/proc.js";
-import { expectMoved, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
+import { expectMoved, KEEP_WARM_S, log, n, reencryptBucket, rotatedEmulator } from "./bench/setup.js";
 import { failedRow, guardRow, type RowScope } from "./bench/row-guard.js";
 import { ratio, renderTable, type BenchRow } from "./bench/table.js";
 import { throughput } from "./bench/throughput.js";
@@ -38,7 +38,7 @@ const samples = (xs: number[], f: (x: number) => string): string => xs.map(f).jo
 
 async function largeRun(bundlePath: string, count: number) {
   const { emulator, compartmentId, newVersion, stopTrim } = await rotatedEmulator([{ name: "large", count }]);
-  const stack = await startLocalStack({ emulator, compartmentId, bundlePath, maxContainers: 1, config: { REENCRYPT_STATE_BUCKET: "bench-state", REENCRYPT_MAX_PARALLEL: "1" } });
+  const stack = await startLocalStack({ emulator, compartmentId, bundlePath, maxContainers: 1, idleSeconds: KEEP_WARM_S, config: { REENCRYPT_STATE_BUCKET: "bench-state", REENCRYPT_MAX_PARALLEL: "1" } });
   try {
     const pid = stack.fn.pid;
     const coldRss = procMemory(pid, "VmRSS");
