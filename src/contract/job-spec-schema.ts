@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 import { KeyOcidSchema, SecretOcidSchema } from "./ocid.js";
 import { BucketNameSchema, NamespaceSchema, ObjectNameSchema, PrefixSchema, VersionIdSchema } from "./names.js";
 import { MAX_TARGETS } from "./request.js";
@@ -13,23 +14,23 @@ export const MAX_JOB_UNITS = 10_000;
 export const MAX_REDO = 512;
 const MAX_EXCLUDES = 100;
 
-const Sha256Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
+const Sha256Schema = lazySchema(() => z.string().regex(/^[A-Za-z0-9+/]{43}=$/));
 
-export const CountsSchema = z.strictObject({
+export const CountsSchema = lazySchema(() => z.strictObject({
   matched: z.number().int().nonnegative(),
   reencrypted: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
-});
+}));
 
-const JobKeySchema = z.union([
+const JobKeySchema = lazySchema(() => z.union([
   z.strictObject({ type: z.literal("bucket") }),
   z.strictObject({ type: z.literal("kms"), kmsKeyId: KeyOcidSchema }),
   z.strictObject({ type: z.literal("sse-c"), secretId: SecretOcidSchema }),
   z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
-]);
+]));
 
-export const UnitSchema = z.strictObject({
+export const UnitSchema = lazySchema(() => z.strictObject({
   namespace: NamespaceSchema,
   bucket: BucketNameSchema,
   scope: z.union([
@@ -38,30 +39,30 @@ export const UnitSchema = z.strictObject({
   ]),
   key: JobKeySchema,
   method: z.literal("bucket").optional(),
-});
+}));
 
-export const JobIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" });
+export const JobIdSchema = lazySchema(() => z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" }));
 
-export const JobSpecObjectSchema = z.strictObject({
+export const JobSpecObjectSchema = lazySchema(() => z.strictObject({
   id: JobIdSchema,
   origin: z.enum(["request", "object-event", "rotation"]),
   units: z.array(UnitSchema).min(1).max(MAX_JOB_UNITS),
   sourceKey: z.union([z.strictObject({ secretId: SecretOcidSchema }), z.strictObject({ keySha256: Sha256Schema })]).optional(),
   dryRun: z.boolean(),
-});
+}));
 
-export const JobSpecSchema = JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] });
+export const JobSpecSchema = lazySchema(() => JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] }));
 
-export const PositionSchema = z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() });
+export const PositionSchema = lazySchema(() => z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() }));
 
-export const CursorSchema = z.strictObject({
+export const CursorSchema = lazySchema(() => z.strictObject({
   unit: z.number().int().nonnegative().max(MAX_JOB_UNITS),
   after: PositionSchema.optional(),
   redo: z.array(PositionSchema.extend({ unit: z.number().int().nonnegative().max(MAX_JOB_UNITS) })).max(MAX_REDO),
   workRequestId: z.string().min(1).max(256).optional(),
-});
+}));
 
-export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });
+export const NameRangeSchema = lazySchema(() => z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() }));
 
 /** A failure as records and checkpoint files keep it (FailureRecord). */
 export const failureFields = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Logger } from "../log.js";
@@ -12,7 +13,7 @@ import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
 
-export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true) });
+export const DiagnoseRequestSchema = lazySchema(() => z.strictObject({ diagnose: z.literal(true) }));
 
 /** Finds the misconfigurations that make events silently do nothing, and the ones a deployment finds in production. Changes nothing. */
 export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<{ diagnose: DiagnoseReport }> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { CountsSchema, CursorSchema, failureFields, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
 import type { WorkRequestProgress } from "../engine/run-shard.js";
 import type { FailureRecord } from "../model/failure.js";
@@ -69,9 +70,9 @@ export interface JobRecord {
   message?: string;
 }
 
-const FailureSchema = z.looseObject(failureFields);
+const FailureSchema = lazySchema(() => z.looseObject(failureFields));
 
-const ShardRecordSchema = z.strictObject({
+const ShardRecordSchema = lazySchema(() => z.strictObject({
   id: z.number().int().nonnegative(),
   units: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
   range: NameRangeSchema.optional(),
@@ -82,9 +83,9 @@ const ShardRecordSchema = z.strictObject({
   invocations: z.number().int().nonnegative(),
   workRequest: z.strictObject({ unit: z.number(), workRequestId: z.string(), status: z.string(), percentComplete: z.number() }).optional(),
   splitDone: z.boolean().optional(),
-});
+}));
 
-export const JobRecordSchema = z.strictObject({
+export const JobRecordSchema = lazySchema(() => z.strictObject({
   format: z.literal(1),
   jobId: JobIdSchema,
   origin: z.enum(["request", "object-event", "rotation"]),
@@ -106,7 +107,7 @@ export const JobRecordSchema = z.strictObject({
   sample: z.strictObject({ at: z.number(), processed: z.number() }).optional(),
   summary: z.string().optional(),
   message: z.string().optional(),
-});
+}));
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;
 
