@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { bundleSize, productionNodeModules } from "./bench/bundle-size.js";
 import { coldStarts } from "./bench/cold-start.js";
 import { cpuPerVersionAB } from "./bench/cpu-ab.js";
+import { edgeShards } from "./bench/edge-shards.js";
 import { durabilityCost, killToRunning, millionVersions, shardScaling } from "./bench/jobs-bench.js";
 import { memoryRows, objectTargetsRow } from "./bench/container-rows.js";
 import { limiterUnderLag } from "./bench/limiter-lag.js";
@@ -66,7 +67,7 @@ async function largeRun(bundlePath: string, count: number) {
 }
 
 /** The bench's parts, in the order they run; `--only` takes a comma-separated list of these. */
-const PARTS = ["cpu", "throughput", "cold-start", "bundle", "large", "object-targets", "memory", "limiter", "durability", "kill", "scaling", "million"] as const;
+const PARTS = ["cpu", "throughput", "cold-start", "bundle", "large", "object-targets", "memory", "limiter", "durability", "kill", "scaling", "edge", "million"] as const;
 type Part = (typeof PARTS)[number];
 
 /** Each part's time budget (s): past it, the part is reported FAILED and the bench goes on (`--row-timeout` overrides all). */
@@ -82,8 +83,13 @@ const BUDGET_S: Record<Part, number> = {
   durability: 600,
   kill: 300,
   scaling: 900,
+  // Per shard count (see edgeBudgetS).
+  edge: 600,
   million: 5 * 3_600,
 };
+
+/** The scale-edge row (issue 21): `--edge-shards 1,16,32,64 --edge-latency-ms 2000 --edge-versions 300 --edge-concurrency 16 --edge-checkpoint-s 2`. */
+const EDGE_DEFAULTS = { shards: [1, 16, 32, 64], quickShards: [1, 16], latencyMs: 2_000, versions: 300, concurrency: 16, checkpointSeconds: 2 };
 
 const OPTIONS = {
   large: { type: "string" },
@@ -92,7 +98,24 @@ const OPTIONS = {
   quick: { type: "boolean" },
   only: { type: "string" },
   "row-timeout": { type: "string" },
+  "edge-shards": { type: "string" },
+  "edge-latency-ms": { type: "string" },
+  "edge-versions": { type: "string" },
+  "edge-concurrency": { type: "string" },
+  "edge-checkpoint-s": { type: "string" },
 } as const;
+
+function edgeOptions(values: { [k: string]: string | boolean | undefined }): { shardCounts: number[]; latencyMs: number; versionsPerBucket: number; concurrency: number; checkpointSeconds: number } {
+  const list = typeof values["edge-shards"] === "string" ? values["edge-shards"].split(",").map((x) => positive("edge-shards", x.trim()) as number) : undefined;
+  const num = (k: string): number | undefined => positive(k, typeof values[k] === "string" ? values[k] : undefined);
+  return {
+    shardCounts: list ?? (values["quick"] === true ? EDGE_DEFAULTS.quickShards : EDGE_DEFAULTS.shards),
+    latencyMs: num("edge-latency-ms") ?? EDGE_DEFAULTS.latencyMs,
+    versionsPerBucket: num("edge-versions") ?? EDGE_DEFAULTS.versions,
+    concurrency: num("edge-concurrency") ?? EDGE_DEFAULTS.concurrency,
+    checkpointSeconds: num("edge-checkpoint-s") ?? EDGE_DEFAULTS.checkpointSeconds,
+  };
+}
 
 function positive(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -124,6 +147,7 @@ async function main(): Promise<void> {
   const forcedLarge = positive("large", values.large);
   const rowTimeoutS = positive("row-timeout", values["row-timeout"]);
   const parts = selectedParts(values.only, values.million === true);
+  const edge = edgeOptions(values);
   const started = performance.now();
   const bundlePath = resolve("dist/func.cjs");
   const sdkBundlePath = resolve("dist/func-sdk-http.cjs");
@@ -141,7 +165,8 @@ async function main(): Promise<void> {
   /** Runs one part under its budget: its rows, or one FAILED row saying why. */
   const part = async <T>(id: Part, label: string, run: (scope: RowScope) => Promise<T>, toRows: (value: T) => BenchRow[]): Promise<T | undefined> => {
     if (!parts.has(id)) return undefined;
-    const out = await guardRow(label, (rowTimeoutS ?? BUDGET_S[id]) * 1000, run, log);
+    const budgetS = rowTimeoutS ?? (id === "edge" ? BUDGET_S.edge * new Set([1, ...edge.shardCounts]).size : BUDGET_S[id]);
+    const out = await guardRow(label, budgetS * 1000, run, log);
     if (!out.ok) {
       failed.push(id);
       rows.push(failedRow(label, `${out.reason} (after ${out.seconds.toFixed(0)} s)`));
@@ -172,10 +197,11 @@ async function main(): Promise<void> {
   await part("durability", "durability: checkpoint cost", () => durabilityCost({ versions: 10_000, rounds, log }), (x) => [x]);
   await part("kill", "kill → job running again", (scope) => killToRunning({ log, scope }), (x) => [x]);
   await part("scaling", "rotation shard scaling", (scope) => shardScaling({ versionsPerBucket: 2_000, log, scope }), (x) => x);
+  await part("edge", "edge: latency-bound shards", (scope) => edgeShards({ ...edge, log, scope }), (x) => x.rows);
   await part("million", "rotation of 1,000,000 versions", (scope) => millionVersions({ log, scope }), (x) => [x]);
 
   process.stdout.write(`\n${renderTable(rows)}\n\n`);
-  process.stdout.write([...goalLines(m), "", ...notes(m, rounds), `Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`].join("\n") + "\n");
+  process.stdout.write([...goalLines(m), "", ...notes(m, rounds, parts.has("edge")), `Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`].join("\n") + "\n");
   if (failed.length > 0) {
     process.stdout.write(`FAILED parts: ${failed.join(", ")} (see their rows)\n`);
     process.exitCode = 1;
@@ -249,17 +275,29 @@ function goalLines(m: Measured): string[] {
   return lines.length === 1 ? [] : lines;
 }
 
-function notes(m: Measured, rounds: number): string[] {
+function notes(m: Measured, rounds: number, edgeRan: boolean): string[] {
   return [
     ...(m.cpuAB || m.tp64 ? ["Rounds (each value one round):"] : []),
     ...(m.cpuAB ? [`  CPU ms per version, our client: ${samples(m.cpuAB.productSamples, (x) => x.toFixed(2))}; SDK client: ${samples(m.cpuAB.sdkSamples, (x) => x.toFixed(2))}`] : []),
     ...(m.tp64 ? [`  5,000 versions at +20 ms, product: ${samples(m.tp64.productSamples, (x) => n(x))} ver/s; loop: ${samples(m.tp64.naiveSamples, (x) => n(x))} ver/s`] : []),
-    "",
-    "Product: dist/func.cjs behind the real FDK socket in one container, invoked as API Gateway would, against the",
-    "local emulator (every request signed and verified). CPU is the function process's user + system time (/proc).",
-    "The SDK-client twin is dist/func-sdk-http.cjs: the same source with every OCI client on the SDK's own",
-    "FetchHttpClient and DefaultRequestSigner. Baseline loop: the OCI SDK in this process, listing then one awaited",
-    `ReencryptObject per object version (its rate is flat, so a sample of versions measures it). ${rounds} round(s).`,
+    ...(m.cpuAB || m.tp64 || m.tp16
+      ? [
+          "",
+          "Product: dist/func.cjs behind the real FDK socket in one container, invoked as API Gateway would, against the",
+          "local emulator (every request signed and verified). CPU is the function process's user + system time (/proc).",
+          "The SDK-client twin is dist/func-sdk-http.cjs: the same source with every OCI client on the SDK's own",
+          "FetchHttpClient and DefaultRequestSigner. Baseline loop: the OCI SDK in this process, listing then one awaited",
+          `ReencryptObject per object version (its rate is flat, so a sample of versions measures it). ${rounds} round(s).`,
+        ]
+      : []),
+    ...(edgeRan
+      ? [
+          "Edge rows: one rotation over N buckets with N shards at once (REENCRYPT_MAX_PARALLEL=N, one container per shard",
+          "started ahead), every ReencryptObject slowed by the emulator; value: versions/s from the event to the job's end;",
+          "ratio: efficiency against N × the one-shard rate; 412: the job record's conditional writes the emulator refused",
+          "(if-match), and retries per accepted write; record: the largest stored job record; status: a status query's time.",
+        ]
+      : []),
     ...(m.large?.peak !== undefined && m.large.peak > FUNCTION_MEMORY_MB * 1024 * 1024
       ? [
           `Peak RSS is above the ${FUNCTION_MEMORY_MB} MB a function gets by default (terraform memory_in_mbs). V8 sizes its heap`,
