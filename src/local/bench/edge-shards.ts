@@ -1,6 +1,6 @@
 import type { RequestRecord } from "../emulator/index.js";
 import { storedRecord } from "./jobs-bench.js";
-import type { RowScope } from "./row-guard.js";
+import { failedRow, type RowScope } from "./row-guard.js";
 import { rotationWorld, runRotation } from "./rotation-run.js";
 import { median, n } from "./setup.js";
 import { ratio, type BenchRow } from "./table.js";
@@ -75,6 +75,7 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
     // provisioned concurrency would): the pool's default of 16 containers would hold 64 shards to 16.
     maxContainers: shards + 4,
     warmContainers: shards + 2,
+    warmBatch: 8,
     detachedTimeoutSeconds: 600,
     config: { REENCRYPT_MAX_PARALLEL: String(shards), REENCRYPT_CONCURRENCY: String(o.concurrency), REENCRYPT_CHECKPOINT_SECONDS: String(o.checkpointSeconds) },
     onRequests: counter.onRequests,
@@ -132,25 +133,41 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
 export async function edgeShards(o: EdgeOptions): Promise<{ rows: BenchRow[]; runs: EdgeRun[] }> {
   const counts = [1, ...o.shardCounts.filter((c) => c !== 1)];
   const runs: EdgeRun[] = [];
+  const failed: BenchRow[] = [];
+  const what = (shards: number): string =>
+    `edge: ${shards} × ${n(o.versionsPerBucket)} versions, +${n(o.latencyMs)} ms/ReencryptObject, concurrency ${o.concurrency}, checkpoint ${o.checkpointSeconds} s, ${shards} shard${shards === 1 ? "" : "s"}`;
   for (const shards of counts) {
     o.log(`edge: ${shards} shard(s) × ${n(o.versionsPerBucket)} versions, +${n(o.latencyMs)} ms per ReencryptObject, concurrency ${o.concurrency}, checkpoint ${o.checkpointSeconds} s`);
-    const r = await edgeRun(shards, o);
+    let r: EdgeRun;
+    try {
+      r = await edgeRun(shards, o);
+    } catch (error) {
+      // One shard count failing leaves the others' rows (the part's own budget still bounds them all).
+      if (o.scope.signal.aborted) throw error;
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").slice(0, 300);
+      o.log(`edge: ${shards} shard(s) FAILED: ${reason}`);
+      failed.push(failedRow(what(shards), reason));
+      if (shards === 1) break;
+      continue;
+    }
     runs.push(r);
     o.log(
       `edge: ${shards} shard(s): ${r.rate.toFixed(1)} versions/s; record writes ${r.recordWrites} + ${r.conflicts} × 412, reads ${r.recordReads}; record ${kib(r.recordMaxBytes)} max; status ${r.statusMedianMs.toFixed(0)} ms median; ${r.invocations} invocations, ${r.sweeps} sweeps, ${r.duplicates} duplicate effects`,
     );
   }
-  const one = runs[0] as EdgeRun;
+  const one = runs[0];
+  if (one === undefined || one.shards !== 1) return { rows: failed, runs };
   const rows = runs.map((r): BenchRow => {
     const attempts = r.recordWrites + r.conflicts;
     return {
-      name: `edge: ${r.shards} × ${n(o.versionsPerBucket)} versions, +${n(o.latencyMs)} ms/ReencryptObject, concurrency ${o.concurrency}, checkpoint ${o.checkpointSeconds} s, ${r.shards} shard${r.shards === 1 ? "" : "s"}`,
+      name: what(r.shards),
       value: `${r.rate.toFixed(1)} versions/s`,
       baseline:
         `${r.shards} × 1 shard = ${(r.shards * one.rate).toFixed(1)}/s; 412: ${r.conflicts} of ${attempts} record writes (${attempts ? ((100 * r.conflicts) / attempts).toFixed(0) : 0} %), ` +
-        `${r.recordWrites ? (r.conflicts / r.recordWrites).toFixed(2) : "n/a"} retries per write; record ${kib(r.recordMaxBytes)}; status ${r.statusMedianMs.toFixed(0)} ms (max ${r.statusMaxMs.toFixed(0)}, after ${r.statusAfterMs.toFixed(0)})`,
+        `${r.recordWrites ? (r.conflicts / r.recordWrites).toFixed(2) : "n/a"} retries per write; record ${kib(r.recordMaxBytes)}; status ${r.statusMedianMs.toFixed(0)} ms (max ${r.statusMaxMs.toFixed(0)}, after ${r.statusAfterMs.toFixed(0)}); ` +
+        `${n(r.duplicates)} repeated ReencryptObject effects, ${r.sweeps} sweeps`,
       ratio: ratio(r.rate, r.shards * one.rate),
     };
   });
-  return { rows, runs };
+  return { rows: [...rows, ...failed], runs };
 }

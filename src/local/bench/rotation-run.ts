@@ -20,6 +20,11 @@ export interface RotationSetup {
   bundlePath?: string;
   /** Containers started before the rotation (OCI: provisioned concurrency), so cold starts on this machine's cores stay out of the figure. */
   warmContainers?: number;
+  /**
+   * Containers started at once while warming (default: all): sixty node processes starting together
+   * on two cores take longer than the pool's 15 s for each to open its socket.
+   */
+  warmBatch?: number;
   /** Added to every ReencryptObject only (the fault injector), on top of `latencyMs`. */
   reencryptLatencyMs?: number;
   /** Sees each batch of the emulator's request log before it is trimmed (every 2 s, and at close). */
@@ -76,7 +81,7 @@ export async function rotationWorld(s: RotationSetup): Promise<RotationWorld> {
       ...(s.bundlePath !== undefined ? { bundlePath: s.bundlePath } : {}),
       config: { REENCRYPT_STATE_BUCKET: "state", ...s.config },
     });
-    if (s.warmContainers) await stack.warm(s.warmContainers);
+    for (let left = s.warmContainers ?? 0; left > 0; left -= s.warmBatch ?? left) await stack.warm(Math.min(left, s.warmBatch ?? left));
   } catch (error) {
     await close();
     throw error;
