@@ -237,7 +237,13 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   out(
     `  The record counts each version once (${n(record.counts.reencrypted)} re-encrypted); ${n(check.twice)} were re-encrypted twice: calls in flight, or not yet checkpointed, when the container died.`,
   );
-  const summary = readSummary(emulator, jobId);
+  // The summary is written just after the record's final status (the status is what must not be
+  // lost): on a loaded machine the watcher can see the status first, so wait for it a while.
+  let summary = readSummary(emulator, jobId);
+  for (let i = 0; !summary && i < 100; i++) {
+    await sleep(100);
+    summary = readSummary(emulator, jobId);
+  }
   if (summary) {
     out(`  Its summary, reports/${jobId}.summary.json in the state bucket: ${summary.line}`);
     const why = explainSkipped(emulator, DEMO_STATE_BUCKET, summary.parts);

