@@ -14,6 +14,8 @@ export interface Config {
   maxParallel: number;
   rotationMethod: "objects" | "bucket";
   checkpointSeconds: number;
+  /** A shard over one bucket or prefix hands the rest of its range to a new shard each time it has listed this many versions ahead. */
+  splitVersions: number;
   /** undefined: no allow-list, IAM is the only limit. */
   allowedBuckets: string[] | undefined;
   /** undefined: the function's own compartment (resource principal claim). */
@@ -41,6 +43,9 @@ export interface Config {
     monitoring: string | undefined;
   };
 }
+
+/** REENCRYPT_SPLIT_VERSIONS unset: at 10,000 a split shard has minutes of work at 16 calls in flight, and a bucket of millions spreads over its slots within seconds. */
+export const SPLIT_VERSIONS_DEFAULT = 10_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -170,6 +175,7 @@ export function loadConfig(env: Env): Config {
     maxParallel: intSetting(env, CONFIG_KEYS.maxParallel, 1, 256) ?? 8,
     rotationMethod: methodRaw,
     checkpointSeconds: intSetting(env, CONFIG_KEYS.checkpointSeconds, 1, 3600) ?? 30,
+    splitVersions: intSetting(env, CONFIG_KEYS.splitVersions, 100, 10_000_000) ?? SPLIT_VERSIONS_DEFAULT,
     allowedBuckets,
     compartmentIds,
     stateBucket,

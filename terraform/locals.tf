@@ -131,6 +131,7 @@ locals {
     REENCRYPT_MAX_PARALLEL                  = tostring(var.max_parallel)
     REENCRYPT_ROTATION_METHOD               = var.rotation_method
     REENCRYPT_CHECKPOINT_SECONDS            = tostring(var.checkpoint_seconds)
+    REENCRYPT_SPLIT_VERSIONS                = tostring(var.split_versions)
     REENCRYPT_ALLOWED_BUCKETS               = length(var.allowed_buckets) == 0 ? null : join(",", var.allowed_buckets)
     REENCRYPT_COMPARTMENT_IDS               = length(var.target_compartment_ids) == 0 ? null : join(",", distinct(var.target_compartment_ids))
     REENCRYPT_STATE_BUCKET                  = local.state_bucket_value

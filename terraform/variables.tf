@@ -395,6 +395,17 @@ variable "checkpoint_seconds" {
   }
 }
 
+variable "split_versions" {
+  description = "REENCRYPT_SPLIT_VERSIONS: a shard over one bucket or prefix hands the rest of its name range to a new shard each time it has listed this many versions ahead, 100 to 10000000. Lower spreads a big bucket over more shards sooner. Only matters with a state bucket."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = try(var.split_versions >= 100 && var.split_versions <= 10000000 && floor(var.split_versions) == var.split_versions, false)
+    error_message = "split_versions must be a whole number from 100 to 10000000."
+  }
+}
+
 # -----------------------------------------------------------------------------
 # Keys, secrets and IAM scope
 # -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ export const CONFIG_KEYS = {
   maxParallel: "REENCRYPT_MAX_PARALLEL",
   rotationMethod: "REENCRYPT_ROTATION_METHOD",
   checkpointSeconds: "REENCRYPT_CHECKPOINT_SECONDS",
+  splitVersions: "REENCRYPT_SPLIT_VERSIONS",
   allowedBuckets: "REENCRYPT_ALLOWED_BUCKETS",
   compartmentIds: "REENCRYPT_COMPARTMENT_IDS",
   stateBucket: "REENCRYPT_STATE_BUCKET",

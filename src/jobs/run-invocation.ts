@@ -234,7 +234,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     });
     const canSplit = durable.claimed && !durable.claimed.shard.splitDone && input.driver === "self" && config.maxParallel > 1 && rt.functionId !== undefined && !spec.dryRun;
     if (canSplit && range) {
-      splitter = startSplitter({ store, jobs: durable.jobs, spec, work, range, owner: durable.owner, log, dispatch: async () => void (await dispatchShards(spec.id, dispatchDeps(rt, durable.jobs, dl, log))) });
+      splitter = startSplitter({ store, jobs: durable.jobs, spec, work, range, owner: durable.owner, log, every: rt.config.splitVersions, dispatch: async () => void (await dispatchShards(spec.id, dispatchDeps(rt, durable.jobs, dl, log))) });
     }
   }
 

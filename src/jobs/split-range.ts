@@ -6,9 +6,6 @@ import { zeroCounts, type JobSpec, type ShardWork, type Unit } from "../model/jo
 import type { ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 
-/** A shard hands off the rest of its range once it has seen this many versions ahead of it. */
-export const SPLIT_EVERY = 10_000;
-
 /** The shard's end, which a split moves closer; the engine reads it for every item. */
 export interface MutableRange {
   start: string | undefined;
@@ -26,7 +23,8 @@ export interface SplitterDeps {
   /** Starts the new shard's invocation when a slot is free. */
   dispatch(): Promise<void>;
   log: Logger;
-  every?: number;
+  /** REENCRYPT_SPLIT_VERSIONS: it hands off the rest of its range once it has seen this many versions ahead. */
+  every: number;
 }
 
 export interface Splitter {
@@ -47,7 +45,7 @@ export function startSplitter(d: SplitterDeps): Splitter {
   const run = async (): Promise<void> => {
     const unit = d.spec.units[d.work.units[0]] as Unit;
     if (unit.scope.kind !== "prefix" || d.work.units[1] - d.work.units[0] !== 1) return;
-    const every = d.every ?? SPLIT_EVERY;
+    const every = d.every;
     const after = d.work.cursor.after?.name;
     const from = d.range.start === undefined ? after : after === undefined ? d.range.start : compareNames(after, d.range.start) > 0 ? after : d.range.start;
     const end = d.range.end();

@@ -25,7 +25,7 @@ describe("loadConfig", () => {
 
   it("applies the contract's defaults", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ rules: [], allowedBuckets: undefined, compartmentIds: undefined, stateBucket: undefined, concurrency: 16, maxRps: undefined, logLevel: "info" });
+    expect(c).toMatchObject({ rules: [], allowedBuckets: undefined, compartmentIds: undefined, stateBucket: undefined, concurrency: 16, maxRps: undefined, logLevel: "info", splitVersions: 10_000 });
   });
 
   it("reads every key", () => {
@@ -35,6 +35,7 @@ describe("loadConfig", () => {
       REENCRYPT_COMPARTMENT_IDS: "ocid1.compartment.oc1..aaa,ocid1.tenancy.oc1..bbb",
       REENCRYPT_STATE_BUCKET: "ns/state",
       REENCRYPT_CONCURRENCY: "4",
+      REENCRYPT_SPLIT_VERSIONS: "250",
       REENCRYPT_MAX_RPS: "2.5",
       REENCRYPT_LOG_LEVEL: "DEBUG",
       REENCRYPT_OBJECTSTORAGE_ENDPOINT: "http://127.0.0.1:9/",
@@ -46,7 +47,7 @@ describe("loadConfig", () => {
     expect(c.allowedBuckets).toEqual(["logs-*", "ns/data"]);
     expect(c.compartmentIds).toHaveLength(2);
     expect(c.stateBucket).toEqual({ namespace: "ns", bucket: "state" });
-    expect(c).toMatchObject({ concurrency: 4, maxRps: 2.5, logLevel: "debug" });
+    expect(c).toMatchObject({ concurrency: 4, splitVersions: 250, maxRps: 2.5, logLevel: "debug" });
     expect(c.endpoints.objectStorage).toBe("http://127.0.0.1:9");
   });
 
@@ -60,6 +61,8 @@ describe("loadConfig", () => {
     ["REENCRYPT_CONCURRENCY", "0"],
     ["REENCRYPT_CONCURRENCY", "many"],
     ["REENCRYPT_MAX_RPS", "-1"],
+    ["REENCRYPT_SPLIT_VERSIONS", "99"],
+    ["REENCRYPT_SPLIT_VERSIONS", "1e9"],
     ["REENCRYPT_LOG_LEVEL", "loud"],
     ["REENCRYPT_SECRETS_ENDPOINT", "ftp://x"],
     ["REENCRYPT_NOTIFY_TOPIC", "ocid1.key.oc1.iad.notatopic"],

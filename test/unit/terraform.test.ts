@@ -403,6 +403,7 @@ describe("variables", () => {
       "rotation_method",
       "allow_bucket_method",
       "checkpoint_seconds",
+      "split_versions",
       "enable_sweep",
       "sweep_schedule",
       "api_scope_reencrypt",
@@ -435,6 +436,7 @@ describe("variables", () => {
     expect(cond("max_rps")).toMatch(/>= 0\b/);
     expect(cond("max_parallel")).toMatch(/>= 1\b[\s\S]*<= 64\b/);
     expect(cond("checkpoint_seconds")).toMatch(/>= 1\b[\s\S]*<= 600\b/);
+    expect(cond("split_versions")).toMatch(/>= 100\b[\s\S]*<= 10000000\b/);
     expect(cond("rotation_method")).toContain('["objects", "bucket"]');
     expect(cond("allowed_keys")).toContain("(key|vaultsecret)");
     expect(cond("api_scope_status")).toContain("var.api_scope_status != var.api_scope_reencrypt");
@@ -448,6 +450,7 @@ describe("variables", () => {
       rotation_method: { type: "string", default: "objects" },
       allow_bucket_method: { type: "bool", default: false },
       checkpoint_seconds: { type: "number", default: 30 },
+      split_versions: { type: "number", default: 10000 },
       enable_sweep: { type: "bool", default: true },
       sweep_schedule: { type: "string", default: "*/10 * * * *" },
       api_scope_reencrypt: { type: "string", default: "reencrypt:write" },
@@ -472,6 +475,7 @@ describe("variables", () => {
       ["REENCRYPT_MAX_PARALLEL", "var.max_parallel"],
       ["REENCRYPT_ROTATION_METHOD", "var.rotation_method"],
       ["REENCRYPT_CHECKPOINT_SECONDS", "var.checkpoint_seconds"],
+      ["REENCRYPT_SPLIT_VERSIONS", "var.split_versions"],
     ] as const) {
       expect(String(config[key]), key).toContain(ref);
     }
