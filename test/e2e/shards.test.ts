@@ -87,11 +87,12 @@ describe("parallel shards (contract §9), end to end", () => {
   });
 
   it(
-    "runs a rotation over 8 buckets of 2,000 to 20,000 versions as shards, 4 at once, each version exactly once",
+    "runs a rotation over 8 buckets of 200 to 2,500 versions as shards, 4 at once, each version exactly once",
     async () => {
-      const sizes = [2000, 2000, 3000, 3000, 4000, 5000, 8000, 20000];
-      // Checkpoints every 3 s: a busy machine must not make a running shard look stalled here.
-      current = await start(sizes, { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_CHECKPOINT_SECONDS: "3" });
+      const sizes = [200, 200, 300, 300, 400, 500, 800, 2500];
+      // Checkpoints every 3 s: a busy machine must not make a running shard look stalled here. Splits
+      // every 1,000 versions: the biggest bucket is cut as a 25,000-version one is by default.
+      current = await start(sizes, { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_CHECKPOINT_SECONDS: "3", REENCRYPT_SPLIT_VERSIONS: "1000" });
       const { stack, em } = current;
       const stopWatching = watchParallel(em);
       const { jobId, versionId } = await rotate(current);
@@ -101,10 +102,10 @@ describe("parallel shards (contract §9), end to end", () => {
       expect(job.status).toBe("succeeded");
       expect(maxParallel).toBe(4);
       const all = versionsOf(em, sizes.length);
-      expect(all).toHaveLength(47_000);
+      expect(all).toHaveLength(5_200);
       expect(all.filter((v) => v.reencryptCount !== 1 || v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
-      expect(job.counts).toMatchObject({ matched: 47_000, reencrypted: 47_000, failed: 0 });
-      // The 20,000-version bucket was split while it was listed.
+      expect(job.counts).toMatchObject({ matched: 5_200, reencrypted: 5_200, failed: 0 });
+      // The 2,500-version bucket was split while it was listed.
       expect(job.shards.total).toBeGreaterThan(8);
       expect(job.shards.list.filter((s: { range?: unknown }) => s.range !== undefined).length).toBeGreaterThanOrEqual(2);
     },
@@ -112,9 +113,11 @@ describe("parallel shards (contract §9), end to end", () => {
   );
 
   it(
-    "splits one 30,000-version bucket into name ranges run by 3 or more overlapping invocations; a shard killed mid-range recovers through the sweep",
+    "splits one 4,000-version bucket into name ranges (every 1,000 versions) run by 3 or more overlapping invocations; a shard killed mid-range recovers through the sweep",
     async () => {
-      current = await start([30_000], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "1500" });
+      // 300 calls a second: the job lasts about 13 s, long enough to kill a shard mid-range.
+      const rps = 300;
+      current = await start([4_000], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: String(rps), REENCRYPT_SPLIT_VERSIONS: "1000" });
       const { stack, em } = current;
       const stopWatching = watchParallel(em);
       const { jobId, versionId } = await rotate(current);
@@ -144,18 +147,18 @@ describe("parallel shards (contract §9), end to end", () => {
       const starts = ranges.map((r: { start?: string } | undefined) => r?.start).filter(Boolean);
       expect([...starts].sort()).toEqual([...ends].sort());
       const all = versionsOf(em, 1);
-      expect(all).toHaveLength(30_000);
+      expect(all).toHaveLength(4_000);
       expect(all.filter((v) => v.wrapping.kind !== "kms" || v.wrapping.keyVersionId !== versionId)).toEqual([]);
-      expect(job.counts.reencrypted).toBe(30_000);
+      expect(job.counts.reencrypted).toBe(4_000);
       // Only the killed shard's unknown and unrecorded work ran twice.
       const twice = all.filter((v) => v.reencryptCount > 1).length;
-      expect(twice).toBeLessThanOrEqual(16 + 1500 * 1.5);
+      expect(twice).toBeLessThanOrEqual(16 + rps * 1.5);
     },
     240_000,
   );
 
   it("when a shard token is delivered twice at once to warm containers, one delivery claims and runs the shard, the other is refused 409 before any call", async () => {
-    current = await start([2000, 2000, 2000], { REENCRYPT_MAX_PARALLEL: "3", REENCRYPT_CONCURRENCY: "4" });
+    current = await start([500, 500, 500], { REENCRYPT_MAX_PARALLEL: "3", REENCRYPT_CONCURRENCY: "4" });
     const { stack, em } = current;
     em.faults.setBaseLatency(20);
     const fnId = stack.functionId;
@@ -183,7 +186,7 @@ describe("parallel shards (contract §9), end to end", () => {
     }
     await em.functions.idle();
     job = await status(stack, jobId);
-    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
+    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 1500, failed: 0 } });
     const tokens = [...new Set(answers.map((a) => a.token))];
     expect(tokens.length).toBeGreaterThanOrEqual(3);
     for (const t of tokens) {
