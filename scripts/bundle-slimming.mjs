@@ -166,9 +166,11 @@ export function checkUnusedClients(dir) {
  * keys only for oci-common's own signer, instance principals and non-PEM keys; jwa signs and
  * verifies JWTs (the resource principal token is only decoded); node:https and
  * node:tls load on the first https request (oci-common requires them for OKE workload identity),
- * node:zlib on the first resume token.
+ * node:zlib on the first resume token. oci-common itself (with opossum, jsonwebtoken and the
+ * rest it requires) loads when the first principal or client is built (src/oci/clients.ts): an
+ * invocation that calls nothing in OCI never evaluates it.
  */
-export const LAZY_MODULES = ["sshpk", "http-signature", "jwa", "node:https", "node:tls", "node:zlib"];
+export const LAZY_MODULES = ["oci-common", "sshpk", "http-signature", "jwa", "node:https", "node:tls", "node:zlib"];
 
 /**
  * oci-common's resource principal key suppliers parse the PEM with sshpk to get the key pair as
