@@ -69,7 +69,22 @@ export type ClientParams = common.AuthParams;
  */
 export function clientParams(principal: Pick<Principal, "provider" | "httpClient">): ClientParams {
   if (principal.httpClient === undefined) return { authenticationDetailsProvider: principal.provider };
-  return { authenticationDetailsProvider: principal.provider, httpClient: principal.httpClient } as unknown as ClientParams;
+  return { authenticationDetailsProvider: providerBesideOurSigner(principal.provider), httpClient: principal.httpClient } as unknown as ClientParams;
+}
+
+/**
+ * The provider as a generated client sees it when our httpClient signs. Each client's constructor
+ * builds oci-common's DefaultRequestSigner whether it uses it or not, and that constructor parses
+ * the private key with sshpk (asn1 and the rest: dist/sdk-signing.cjs, loaded and compiled for it)
+ * unless the provider names an auth type. This view names one, so the unused signer skips the
+ * parse; everything else (the region the client takes, the provider's own state) is the provider's,
+ * through the prototype. Our httpClient signs with the provider itself, never with this view.
+ */
+function providerBesideOurSigner(provider: common.AuthenticationDetailsProvider): common.AuthenticationDetailsProvider {
+  return Object.create(provider, {
+    getAuthType: { value: () => "signed-by-reencrypt-http-client" },
+    getDelegationToken: { value: () => "" },
+  }) as common.AuthenticationDetailsProvider;
 }
 
 /** Our signing HTTP client for a provider, or undefined in the benchmark's SDK-client bundle. */

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as common from "oci-common";
@@ -7,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode, ReencryptError } from "../../src/errors.js";
 import { buildRuntime } from "../../src/invocation/build-runtime.js";
 import { createLogger } from "../../src/log.js";
-import { principalFromEnv } from "../../src/oci/clients.js";
+import { clientConfiguration, clientParams, principalFromEnv } from "../../src/oci/clients.js";
 import { createRateLimiter } from "../../src/oci/rate-limiter.js";
 
 // src/oci/clients.ts principalFromEnv: a cold start reads the resource principal's claims and
@@ -137,5 +138,21 @@ describe("buildRuntime with a key that does not parse", () => {
     const rt = await buildRuntime({ ...rpFiles(), OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: "/nonexistent/key.pem" }, quiet);
     expect(rt).toBeInstanceOf(ReencryptError);
     expect((rt as ReencryptError).message).toMatch(/OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM names a file that cannot be read/);
+  });
+});
+
+describe("a client built on the principal", () => {
+  it("leaves the key to our HTTP client: oci-common's unused signer does not parse it with sshpk, and the client takes the provider's region", async () => {
+    // oci-common's own sshpk, the module its DefaultRequestSigner calls.
+    const sshpk = createRequire(createRequire(import.meta.url).resolve("oci-common"))("sshpk") as { parsePrivateKey: (...a: unknown[]) => unknown };
+    const principal = principalFromEnv(rpFiles()).get();
+    const parse = vi.spyOn(sshpk, "parsePrivateKey");
+    const { ObjectStorageClient } = await import("oci-objectstorage");
+    const client = new ObjectStorageClient(clientParams(principal), clientConfiguration());
+    expect(parse).not.toHaveBeenCalled();
+    expect(client.endpoint).toContain("us-ashburn-1");
+    // The SDK's own signer (the bench's SDK-client twin, no HTTP client of ours) still gets the key.
+    new ObjectStorageClient(clientParams({ provider: principal.provider, httpClient: undefined }), clientConfiguration());
+    expect(parse).toHaveBeenCalledTimes(1);
   });
 });
