@@ -1,5 +1,6 @@
-# Build on the FDK's dev image, run on the slim one: only the bundle, its loader and the SDK files it
-# requires on first use (sdk-*.cjs: Key Management, Functions, Events, Secrets) are shipped.
+# Build on the FDK's dev image, run on the slim one: only the bundle, its loader and the files it
+# requires on first use (sdk-*.cjs: Object Storage, Key Management, Functions, Events, Secrets, and
+# sshpk with http-signature) are shipped.
 FROM fnproject/node:20-dev AS build
 WORKDIR /build
 COPY package.json package-lock.json ./

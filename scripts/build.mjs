@@ -9,7 +9,19 @@
 import { build } from "esbuild";
 import { readdirSync, statSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
-import { SIDE_SDKS, checkFunctionBundle, checkSideBundle, checkUnusedClients, loadSideSdks, sharedFromFunctionBundle, slimFunctionBundle } from "./bundle-slimming.mjs";
+import {
+  SIDE_MODULES,
+  SIDE_SDKS,
+  checkFunctionBundle,
+  checkSideBundle,
+  checkSideModules,
+  checkUnusedClients,
+  loadSideSdks,
+  sharedFromFunctionBundle,
+  sideModulesEntry,
+  slimBundle,
+  slimFunctionBundle,
+} from "./bundle-slimming.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -63,6 +75,19 @@ for (const [pkg, file] of Object.entries(SIDE_SDKS)) {
     metafile: true,
   });
   checkSideBundle(out, pkg, result.metafile);
+}
+
+for (const [file, modules] of Object.entries(SIDE_MODULES)) {
+  const out = `dist/${file}`;
+  const result = await build({
+    ...common,
+    stdin: { contents: sideModulesEntry(modules), resolveDir: ".", loader: "js", sourcefile: file },
+    outfile: out,
+    minify: true,
+    plugins: [slimBundle(modules)],
+    metafile: true,
+  });
+  checkSideModules(out, modules, result.metafile);
 }
 
 // Chunks from an earlier layout would be dead weight beside the one bundle.

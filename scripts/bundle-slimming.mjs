@@ -166,10 +166,11 @@ export function checkUnusedClients(dir) {
  * keys only for oci-common's own signer, instance principals and non-PEM keys; jwa signs and
  * verifies JWTs (the resource principal token is only decoded); node:https and
  * node:tls load on the first https request (oci-common requires them for OKE workload identity),
- * node:zlib on the first resume token.
+ * node:zlib on the first resume token. oci-common itself (with opossum, jsonwebtoken and the
+ * rest it requires) loads when the first principal or client is built (src/oci/clients.ts): an
+ * invocation that calls nothing in OCI never evaluates it.
  */
-export const LAZY_MODULES = ["sshpk", "http-signature", "jwa", "node:https", "node:tls", "node:zlib"];
-const lazyModuleFilter = new RegExp(`^(${LAZY_MODULES.map((m) => (m.startsWith("node:") ? `(?:node:)?${escape(m.slice(5))}` : escape(m))).join("|")})$`);
+export const LAZY_MODULES = ["oci-common", "sshpk", "http-signature", "jwa", "node:https", "node:tls", "node:zlib"];
 
 /**
  * oci-common's resource principal key suppliers parse the PEM with sshpk to get the key pair as
@@ -200,21 +201,42 @@ export const pemPrivateKeySource = `function reencryptPemPrivateKey(data, option
   };
 }`;
 
+/**
+ * Lazy modules kept out of func.cjs altogether: each side file holds its modules and everything
+ * only they require, and their facades require it on first access. sshpk and http-signature
+ * (with asn1, jsprim, verror, json-schema...: ~145 KB) serve only oci-common's own signer,
+ * instance principals and keys that are not RSA PEM. No module of these holds state that another
+ * file reads, and Node's require cache makes the side file one instance for every facade.
+ */
+export const SIDE_MODULES = { "sdk-signing.cjs": ["sshpk", "http-signature"] };
+const sideFileOf = (name) => Object.entries(SIDE_MODULES).find(([, modules]) => modules.includes(name))?.[0];
+const SIDE_FILE = /^\.\/sdk-[a-z]+\.cjs$/;
+
 function lazyFacade(name) {
   const real = require(name);
   const keys = Object.keys(real).filter((k) => k !== "default" && k !== "__esModule");
+  const file = sideFileOf(name);
+  const source = file ? `require(${JSON.stringify(`./${file}`)})[${JSON.stringify(name)}]` : `require(${JSON.stringify(name)})`;
   return (
-    `let real;\nconst load = () => (real ??= require(${JSON.stringify(name)}));\n` +
+    `let real;\nconst load = () => (real ??= ${source});\n` +
     // A module that is a function (jwa) stays callable.
     (typeof real === "function" ? "module.exports = function lazyModule(...args) { return load().apply(this, args); };\n" : "") +
     `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });`
   );
 }
 
-/** @type {import("esbuild").Plugin} */
-export const slimFunctionBundle = {
-  name: "slim-function-bundle",
+/**
+ * The slimming plugin; `inline` names lazy modules bundled as they are (a side file of
+ * SIDE_MODULES holds its own modules, not facades of them).
+ * @returns {import("esbuild").Plugin}
+ */
+export function slimBundle(inline = []) {
+  const lazy = LAZY_MODULES.filter((m) => !inline.includes(m));
+  const lazyModuleFilter = new RegExp(`^(${lazy.map((m) => (m.startsWith("node:") ? `(?:node:)?${escape(m.slice(5))}` : escape(m))).join("|")})$`);
+  return {
+  name: inline.length > 0 ? "slim-side-bundle" : "slim-function-bundle",
   setup(b) {
+    b.onResolve({ filter: SIDE_FILE }, (a) => ({ path: a.path, external: true }));
     const names = Object.keys(STUBS).map(escape).join("|");
     b.onResolve({ filter: new RegExp(`^(${names})$`) }, (a) => ({ path: a.path, namespace: "stub", pluginData: { resolveDir: a.resolveDir } }));
     b.onLoad({ filter: /.*/, namespace: "stub" }, (a) => ({ contents: STUBS[a.path], loader: "js", resolveDir: a.pluginData.resolveDir }));
@@ -261,7 +283,11 @@ export const slimFunctionBundle = {
       return { contents: dropClientClasses(pkg, a.path, readFileSync(a.path, "utf8")), loader: "js" };
     });
   },
-};
+  };
+}
+
+/** @type {import("esbuild").Plugin} */
+export const slimFunctionBundle = slimBundle();
 
 /**
  * SDK packages the function needs only on some invocations (rotation starts, dispatches,
@@ -271,6 +297,7 @@ export const slimFunctionBundle = {
  * registry the function bundle fills before it requires a side file.
  */
 export const SIDE_SDKS = {
+  "oci-objectstorage": "sdk-objectstorage.cjs",
   "oci-keymanagement": "sdk-keymanagement.cjs",
   "oci-functions": "sdk-functions.cjs",
   "oci-events": "sdk-events.cjs",
@@ -324,9 +351,28 @@ export function checkSideBundle(out, pkg, metafile) {
   }
 }
 
+/** The entry of a SIDE_MODULES file: an object of its modules. */
+export const sideModulesEntry = (modules) => `module.exports = { ${modules.map((m) => `${JSON.stringify(m)}: require(${JSON.stringify(m)})`).join(", ")} };\n`;
+
+/** Throws unless a SIDE_MODULES file's metafile holds its modules themselves (no facade of them) and nothing it must share. */
+export function checkSideModules(out, modules, metafile) {
+  const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
+  if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
+  const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);
+  for (const m of modules) {
+    if (!inputs.some((f) => f.includes(`node_modules/${m}/`))) throw new Error(`${out}: ${m} is not in it`);
+    if (inputs.includes(`lazy-module:${m}`)) throw new Error(`${out}: holds a facade of ${m} instead of ${m}`);
+  }
+  for (const m of SHARED_MODULES) {
+    const hit = inputs.find((f) => f.includes(`node_modules/${m}/`));
+    if (hit) throw new Error(`${out}: ${hit} is bundled; it must come from func.cjs`);
+  }
+}
+
 /**
- * Throws unless the metafile shows one output file without any of ABSENT (the side SDKs
- * included), with zod's English locale, and the file is ASCII (func-loader.cjs reads it as latin1).
+ * Throws unless the metafile shows one output file without any of ABSENT (the side SDKs and
+ * side modules included), with zod's English locale, and the file is ASCII (func-loader.cjs reads
+ * it as latin1).
  */
 export function checkFunctionBundle(out, metafile) {
   const bytes = readFileSync(out);
@@ -335,7 +381,7 @@ export function checkFunctionBundle(out, metafile) {
   const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
   if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
   const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);
-  for (const path of [...ABSENT, ...Object.keys(SIDE_SDKS).map((p) => `node_modules/${p}/`)]) {
+  for (const path of [...ABSENT, ...[...Object.keys(SIDE_SDKS), ...Object.values(SIDE_MODULES).flat()].map((p) => `node_modules/${p}/`)]) {
     const hit = inputs.find((f) => f.includes(path));
     if (hit) throw new Error(`${out}: ${hit} is bundled; the slimming plugin no longer catches it`);
   }

@@ -12,8 +12,6 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
 
@@ -33,7 +31,10 @@ function compile(source: Buffer, cachedData: Buffer | undefined): Script {
 function run(script: Script): void {
   const fn = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;
   const mod = { exports: {} as unknown, filename: bundlePath, id: bundlePath, loaded: false };
-  fn.call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath));
+  // This file's own require: the bundle sits in the same directory, so it resolves the same
+  // (./sdk-*.cjs beside it), and node:module's createRequire (with the ESM loader it loads) stays
+  // out of the cold start.
+  fn.call(mod.exports, mod.exports, require, mod, bundlePath, dirname(bundlePath));
   mod.loaded = true;
 }
 
@@ -94,6 +95,8 @@ function post(socketPath: string, body: string): Promise<number> {
 
 async function writeCodeCache(): Promise<void> {
   const source = readFileSync(bundlePath);
+  // Loaded here, not at the top: the cold start does not need node:os.
+  const { tmpdir } = await import("node:os");
   const dir = mkdtempSync(join(tmpdir(), "fn-cache-"));
   try {
     const socketPath = join(dir, "lsnr.sock");

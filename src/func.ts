@@ -3,7 +3,7 @@ import { CALLER_HEADER, callerOf } from "./access/caller-jobs.js";
 import { buildRuntime } from "./invocation/build-runtime.js";
 import { handle } from "./invocation/handle.js";
 import { createLogger, routeConsole, type Logger } from "./log.js";
-import { logSdkThrough } from "./oci/clients.js";
+import { logSdkThroughOnFirstUse } from "./oci/clients.js";
 
 // The FDK edge only. Configuration is read once per container from process.env (never from
 // ctx.config, which is a copy of the whole environment including the resource principal's key).
@@ -13,7 +13,7 @@ const bootLog = createLogger(bootLevel);
 // and oci-common's LOG.logger go through the configured logger once there is one.
 let log: Logger = bootLog;
 routeConsole(() => log);
-logSdkThrough(() => log, bootLevel);
+logSdkThroughOnFirstUse(() => log, bootLevel);
 const runtime = buildRuntime(process.env, bootLog);
 void runtime.then((rt) => {
   if (!(rt instanceof Error)) log = rt.log;

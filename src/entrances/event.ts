@@ -16,7 +16,7 @@ import { runInvocation } from "../jobs/run-invocation.js";
 import { startRotation } from "../jobs/start-marked-job.js";
 import type { Logger } from "../log.js";
 import type { Retirement } from "../lifecycle/hazards.js";
-import { bucketUpdated, keyRetiring, type HazardAnswer } from "./lifecycle-events.js";
+import type { HazardAnswer } from "./lifecycle-events.js";
 import { OciCallError } from "../oci/oci-failure.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 
@@ -72,13 +72,14 @@ export async function handleEvent(body: Record<string, unknown>, rt: Runtime, dl
     }
   }
 
-  if (ev.eventType === BUCKET_UPDATED_EVENT) return bucketUpdated(ev.data, rt, dl, elog);
+  // The key lifecycle's events load their modules on first use (a cold start evaluates none).
+  if (ev.eventType === BUCKET_UPDATED_EVENT) return (await import("./lifecycle-events.js")).bucketUpdated(ev.data, rt, dl, elog);
 
   const retirement = (KEY_RETIREMENT_EVENTS as Record<string, Retirement>)[ev.eventType];
   if (retirement !== undefined) {
     const parsed = KeyManagementRotationEventDataSchema.safeParse(ev.data);
     if (!parsed.success) throw zodToInvalidPayload(parsed.error, "key event data");
-    return keyRetiring(retirement, parsed.data, rt, dl, elog);
+    return (await import("./lifecycle-events.js")).keyRetiring(retirement, parsed.data, rt, dl, elog);
   }
 
   elog.info("event ignored");

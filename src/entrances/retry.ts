@@ -3,6 +3,7 @@ import { checkJob } from "../access/check-job.js";
 import { JobIdSchema } from "../contract/job-spec-schema.js";
 import { MAX_TARGETS, ResumeRequestSchema } from "../contract/request.js";
 import type { JobResponse } from "../contract/response.js";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { entranceNotAllowed, ErrorCode, jobNotFound, ReencryptError, retryRefused } from "../errors.js";
 import { specOf, type JobRecord } from "../jobs/job-record.js";
@@ -19,7 +20,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { inlineKeysFor } from "./resume.js";
 
 /** `{"retry": "<jobId>"}`, with the job's inline keys again when it had any (as a resume takes them). */
-export const RetryRequestSchema = ResumeRequestSchema.omit({ resume: true }).extend({ retry: JobIdSchema });
+export const RetryRequestSchema = lazySchema(() => ResumeRequestSchema.omit({ resume: true }).extend({ retry: JobIdSchema }));
 
 /** The object name of a report part from its path (/n/<ns>/b/<bucket>/o/<name>). */
 const partName = (path: string): string | undefined => /^\/n\/[^/]+\/b\/[^/]+\/o\/(.+)$/.exec(path)?.[1];

@@ -1,14 +1,10 @@
 import type { From } from "../access/caller-jobs.js";
 import { callerRoute, type GatewayRequest } from "../access/caller-route.js";
 import { httpStatusFor, type JobResponse } from "../contract/response.js";
-import { handleDiagnose } from "../diagnose/handle-diagnose.js";
 import { handleEvent } from "../entrances/event.js";
 import { handleRequest } from "../entrances/http-request.js";
 import { handleResume } from "../entrances/resume.js";
-import { handleRetry } from "../entrances/retry.js";
 import { handleStatus } from "../entrances/status.js";
-import { handleSweep } from "../entrances/sweep.js";
-import { handleCoverage } from "../entrances/coverage.js";
 import { entranceNotAllowed, ReencryptError, serviceError, toErrorBody, type ErrorBody } from "../errors.js";
 import type { Logger } from "../log.js";
 import { OciCallError } from "../oci/oci-failure.js";
@@ -27,6 +23,14 @@ export interface Answer {
   status: number;
   body: JobResponse | ErrorBody | Record<string, unknown>;
 }
+
+// The rarely sent entrances are evaluated on their first use (esbuild keeps them in func.cjs,
+// behind an init function): a cold start runs neither their top-level code nor the schemas it
+// builds (retry's request schema extends resume's, and so builds both with the key schemas).
+const retryEntrance = () => import("../entrances/retry.js");
+const sweepEntrance = () => import("../entrances/sweep.js");
+const coverageEntrance = () => import("../entrances/coverage.js");
+const diagnoseEntrance = () => import("../diagnose/handle-diagnose.js");
 
 /** What a gateway caller may send (contract §7): a request, a resume or a retry of a request's job, a status query. */
 const CALLER_KINDS = new Set<Invocation["kind"]>(["request", "resume", "retry", "status"]);
@@ -67,23 +71,23 @@ export async function handle(raw: string, ctx: InvocationContext, runtime: Runti
             : inv.kind === "resume"
               ? await handleResume(inv.body, runtime, dl, log, from)
               : inv.kind === "retry"
-                ? await handleRetry(inv.body, runtime, dl, log, from)
+                ? await (await retryEntrance()).handleRetry(inv.body, runtime, dl, log, from)
                 : await handleEvent(inv.body, runtime, dl, log);
         // A key retirement's answer is a verdict, not a job: always 200.
         answer = { status: "hazards" in response ? 200 : httpStatusFor(response), body: response };
         break;
       }
       case "coverage":
-        answer = { status: 200, body: await handleCoverage(inv.body, runtime, dl, log) };
+        answer = { status: 200, body: await (await coverageEntrance()).handleCoverage(inv.body, runtime, dl, log) };
         break;
       case "diagnose":
-        answer = { status: 200, body: await handleDiagnose(inv.body, runtime, dl, log) };
+        answer = { status: 200, body: await (await diagnoseEntrance()).handleDiagnose(inv.body, runtime, dl, log) };
         break;
       case "status":
         answer = { status: 200, body: await handleStatus(inv.body, runtime, dl, log, from) };
         break;
       case "sweep":
-        answer = { status: 200, body: { ...(await handleSweep(inv.body, runtime, dl, log)) } };
+        answer = { status: 200, body: { ...(await (await sweepEntrance()).handleSweep(inv.body, runtime, dl, log)) } };
         break;
     }
     const b = answer.body as Partial<JobResponse>;
