@@ -1,4 +1,5 @@
-# Build on the FDK's dev image, run on the slim one: only the bundle (and its loader) is shipped.
+# Build on the FDK's dev image, run on the slim one: only the bundle, its loader and the SDK files it
+# requires on first use (sdk-*.cjs: Key Management, Functions, Events, Secrets) are shipped.
 FROM fnproject/node:20-dev AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -10,7 +11,7 @@ RUN node scripts/build.mjs && test -s dist/func.cjs && test -s dist/func-loader.
 
 FROM fnproject/node:20
 WORKDIR /function
-COPY --from=build /build/dist/func.cjs /build/dist/func-loader.cjs /function/
+COPY --from=build /build/dist/func.cjs /build/dist/func-loader.cjs /build/dist/sdk-*.cjs /function/
 # V8's code cache of func.cjs, made by the Node that will run it (func-loader.cjs starts the
 # function on a throwaway socket, answers two invocations that call nothing, saves the cache).
 # Without it, or with a stale one, the loader compiles func.cjs as `node func.cjs` would.

@@ -3,16 +3,20 @@
 //
 // The function bundle leaves out what it cannot reach or what node:crypto and Node's global fetch
 // already do (scripts/bundle-slimming.mjs says which and why; checked against the metafile). The
-// Key Management, Functions, Events and Secrets SDKs stay in the one file as lazy requires
-// (dynamic import() in src/oci): compiled and run only when an entrance needs them.
+// Key Management, Functions, Events and Secrets SDKs are files of their own beside it
+// (dist/sdk-*.cjs), required on first use (dynamic import() in src/oci): a cold start neither
+// reads nor compiles them.
 import { build } from "esbuild";
 import { readdirSync, statSync, unlinkSync } from "node:fs";
-import { checkFunctionBundle, checkUnusedClients, slimFunctionBundle } from "./bundle-slimming.mjs";
+import { createRequire } from "node:module";
+import { SIDE_SDKS, checkFunctionBundle, checkSideBundle, checkUnusedClients, loadSideSdks, sharedFromFunctionBundle, slimFunctionBundle } from "./bundle-slimming.mjs";
+
+const require = createRequire(import.meta.url);
 
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: "linked", logLevel: "warning", legalComments: "none" };
 
 checkUnusedClients("src");
-const functionBundle = { minify: true, keepNames: false, plugins: [slimFunctionBundle], metafile: true };
+const functionBundle = { minify: true, keepNames: false, plugins: [loadSideSdks, slimFunctionBundle], metafile: true };
 const entries = [
   { in: "src/func.ts", out: "dist/func.cjs", ...functionBundle, define: { REENCRYPT_SDK_HTTP_CLIENT: "false" } },
   // For `npm run bench` only: the same function with the SDK's own HTTP client and signer.
@@ -46,6 +50,19 @@ for (const e of entries) {
     metafile: e.metafile ?? false,
   });
   if (result.metafile) checkFunctionBundle(e.out, result.metafile);
+}
+
+for (const [pkg, file] of Object.entries(SIDE_SDKS)) {
+  const out = `dist/${file}`;
+  const result = await build({
+    ...common,
+    entryPoints: [require.resolve(pkg)],
+    outfile: out,
+    minify: true,
+    plugins: [sharedFromFunctionBundle, slimFunctionBundle],
+    metafile: true,
+  });
+  checkSideBundle(out, pkg, result.metafile);
 }
 
 // Chunks from an earlier layout would be dead weight beside the one bundle.

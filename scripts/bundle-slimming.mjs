@@ -159,6 +159,58 @@ export function checkUnusedClients(dir) {
   walk(dir);
 }
 
+/**
+ * Modules the bundle keeps but evaluates only when first used, not at cold start: a facade with
+ * one getter per export (the names read from the module at build time) requires the real module
+ * on first access. sshpk and http-signature (with asn1, assert-plus, jsprim...) sign and parse
+ * keys only for oci-common's own signer, instance principals and non-PEM keys; jwa signs and
+ * verifies JWTs (the resource principal token is only decoded); node:https and
+ * node:tls load on the first https request (oci-common requires them for OKE workload identity),
+ * node:zlib on the first resume token.
+ */
+export const LAZY_MODULES = ["sshpk", "http-signature", "jwa", "node:https", "node:tls", "node:zlib"];
+const lazyModuleFilter = new RegExp(`^(${LAZY_MODULES.map((m) => (m.startsWith("node:") ? `(?:node:)?${escape(m.slice(5))}` : escape(m))).join("|")})$`);
+
+/**
+ * oci-common's resource principal key suppliers parse the PEM with sshpk to get the key pair as
+ * PEM text. For RSA keys in PEM (PKCS#1 or PKCS#8, encrypted or not) node:crypto writes the
+ * very same text (test/unit/bundle-slimming.test.ts compares them), so sshpk need not load at
+ * cold start; anything else still goes through sshpk. Each file must contain `call` exactly once.
+ */
+export const PEM_FAST_PATH = {
+  "oci-common/lib/auth/helpers/load-private-key-from-file.js": 'sshpk_1.parsePrivateKey(privateKeyFileContent, "auto", options)',
+  "oci-common/lib/auth/fixed-content-key-supplier.js": 'sshpk_1.parsePrivateKey(privateKeyContent, "auto", options)',
+};
+
+/** The replacement of sshpk.parsePrivateKey in PEM_FAST_PATH's files (`fallback` is sshpk's own). */
+export const pemPrivateKeySource = `function reencryptPemPrivateKey(data, options, fallback) {
+  const crypto = require("node:crypto");
+  let key;
+  try {
+    const passphrase = options && options.passphrase;
+    key = crypto.createPrivateKey(passphrase === undefined ? { key: data, format: "pem" } : { key: data, format: "pem", passphrase });
+  } catch {
+    return fallback();
+  }
+  if (key.asymmetricKeyType !== "rsa") return fallback();
+  const pem = (what) => { throw new Error("the resource principal key was read with node:crypto; " + what + " is not supported"); };
+  return {
+    toPublic: () => ({ toString: (format) => (format === "pem" ? crypto.createPublicKey(key).export({ type: "spki", format: "pem" }) : pem("toPublic().toString(" + format + ")")) }),
+    toBuffer: (format) => (format === "pem" ? Buffer.from(key.export({ type: "pkcs1", format: "pem" })) : pem("toBuffer(" + format + ")")),
+  };
+}`;
+
+function lazyFacade(name) {
+  const real = require(name);
+  const keys = Object.keys(real).filter((k) => k !== "default" && k !== "__esModule");
+  return (
+    `let real;\nconst load = () => (real ??= require(${JSON.stringify(name)}));\n` +
+    // A module that is a function (jwa) stays callable.
+    (typeof real === "function" ? "module.exports = function lazyModule(...args) { return load().apply(this, args); };\n" : "") +
+    `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });`
+  );
+}
+
 /** @type {import("esbuild").Plugin} */
 export const slimFunctionBundle = {
   name: "slim-function-bundle",
@@ -188,6 +240,21 @@ export const slimFunctionBundle = {
       return { path: target, namespace: "zod-stub" };
     });
     b.onLoad({ filter: /.*/, namespace: "zod-stub" }, async (a) => ({ contents: await zodStubSource(a.path, ZOD_STUBS[a.path]), loader: "js" }));
+    b.onResolve({ filter: lazyModuleFilter }, (a) => {
+      if (a.namespace === "lazy-module") return undefined;
+      const path = LAZY_MODULES.includes(a.path) ? a.path : `node:${a.path}`;
+      return { path, namespace: "lazy-module", pluginData: { resolveDir: a.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-module" }, (a) => ({ contents: lazyFacade(a.path), loader: "js", resolveDir: a.pluginData.resolveDir }));
+    const pemFiles = new RegExp(`[\\\\/]node_modules[\\\\/](${Object.keys(PEM_FAST_PATH).map(escape).join("|")})$`);
+    b.onLoad({ filter: pemFiles }, (a) => {
+      const rel = pemFiles.exec(a.path)[1];
+      const call = PEM_FAST_PATH[rel];
+      const source = readFileSync(a.path, "utf8");
+      if (source.split(call).length !== 2) throw new Error(`${a.path}: \`${call}\` is not there exactly once; review PEM_FAST_PATH in scripts/bundle-slimming.mjs`);
+      const args = /\(([^,]+), "auto", options\)/.exec(call)[1];
+      return { contents: `${source.replace(call, `reencryptPemPrivateKey(${args}, options, () => ${call})`)}\n${pemPrivateKeySource}\n`, loader: "js" };
+    });
     const clientFiles = new RegExp(`[\\\\/](${Object.keys(UNUSED_CLIENTS).join("|")})[\\\\/]lib[\\\\/]client\\.js$`);
     b.onLoad({ filter: clientFiles }, (a) => {
       const pkg = clientFiles.exec(a.path)[1];
@@ -197,8 +264,69 @@ export const slimFunctionBundle = {
 };
 
 /**
- * Throws unless the metafile shows one output file without any of ABSENT, with zod's English
- * locale, and the file is ASCII (func-loader.cjs reads it as latin1).
+ * SDK packages the function needs only on some invocations (rotation starts, dispatches,
+ * diagnose, SSE-C secrets): each is a file of its own beside func.cjs, required on first use, so
+ * a cold start neither reads nor compiles them. They share func.cjs's oci-common and opossum
+ * (one circuit-breaker setting, one LOG.logger, one signer cache), handed over through a global
+ * registry the function bundle fills before it requires a side file.
+ */
+export const SIDE_SDKS = {
+  "oci-keymanagement": "sdk-keymanagement.cjs",
+  "oci-functions": "sdk-functions.cjs",
+  "oci-events": "sdk-events.cjs",
+  "oci-secrets": "sdk-secrets.cjs",
+};
+const SHARED_MODULES = ["oci-common", "opossum"];
+const SHARED_KEY = "oci-reencrypt.shared-modules";
+const sideNames = Object.keys(SIDE_SDKS).map(escape).join("|");
+
+/** In the function bundle: `import("oci-keymanagement")` becomes a require of ./sdk-keymanagement.cjs. */
+export const loadSideSdks = {
+  name: "load-side-sdks",
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${sideNames})$`) }, (a) => (a.namespace === "side-sdk" ? undefined : { path: a.path, namespace: "side-sdk", pluginData: { resolveDir: a.resolveDir } }));
+    b.onLoad({ filter: /.*/, namespace: "side-sdk" }, (a) => ({
+      contents:
+        `const shared = (globalThis[Symbol.for(${JSON.stringify(SHARED_KEY)})] ??= {});\n` +
+        SHARED_MODULES.map((m) => `shared[${JSON.stringify(m)}] ??= require(${JSON.stringify(m)});\n`).join("") +
+        `module.exports = require(${JSON.stringify(`./${SIDE_SDKS[a.path]}`)});`,
+      loader: "js",
+      resolveDir: a.pluginData.resolveDir,
+    }));
+    b.onResolve({ filter: /^\.\/sdk-[a-z]+\.cjs$/ }, (a) => ({ path: a.path, external: true }));
+  },
+};
+
+/** In a side file: oci-common and opossum are the function bundle's (a side file alone throws). */
+export const sharedFromFunctionBundle = {
+  name: "shared-from-function-bundle",
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${SHARED_MODULES.map(escape).join("|")})$`) }, (a) => ({ path: a.path, namespace: "shared-module" }));
+    b.onLoad({ filter: /.*/, namespace: "shared-module" }, (a) => ({
+      contents:
+        `const m = globalThis[Symbol.for(${JSON.stringify(SHARED_KEY)})]?.[${JSON.stringify(a.path)}];\n` +
+        `if (m === undefined) throw new Error(${JSON.stringify(`${a.path} comes from func.cjs: require this file through the function bundle`)});\n` +
+        "module.exports = m;",
+      loader: "js",
+    }));
+  },
+};
+
+/** Throws unless a side file's metafile holds its package and none of the modules it shares. */
+export function checkSideBundle(out, pkg, metafile) {
+  const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
+  if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
+  const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);
+  if (!inputs.some((f) => f.includes(`node_modules/${pkg}/`))) throw new Error(`${out}: ${pkg} is not in it`);
+  for (const m of SHARED_MODULES) {
+    const hit = inputs.find((f) => f.includes(`node_modules/${m}/`));
+    if (hit) throw new Error(`${out}: ${hit} is bundled; it must come from func.cjs`);
+  }
+}
+
+/**
+ * Throws unless the metafile shows one output file without any of ABSENT (the side SDKs
+ * included), with zod's English locale, and the file is ASCII (func-loader.cjs reads it as latin1).
  */
 export function checkFunctionBundle(out, metafile) {
   const bytes = readFileSync(out);
@@ -207,9 +335,12 @@ export function checkFunctionBundle(out, metafile) {
   const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
   if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
   const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);
-  for (const path of ABSENT) {
+  for (const path of [...ABSENT, ...Object.keys(SIDE_SDKS).map((p) => `node_modules/${p}/`)]) {
     const hit = inputs.find((f) => f.includes(path));
     if (hit) throw new Error(`${out}: ${hit} is bundled; the slimming plugin no longer catches it`);
   }
   if (!inputs.some((f) => f.endsWith("zod/v4/locales/en.js"))) throw new Error(`${out}: zod's English locale is missing`);
+  for (const name of LAZY_MODULES) {
+    if (!inputs.includes(`lazy-module:${name}`)) throw new Error(`${out}: ${name} is not behind its lazy facade; review LAZY_MODULES in scripts/bundle-slimming.mjs`);
+  }
 }

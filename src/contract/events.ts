@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 import { CompartmentOcidSchema, KeyOcidSchema, KeyVersionOcidSchema, VaultOcidSchema } from "./ocid.js";
 
 /**
@@ -9,23 +10,23 @@ import { CompartmentOcidSchema, KeyOcidSchema, KeyVersionOcidSchema, VaultOcidSc
  * `source` casing varies between payloads (objectstorage, ObjectStorage): never matched on.
  * Loose objects: OCI adds fields over time, and an unknown field must not reject an event.
  */
-export const OciEventEnvelopeSchema = z.looseObject({
+export const OciEventEnvelopeSchema = lazySchema(() => z.looseObject({
   cloudEventsVersion: z.string(),
   eventType: z.string().min(1),
   eventID: z.string().optional(),
   source: z.string().optional(),
   eventTime: z.string().optional(),
   data: z.looseObject({}).optional(),
-});
+}));
 
 /** CloudEvents 1.0, also accepted: {"specversion":"1.0","type":"…","source":"…","id":"…","data":{…}}. */
-export const CloudEvent1EnvelopeSchema = z.looseObject({
+export const CloudEvent1EnvelopeSchema = lazySchema(() => z.looseObject({
   specversion: z.string(),
   type: z.string().min(1),
   id: z.string().optional(),
   source: z.string().optional(),
   data: z.looseObject({}).optional(),
-});
+}));
 
 export interface NormalizedEvent {
   eventType: string;
@@ -38,7 +39,7 @@ export interface NormalizedEvent {
  *   {"compartmentId":"…","resourceName":"my_object","resourceId":"/n/ns/b/my_bucket/o/my_object",
  *    "additionalDetails":{"namespace":"ns","bucketName":"my_bucket","eTag":"…","archivalState":"Available"}}
  */
-export const ObjectStorageObjectEventDataSchema = z.looseObject({
+export const ObjectStorageObjectEventDataSchema = lazySchema(() => z.looseObject({
   compartmentId: z.string().optional(),
   resourceName: z.string().min(1),
   resourceId: z.string().optional(),
@@ -48,7 +49,7 @@ export const ObjectStorageObjectEventDataSchema = z.looseObject({
     // Not in any sample payload; used when a versioned bucket's event carries it (UNCONFIRMED).
     versionId: z.string().min(1).optional(),
   }),
-});
+}));
 export type ObjectStorageObjectEventData = z.infer<typeof ObjectStorageObjectEventDataSchema>;
 
 /**
@@ -56,7 +57,7 @@ export type ObjectStorageObjectEventData = z.infer<typeof ObjectStorageObjectEve
  * payload is published (UNCONFIRMED): by the envelope convention resourceId is the key OCID (or the
  * new key version's), and additionalDetails may carry keyId, vaultId and the new keyVersionId.
  */
-export const KeyManagementRotationEventDataSchema = z.looseObject({
+export const KeyManagementRotationEventDataSchema = lazySchema(() => z.looseObject({
   compartmentId: CompartmentOcidSchema.optional(),
   resourceId: z.union([KeyOcidSchema, KeyVersionOcidSchema], { error: "must be a key or key version OCID" }),
   resourceName: z.string().max(1024).optional(),
@@ -69,7 +70,7 @@ export const KeyManagementRotationEventDataSchema = z.looseObject({
       currentKeyVersion: KeyVersionOcidSchema.optional(),
     })
     .optional(),
-});
+}));
 export type KeyManagementRotationEventData = z.infer<typeof KeyManagementRotationEventDataSchema>;
 
 export function normalizeEvent(body: Record<string, unknown>): NormalizedEvent | z.ZodError {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 import { KeyOcidSchema, KeyVersionOcidSchema, SecretOcidSchema } from "./ocid.js";
 import { BucketNameSchema, NamespaceSchema, ObjectNameSchema, PrefixSchema, VersionIdSchema } from "./names.js";
 import { MAX_TARGETS } from "./request.js";
@@ -17,27 +18,27 @@ const MAX_RANGES = 1_000;
 /** Scopes a job names as left alone, kept with it (the answer says how many more there were). */
 export const MAX_LEFT_ALONE = 1_000;
 
-const Sha256Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
+const Sha256Schema = lazySchema(() => z.string().regex(/^[A-Za-z0-9+/]{43}=$/));
 
-export const CountsSchema = z.strictObject({
+export const CountsSchema = lazySchema(() => z.strictObject({
   matched: z.number().int().nonnegative(),
   reencrypted: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
-});
+}));
 
-const JobKeySchema = z.union([
+const JobKeySchema = lazySchema(() => z.union([
   z.strictObject({ type: z.literal("bucket") }),
   z.strictObject({ type: z.literal("kms"), kmsKeyId: KeyOcidSchema }),
   z.strictObject({ type: z.literal("sse-c"), secretId: SecretOcidSchema }),
   z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
-]);
+]));
 
-export const NameRangeSchema = z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() });
+export const NameRangeSchema = lazySchema(() => z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() }));
 
-const KeyIdOrNullSchema = z.union([KeyOcidSchema, z.null()]);
+const KeyIdOrNullSchema = lazySchema(() => z.union([KeyOcidSchema, z.null()]));
 
-export const UnitSchema = z.strictObject({
+export const UnitSchema = lazySchema(() => z.strictObject({
   namespace: NamespaceSchema,
   bucket: BucketNameSchema,
   scope: z.union([
@@ -54,9 +55,9 @@ export const UnitSchema = z.strictObject({
   method: z.literal("bucket").optional(),
   bucketKey: KeyIdOrNullSchema.optional(),
   blocked: z.strictObject({ status: z.number().int().min(400).max(599), code: z.string().max(100), message: z.string().max(1000) }).optional(),
-});
+}));
 
-const LeftAloneSchema = z.strictObject({
+const LeftAloneSchema = lazySchema(() => z.strictObject({
   namespace: NamespaceSchema,
   bucket: BucketNameSchema,
   prefix: PrefixSchema,
@@ -64,15 +65,15 @@ const LeftAloneSchema = z.strictObject({
     z.strictObject({ rule: z.number().int().nonnegative(), bucketGlob: z.string().max(300), rulePrefix: PrefixSchema, kmsKeyId: KeyOcidSchema }),
     z.strictObject({ bucketKey: KeyIdOrNullSchema }),
   ]),
-});
+}));
 
-const SkippedBucketSchema = z.strictObject({ namespace: NamespaceSchema, bucket: BucketNameSchema, reason: z.literal("read-only") });
+const SkippedBucketSchema = lazySchema(() => z.strictObject({ namespace: NamespaceSchema, bucket: BucketNameSchema, reason: z.literal("read-only") }));
 
 export const JOB_ORIGINS = ["request", "object-event", "rotation", "key-change"] as const;
 
-export const JobIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" });
+export const JobIdSchema = lazySchema(() => z.string().regex(/^[A-Za-z0-9-]{8,64}$/, { message: "must be a job id" }));
 
-export const JobSpecObjectSchema = z.strictObject({
+export const JobSpecObjectSchema = lazySchema(() => z.strictObject({
   id: JobIdSchema,
   origin: z.enum(JOB_ORIGINS),
   units: z.array(UnitSchema).min(1).max(MAX_JOB_UNITS),
@@ -81,23 +82,25 @@ export const JobSpecObjectSchema = z.strictObject({
   leftAlone: z.array(LeftAloneSchema).max(MAX_LEFT_ALONE).optional(),
   skippedBuckets: z.array(SkippedBucketSchema).max(MAX_JOB_UNITS).optional(),
   keyVersion: z.strictObject({ keyId: KeyOcidSchema, versionId: KeyVersionOcidSchema }).optional(),
-});
+}));
 
-export const JobSpecSchema = JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] });
+export const JobSpecSchema = lazySchema(() => JobSpecObjectSchema.refine((j) => j.origin !== "request" || j.units.length <= MAX_TARGETS, { message: `a request's job has at most ${MAX_TARGETS} units`, path: ["units"] }));
 
-export const PositionSchema = z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() });
+export const PositionSchema = lazySchema(() => z.strictObject({ name: ObjectNameSchema, versionId: VersionIdSchema.optional() }));
 
-const UnitIndexSchema = z.number().int().nonnegative().max(MAX_JOB_UNITS);
-const StatusCodeFields = { unit: UnitIndexSchema, status: z.number().int().nonnegative().max(999), code: z.string().max(100) };
+const UnitIndexSchema = lazySchema(() => z.number().int().nonnegative().max(MAX_JOB_UNITS));
 
-export const CursorSchema = z.strictObject({
-  unit: UnitIndexSchema,
-  after: PositionSchema.optional(),
-  redo: z.array(PositionSchema.extend({ unit: UnitIndexSchema })).max(MAX_REDO),
-  workRequestId: z.string().min(1).max(256).optional(),
-  streaks: z.array(z.strictObject({ ...StatusCodeFields, n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
-  stopped: z.array(z.strictObject({ ...StatusCodeFields, message: z.string().max(1000), n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
-  listingFailure: z.strictObject({ unit: UnitIndexSchema, attempts: z.number().int().positive().max(1_000_000), since: z.number() }).optional(),
+export const CursorSchema = lazySchema(() => {
+  const StatusCodeFields = { unit: UnitIndexSchema, status: z.number().int().nonnegative().max(999), code: z.string().max(100) };
+  return z.strictObject({
+    unit: UnitIndexSchema,
+    after: PositionSchema.optional(),
+    redo: z.array(PositionSchema.extend({ unit: UnitIndexSchema })).max(MAX_REDO),
+    workRequestId: z.string().min(1).max(256).optional(),
+    streaks: z.array(z.strictObject({ ...StatusCodeFields, n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+    stopped: z.array(z.strictObject({ ...StatusCodeFields, message: z.string().max(1000), n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+    listingFailure: z.strictObject({ unit: UnitIndexSchema, attempts: z.number().int().positive().max(1_000_000), since: z.number() }).optional(),
+  });
 });
 
 /** A failure as records and checkpoint files keep it (FailureRecord). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 
 // ocid1.<type>.<realm>.[region][.future].<unique>; compartments and tenancies have an empty region.
 const OCID_BODY = String.raw`\.[a-z0-9]+\.[a-z0-9-]*(?:\.[a-z0-9-]+)?\.[a-z0-9_-]+$`;
@@ -9,8 +10,8 @@ export function ocidSchema(...types: string[]): z.ZodString {
   return z.string().max(255, { message: "must be an OCID (at most 255 characters)" }).regex(pattern, { message: `must be an OCID of type ${types.join(" or ")} (ocid1.${types[0]}.oc1..…)` });
 }
 
-export const KeyOcidSchema = ocidSchema("key");
-export const KeyVersionOcidSchema = ocidSchema("keyversion");
-export const SecretOcidSchema = ocidSchema("vaultsecret");
-export const CompartmentOcidSchema = ocidSchema("compartment", "tenancy");
-export const VaultOcidSchema = ocidSchema("vault");
+export const KeyOcidSchema = lazySchema(() => ocidSchema("key"));
+export const KeyVersionOcidSchema = lazySchema(() => ocidSchema("keyversion"));
+export const SecretOcidSchema = lazySchema(() => ocidSchema("vaultsecret"));
+export const CompartmentOcidSchema = lazySchema(() => ocidSchema("compartment", "tenancy"));
+export const VaultOcidSchema = lazySchema(() => ocidSchema("vault"));

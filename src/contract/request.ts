@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 import { KeySpecSchema, SseCKeyRefSchema } from "./key-spec.js";
 import { KeyOcidSchema } from "./ocid.js";
 import { parseResourceId } from "./resource-id.js";
@@ -29,34 +30,34 @@ export interface PrefixTarget {
 
 export type Target = ObjectTarget | PrefixTarget;
 
-const ObjectTargetSchema = z.strictObject({
+const ObjectTargetSchema = lazySchema(() => z.strictObject({
   bucket: BucketNameSchema,
   object: ObjectNameSchema,
   versionId: VersionIdSchema.optional(),
   namespace: NamespaceSchema.optional(),
-});
-const PrefixTargetSchema = z.strictObject({
+}));
+const PrefixTargetSchema = lazySchema(() => z.strictObject({
   bucket: BucketNameSchema,
   prefix: PrefixSchema,
   allVersions: z.boolean().optional(),
   namespace: NamespaceSchema.optional(),
-});
-const BucketTargetSchema = z.strictObject({
+}));
+const BucketTargetSchema = lazySchema(() => z.strictObject({
   bucket: BucketNameSchema,
   allVersions: z.boolean().optional(),
   namespace: NamespaceSchema.optional(),
-});
-const ResourceIdTargetSchema = z.strictObject({
+}));
+const ResourceIdTargetSchema = lazySchema(() => z.strictObject({
   resourceId: z.string().max(4096, { message: "must be at most 4096 characters" }).refine((s) => parseResourceId(s) !== undefined, {
     message: "must be /n/<namespace>/b/<bucket>/o/<object>, with % escapes as in a URL path",
   }),
   versionId: VersionIdSchema.optional(),
-});
+}));
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Exactly one target shape, chosen by its distinguishing field so errors name the right fields. */
-export const TargetSchema = z.unknown().transform((value, ctx): Target => {
+export const TargetSchema = lazySchema(() => z.unknown().transform((value, ctx): Target => {
   if (!isRecord(value)) {
     ctx.issues.push({ code: "custom", message: "must be an object", input: value });
     return z.NEVER;
@@ -96,9 +97,9 @@ export const TargetSchema = z.unknown().transform((value, ctx): Target => {
     return { kind: "object", ...common, object: t["object"], versionId: t["versionId"] as string | undefined };
   }
   return { kind: "prefix", ...common, prefix: typeof t["prefix"] === "string" ? t["prefix"] : "", allVersions: t["allVersions"] as boolean | undefined };
-});
+}));
 
-export const ReencryptRequestSchema = z
+export const ReencryptRequestSchema = lazySchema(() => z
   .strictObject({
     targets: z
       .array(TargetSchema)
@@ -119,14 +120,14 @@ export const ReencryptRequestSchema = z
     r.targets.forEach((t, i) => {
       if (t.kind !== "prefix" || t.prefix !== "") ctx.addIssue({ code: "custom", path: ["targets", i], message: 'method "bucket" takes whole-bucket targets only ({"bucket":"…"})' });
     });
-  });
+  }));
 export type ReencryptRequest = z.infer<typeof ReencryptRequestSchema>;
 
 /**
  * The single-object shorthand, with the field names of `oci os object reencrypt --from-json` and of
  * ReencryptObjectDetails (`name` and `namespace` accepted as aliases, as the CLI does).
  */
-export const ShorthandRequestSchema = z
+export const ShorthandRequestSchema = lazySchema(() => z
   .strictObject({
     namespaceName: NamespaceSchema.optional(),
     namespace: NamespaceSchema.optional(),
@@ -172,7 +173,7 @@ export const ShorthandRequestSchema = z
       dryRun: r.dryRun ?? false,
       method: "objects",
     }),
-  );
+  ));
 
 const SHORTHAND_FIELDS = ["bucketName", "objectName", "namespaceName", "name", "sseCustomerKey", "sourceSseCustomerKey", "kmsKeyId"];
 
@@ -180,9 +181,9 @@ export function isShorthand(body: Record<string, unknown>): boolean {
   return !("targets" in body) && SHORTHAND_FIELDS.some((f) => f in body);
 }
 
-export const ResumeRequestSchema = z.strictObject({
+export const ResumeRequestSchema = lazySchema(() => z.strictObject({
   resume: z.string().min(1, { message: "must be the token of an incomplete job" }),
   key: KeySpecSchema.optional(),
   sourceKey: SseCKeyRefSchema.optional(),
-});
+}));
 export type ResumeRequest = z.infer<typeof ResumeRequestSchema>;

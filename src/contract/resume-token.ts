@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { lazySchema } from "./lazy-schema.js";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import { invalidPayload, MAX_ISSUES } from "../errors.js";
@@ -44,7 +45,7 @@ export function referenceToken(r: TokenReference): string {
   return r.shard === undefined ? `${REFERENCE}${r.jobId}.${r.nonce}` : `${REFERENCE}${r.jobId}.${r.shard}.${r.nonce}`;
 }
 
-const PortableJobSchema = z
+const PortableJobSchema = lazySchema(() => z
   .strictObject({
     spec: JobSpecSchema,
     work: z.strictObject({
@@ -62,7 +63,7 @@ const PortableJobSchema = z
     if (from >= to || to > j.spec.units.length) ctx.addIssue({ code: "custom", path: ["work", "units"], message: "units outside the job" });
     if (j.work.cursor.unit < from || j.work.cursor.unit > to) ctx.addIssue({ code: "custom", path: ["work", "cursor", "unit"], message: "cursor outside the shard" });
     if (j.work.cursor.redo.some((r) => r.unit < from || r.unit >= to)) ctx.addIssue({ code: "custom", path: ["work", "cursor", "redo"], message: "redo outside the shard" });
-  });
+  }));
 
 const macOf = (key: Buffer, signed: string): Buffer => createHmac("sha256", key).update(signed, "latin1").digest();
 

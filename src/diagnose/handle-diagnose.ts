@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Logger } from "../log.js";
@@ -16,7 +17,7 @@ import { checkStateBucket } from "./check-state-bucket.js";
 import { checkOperations } from "./check-operations.js";
 import { checkDurability } from "./check-durability.js";
 
-export const DiagnoseRequestSchema = z.strictObject({ diagnose: z.literal(true), sendTestMessage: z.literal(true).optional() });
+export const DiagnoseRequestSchema = lazySchema(() => z.strictObject({ diagnose: z.literal(true), sendTestMessage: z.literal(true).optional() }));
 
 /** Finds the misconfigurations that make events silently do nothing, and the ones a deployment finds in production. Changes nothing. */
 export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<{ diagnose: DiagnoseReport }> {

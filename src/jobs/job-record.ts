@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { CountsSchema, CursorSchema, failureFields, JOB_ORIGINS, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
 import type { WorkRequestProgress } from "../engine/run-shard.js";
 import type { FailureRecord } from "../model/failure.js";
@@ -78,9 +79,9 @@ export interface JobRecord {
   caller?: string;
 }
 
-const FailureSchema = z.looseObject(failureFields);
+const FailureSchema = lazySchema(() => z.looseObject(failureFields));
 
-const ShardRecordSchema = z.strictObject({
+const ShardRecordSchema = lazySchema(() => z.strictObject({
   id: z.number().int().nonnegative(),
   units: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
   range: NameRangeSchema.optional(),
@@ -91,9 +92,9 @@ const ShardRecordSchema = z.strictObject({
   invocations: z.number().int().nonnegative(),
   workRequest: z.strictObject({ unit: z.number(), workRequestId: z.string(), status: z.string(), percentComplete: z.number() }).optional(),
   splitDone: z.boolean().optional(),
-});
+}));
 
-export const JobRecordSchema = z.strictObject({
+export const JobRecordSchema = lazySchema(() => z.strictObject({
   format: z.literal(1),
   jobId: JobIdSchema,
   origin: z.enum(JOB_ORIGINS),
@@ -124,7 +125,7 @@ export const JobRecordSchema = z.strictObject({
   retryOf: JobIdSchema.optional(),
   retriedBy: JobIdSchema.optional(),
   caller: z.string().max(600).optional(),
-});
+}));
 
 export const jobRecordName = (jobId: string): string => `jobs/${jobId}.json`;
 

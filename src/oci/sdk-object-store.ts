@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
-import type { ObjectStorageClient } from "oci-objectstorage";
-import { models, requests } from "oci-objectstorage";
+import type { ObjectStorageClient, models, requests } from "oci-objectstorage";
 import type { ObjectStore, ReencryptDetails, SseCKey } from "./object-store.js";
 import { redactText } from "../log.js";
 import { OciCallError, toOciFailure } from "./oci-failure.js";
@@ -11,8 +10,13 @@ import type { RateLimiter } from "./rate-limiter.js";
 // version id would be misread by the service. Every query value goes through this first.
 const q = (value: string): string => encodeURIComponent(value);
 
+// The SDK's enum values as literals: a value import of oci-objectstorage would load the whole
+// package (client, models, upload manager) at cold start, before any invocation needs it.
+const AES256 = "AES256" as models.SSECustomerKeyDetails.Algorithm.Aes256;
+const APPROXIMATE_COUNT = "approximateCount" as requests.GetBucketRequest.Fields.ApproximateCount;
+
 const wire = (k: SseCKey): models.SSECustomerKeyDetails => ({
-  algorithm: models.SSECustomerKeyDetails.Algorithm.Aes256,
+  algorithm: AES256,
   key: k.key.reveal(),
   keySha256: k.keySha256,
 });
@@ -80,7 +84,7 @@ export function createSdkObjectStore(client: ObjectStorageClient, opts: SdkObjec
     },
     async getBucket(namespace, bucket, o = {}) {
       const r = await call("GetBucket", () =>
-        client.getBucket({ namespaceName: namespace, bucketName: bucket, ...(o.approximateCount ? { fields: [requests.GetBucketRequest.Fields.ApproximateCount] } : {}) }),
+        client.getBucket({ namespaceName: namespace, bucketName: bucket, ...(o.approximateCount ? { fields: [APPROXIMATE_COUNT] } : {}) }),
       );
       const b = r.bucket;
       return {

@@ -1,6 +1,6 @@
 import { startLocalStack, type LocalStack } from "../local-stack.js";
 import { procCpuMs } from "./proc.js";
-import { expectMoved, log, median, n, reencryptBucket, rotatedEmulator } from "./setup.js";
+import { expectMoved, KEEP_WARM_S, log, median, n, reencryptBucket, rotatedEmulator } from "./setup.js";
 
 export interface CpuAB {
   /** Median function CPU ms per object version: our HTTP client and signer. */
@@ -30,9 +30,9 @@ export async function cpuPerVersionAB(paths: { product: string; sdkClient: strin
   const config = { REENCRYPT_MAX_PARALLEL: "1", REENCRYPT_LOG_LEVEL: "warn" };
   const stacks: LocalStack[] = [];
   try {
-    const product = await startLocalStack({ emulator, compartmentId, bundlePath: paths.product, maxContainers: 1, config });
+    const product = await startLocalStack({ emulator, compartmentId, bundlePath: paths.product, maxContainers: 1, idleSeconds: KEEP_WARM_S, config });
     stacks.push(product);
-    const sdk = await startLocalStack({ emulator, compartmentId, bundlePath: paths.sdkClient, maxContainers: 1, config });
+    const sdk = await startLocalStack({ emulator, compartmentId, bundlePath: paths.sdkClient, maxContainers: 1, idleSeconds: KEEP_WARM_S, config });
     stacks.push(sdk);
     // JIT, connections, the namespace lookup: not what is measured.
     await reencryptBucket(product, "cpu-warm-product", true);
@@ -44,7 +44,7 @@ export async function cpuPerVersionAB(paths: { product: string; sdkClient: strin
       const c0 = procCpuMs(pid);
       const done = await reencryptBucket(stack, bucket, true);
       const c1 = procCpuMs(pid);
-      if (c0 === undefined || c1 === undefined) throw new Error("no /proc: function CPU cannot be measured here");
+      if (c0 === undefined || c1 === undefined) throw new Error(`no /proc/${pid}: the function process is gone, or there is no /proc here`);
       expectMoved(emulator, bucket, newVersion, objects * versions);
       return (c1 - c0) / done.reencrypted;
     };

@@ -9,6 +9,13 @@ export const median = (xs: number[]): number => {
   return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+/**
+ * idleSeconds for a stack whose one container the bench measures through its pid (/proc): the pool
+ * would stop it after 30 idle seconds (a loaded machine can leave it idle that long while another
+ * stack warms up) and start another, and the pid measured would be gone.
+ */
+export const KEEP_WARM_S = 3_600;
+
 export const log = (line: string): void => void process.stderr.write(`  … ${line}\n`);
 export const n = (x: number): string => Math.round(x).toLocaleString("en-US");
 

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { startLocalStack, type LocalStack } from "../local-stack.js";
 import { naiveLoop } from "./naive-loop.js";
 import { procCpuMs } from "./proc.js";
-import { expectMoved, log, median, n, reencryptBucket, rotatedEmulator } from "./setup.js";
+import { expectMoved, KEEP_WARM_S, log, median, n, reencryptBucket, rotatedEmulator } from "./setup.js";
 
 export interface ThroughputOptions {
   bundlePath: string;
@@ -50,7 +50,7 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
   const naive = await naiveLoop(emulator, compartmentId);
   const allVersions = per > 1;
   try {
-    stack = await startLocalStack({ emulator, compartmentId, bundlePath: o.bundlePath, maxContainers: 1, config });
+    stack = await startLocalStack({ emulator, compartmentId, bundlePath: o.bundlePath, maxContainers: 1, idleSeconds: KEEP_WARM_S, config });
     emulator.faults.setBaseLatency(o.latencyMs);
     await reencryptBucket(stack, "tp-warm-product", allVersions);
     await naive.run("tp-warm-naive", { versions: allVersions });
