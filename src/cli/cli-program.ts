@@ -9,6 +9,7 @@ import { commandSkeleton, jsonInputOf, paramSkeleton } from "./json-skeleton.js"
 import { objectCommand } from "./object-command.js";
 import { setOutputQuery } from "./query-output.js";
 import { retryCommand } from "./retry-command.js";
+import { coverageCommand } from "./coverage-command.js";
 import { rotateCommand } from "./rotate-command.js";
 import { runCommand } from "./run-command.js";
 
@@ -159,7 +160,7 @@ export function createProgram(version: string): Command {
     c.copyInheritedSettings(c.parent ?? program);
     c.commands.forEach(inherit);
   };
-  for (const make of [objectCommand, bucketCommand, runCommand, rotateCommand, retryCommand, invokeCommand, statusCommand, sweepCommand, diagnoseCommand]) {
+  for (const make of [objectCommand, bucketCommand, runCommand, rotateCommand, retryCommand, invokeCommand, statusCommand, sweepCommand, diagnoseCommand, coverageCommand]) {
     const sub = make();
     program.addCommand(sub);
     inherit(sub);

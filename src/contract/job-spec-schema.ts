@@ -22,19 +22,23 @@ export const MAX_LEFT_ALONE = 1_000;
 
 const Sha256Schema = lazySchema(() => z.string().regex(/^[A-Za-z0-9+/]{43}=$/));
 
-export const CountsSchema = lazySchema(() => z.strictObject({
-  matched: z.number().int().nonnegative(),
-  reencrypted: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
-  skipped: z.number().int().nonnegative(),
-}));
+export const CountsSchema = lazySchema(() =>
+  z.strictObject({
+    matched: z.number().int().nonnegative(),
+    reencrypted: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+  }),
+);
 
-const JobKeySchema = lazySchema(() => z.union([
-  z.strictObject({ type: z.literal("bucket") }),
-  z.strictObject({ type: z.literal("kms"), kmsKeyId: KeyOcidSchema }),
-  z.strictObject({ type: z.literal("sse-c"), secretId: SecretOcidSchema }),
-  z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
-]));
+const JobKeySchema = lazySchema(() =>
+  z.union([
+    z.strictObject({ type: z.literal("bucket") }),
+    z.strictObject({ type: z.literal("kms"), kmsKeyId: KeyOcidSchema }),
+    z.strictObject({ type: z.literal("sse-c"), secretId: SecretOcidSchema }),
+    z.strictObject({ type: z.literal("sse-c"), keySha256: Sha256Schema }),
+  ]),
+);
 
 export const NameRangeSchema = lazySchema(() => z.strictObject({ start: ObjectNameSchema.optional(), end: ObjectNameSchema.optional() }));
 
@@ -95,13 +99,13 @@ const UnitIndexSchema = lazySchema(() => z.number().int().nonnegative().max(MAX_
 export const CursorSchema = lazySchema(() => {
   const StatusCodeFields = { unit: UnitIndexSchema, status: z.number().int().nonnegative().max(999), code: z.string().max(100) };
   return z.strictObject({
-    unit: UnitIndexSchema,
-    after: PositionSchema.optional(),
-    redo: z.array(PositionSchema.extend({ unit: UnitIndexSchema })).max(MAX_REDO),
-    workRequestId: z.string().min(1).max(256).optional(),
-    streaks: z.array(z.strictObject({ ...StatusCodeFields, n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
-    stopped: z.array(z.strictObject({ ...StatusCodeFields, message: z.string().max(1000), n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
-    listingFailure: z.strictObject({ unit: UnitIndexSchema, attempts: z.number().int().positive().max(1_000_000), since: z.number() }).optional(),
+  unit: UnitIndexSchema,
+  after: PositionSchema.optional(),
+  redo: z.array(PositionSchema.extend({ unit: UnitIndexSchema })).max(MAX_REDO),
+  workRequestId: z.string().min(1).max(256).optional(),
+  streaks: z.array(z.strictObject({ ...StatusCodeFields, n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+  stopped: z.array(z.strictObject({ ...StatusCodeFields, message: z.string().max(1000), n: z.number().int().positive() })).max(MAX_JOB_UNITS).optional(),
+  listingFailure: z.strictObject({ unit: UnitIndexSchema, attempts: z.number().int().positive().max(1_000_000), since: z.number() }).optional(),
   });
 });
 

@@ -1,6 +1,4 @@
-import { collectPages } from "../oci/paging.js";
-import { namespaceOf } from "../runtime/namespace.js";
-import { failureOf, said } from "./checklist.js";
+import { compartmentBuckets } from "./compartment-buckets.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 
 /**
@@ -8,36 +6,13 @@ import type { DiagnoseContext } from "./diagnose-context.js";
  * Bucket Key is off are named (a warning: it works, with more calls to Key Management). Enabling
  * it affects new objects only, so the warning says existing objects need one re-encryption.
  */
-export async function checkBucketKey({ rt, dl, store, list, compartments }: DiagnoseContext): Promise<void> {
-  let namespace: string;
-  try {
-    namespace = await namespaceOf(rt, dl.hardStopAt);
-  } catch {
-    // checkObjectEventBuckets reports GetNamespace already.
-    return;
-  }
-  const off: string[] = [];
-  for (const c of compartments) {
-    let names: string[];
-    try {
-      names = await collectPages((page) => store.listBuckets(namespace, c, page));
-    } catch (error) {
-      list.skipped(`bucket-key.${c}`, `the buckets of compartment ${c} could not be listed (${said(failureOf(error))}): their SSE-KMS Bucket Key was not checked`);
-      continue;
-    }
-    for (const name of names) {
-      if (Date.now() > dl.hardStopAt) {
-        list.skipped("bucket-key", "no time left to check every bucket's SSE-KMS Bucket Key");
-        return;
-      }
-      try {
-        const b = await store.getBucket(namespace, name);
-        if (b.kmsKeyId !== undefined && b.isBucketKeyEnabled === false) off.push(name);
-      } catch {
-        // Unreadable buckets are reported by the checks that need them.
-      }
-    }
-  }
+export async function checkBucketKey(ctx: DiagnoseContext): Promise<void> {
+  const { list } = ctx;
+  const found = await compartmentBuckets(ctx);
+  if (!found) return; // checkObjectEventBuckets reports GetNamespace already.
+  for (const u of found.unlisted) list.skipped(`bucket-key.${u.compartmentId}`, `the buckets of compartment ${u.compartmentId} could not be listed (${u.why}): their SSE-KMS Bucket Key was not checked`);
+  if (!found.complete) list.skipped("bucket-key", "not every bucket's SSE-KMS Bucket Key was checked (time or the bucket limit)");
+  const off = found.buckets.filter((b) => b.kmsKeyId !== undefined && b.isBucketKeyEnabled === false).map((b) => b.name);
   for (const name of off) {
     list.warning(
       `bucket-key.${name}`,

@@ -2,13 +2,8 @@ import type { KeyRule } from "../contract/rules.js";
 import { matchesBucketGlob } from "../glob.js";
 import { rulesInBucket } from "../keys/governing-key.js";
 import type { BucketInfo } from "../oci/object-store.js";
-import { collectPages } from "../oci/paging.js";
-import { namespaceOf } from "../runtime/namespace.js";
-import { failureOf, said } from "./checklist.js";
+import { compartmentBuckets } from "./compartment-buckets.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
-
-/** Buckets read at most: the check is evidence, not an inventory. */
-const MAX_BUCKETS = 500;
 
 const ruleText = (i: number, r: KeyRule): string => `rule ${i} ({"bucket":"${r.bucket}","prefix":"${r.prefix}"})`;
 
@@ -35,30 +30,13 @@ function shadowedRules(rules: readonly KeyRule[], buckets: readonly BucketInfo[]
  * Contract §11 as a deployment meets it: rules whose scope an earlier rule claims first (the later
  * one never applies), and read-only buckets (replication destinations) that rotations skip.
  */
-export async function checkKeyScopes({ rt, dl, store, list, compartments }: DiagnoseContext): Promise<void> {
+export async function checkKeyScopes(ctx: DiagnoseContext): Promise<void> {
+  const { rt, list } = ctx;
   const rules = rt.config.rules;
-  let namespace: string;
-  try {
-    namespace = await namespaceOf(rt, dl.hardStopAt);
-  } catch {
-    return; // reported by the bucket checks
-  }
-  const buckets: BucketInfo[] = [];
-  for (const c of compartments) {
-    try {
-      const names = await collectPages((page) => store.listBuckets(namespace, c, page));
-      for (const name of names.slice(0, MAX_BUCKETS - buckets.length)) {
-        if (Date.now() > dl.stopAt) break;
-        try {
-          buckets.push(await store.getBucket(namespace, name));
-        } catch {
-          // One unreadable bucket does not hide the others: the bucket checks name it.
-        }
-      }
-    } catch (error) {
-      list.warning(`key-scopes.${c}`, `could not list the buckets of compartment ${c} (${said(failureOf(error))}) to check read-only buckets and rule scopes there`);
-    }
-  }
+  const found = await compartmentBuckets(ctx);
+  if (!found) return; // reported by the bucket checks
+  for (const u of found.unlisted) list.warning(`key-scopes.${u.compartmentId}`, `could not list the buckets of compartment ${u.compartmentId} (${u.why}) to check read-only buckets and rule scopes there`);
+  const buckets = found.buckets;
 
   for (const s of shadowedRules(rules, buckets)) {
     const later = rules[s.later] as KeyRule;

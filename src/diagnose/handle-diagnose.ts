@@ -11,6 +11,7 @@ import { checkBucketKey } from "./check-bucket-key.js";
 import { checkObjectEventBuckets } from "./check-buckets.js";
 import { checkEventRules } from "./check-event-rules.js";
 import { checkKeyScopes } from "./check-key-scopes.js";
+import { checkLifecycle } from "./check-lifecycle.js";
 import { locateKeys } from "./check-keys.js";
 import type { DiagnoseContext } from "./diagnose-context.js";
 import { checkStateBucket } from "./check-state-bucket.js";
@@ -37,6 +38,7 @@ export async function handleDiagnose(body: Record<string, unknown>, rt: Runtime,
   const rules = await checkEventRules(ctx, keys, located);
   const buckets = await checkObjectEventBuckets(ctx, rules);
   await checkKeyScopes(ctx);
+  await checkLifecycle(ctx, located);
   await checkBucketKey(ctx);
   await checkOperations(ctx, { sendTestMessage: parsed.data.sendTestMessage === true });
 

@@ -25,6 +25,7 @@ interface Words {
   sourceGiven: string;
   concurrency: string;
   logs: string;
+  support: string;
 }
 
 const WORDS: Record<HintAudience, Words> = {
@@ -35,14 +36,16 @@ const WORDS: Record<HintAudience, Words> = {
     sourceGiven: "the sourceKey given",
     concurrency: "lower REENCRYPT_CONCURRENCY or set REENCRYPT_MAX_RPS, then resume",
     logs: "an error in the function itself, not in OCI; see the function's logs for this job and report it",
+    support: "quote the opc-request-id to Oracle support if it persists",
   },
   cli: {
     policy: "your user's policy (or that of the principal --auth names)",
     principal: "you",
     sourceKey: "pass that key with --source-encryption-key-file",
     sourceGiven: "the key in --source-encryption-key-file",
-    concurrency: "lower --concurrency, then resume with --resume",
-    logs: "an error in oci-reencrypt itself, not in OCI; run again with --debug and report it",
+    concurrency: "lower --concurrency or set --max-rps, then resume with --resume",
+    logs: "an error in oci-reencrypt itself, not in OCI; run again with -d and report it",
+    support: "quote the opc-request-id and the opc-client-request-id (--request-id) to Oracle support if it persists",
   },
 };
 
@@ -94,11 +97,15 @@ export function hintFor(f: OciFailure, ctx: HintContext): string {
     }
     return "The service rejected the request: check the key (kmsKeyId must be an enabled Vault key that Object Storage may use) and the request fields.";
   }
-  if (f.status === 401) return ctx.audience === "cli" ? "Your credentials were not accepted: check the profile, key and fingerprint (or the session token's expiry)." : "The function's resource principal was not accepted: check the dynamic group matches this function.";
+  if (f.status === 401) {
+    return ctx.audience === "cli"
+      ? "Your credentials were not accepted: check --profile and --config-file, the key's fingerprint and that the key is uploaded to your user; with --auth security_token run `oci session refresh`."
+      : "The function's resource principal was not accepted: check the dynamic group matches this function.";
+  }
   if (f.code === "WorkRequestFailed") return "ReencryptBucket did not complete: check the bucket's key is enabled and Object Storage may use it, then run the job again (or without method bucket).";
   if (f.status === 409) return "Conflict (409) that outlived the retries: the object may be changing; retry later.";
   if (f.status === 429) return `Throttled (429) beyond the retries: ${w.concurrency}.`;
-  if (f.status >= 500) return `Service error (${f.status}) that outlived the retries: retry later; quote the opc-request-id to Oracle support if it persists.`;
+  if (f.status >= 500) return `Service error (${f.status}) that outlived the retries: retry later; ${w.support}.`;
   if (f.status === 0) {
     return ctx.audience === "cli"
       ? "No response from Object Storage (connection failed) after retries: check the endpoint, proxy and network."

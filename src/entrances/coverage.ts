@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import { KeyOcidSchema } from "../contract/ocid.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { ErrorCode, ReencryptError } from "../errors.js";
@@ -10,7 +11,7 @@ import { createRateLimiter } from "../oci/rate-limiter.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 
-export const CoverageRequestSchema = z.strictObject({ coverage: z.strictObject({ keyId: KeyOcidSchema, vaultId: z.string().startsWith("ocid1.vault.").max(255).optional() }) });
+export const CoverageRequestSchema = lazySchema(() => z.strictObject({ coverage: z.strictObject({ keyId: KeyOcidSchema, vaultId: z.string().startsWith("ocid1.vault.").max(255).optional() }) }));
 
 /** `{"coverage": {"keyId"}}` (direct invocations): "may I delete key version V?", from the function's own records (contract §12). */
 export async function handleCoverage(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger): Promise<{ coverage: CoverageAnswer }> {

@@ -28,7 +28,7 @@ export interface CheckpointDeps {
   onCheckpoint?: ((counts: Counts) => void) | undefined;
   /** Every running shard of the deployment (runners.ts): the ceiling is maxRps / the live ones. */
   runners?: RunnerRegistry | undefined;
-  /** The job's shards holding a slot when this run began: its share of REENCRYPT_MAX_RPS if the runner count fails. */
+  /** The job's shards holding a slot when this run began: the least the live runners are counted as. */
   openShards: number;
   /** Units the job record announced stopped when this run began. */
   announced: StoppedUnits | undefined;
@@ -162,7 +162,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
           return undefined;
         })
       : undefined;
-    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / Math.max(1, live ?? d.openShards));
+    // The job's own shards holding a slot (dispatched ones included) count even before they
+    // register as runners: the share never errs high while shards start.
+    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / Math.max(1, live ?? 1, d.openShards));
     const t = now();
     let written = false;
     if (!exists && d.fresh) {

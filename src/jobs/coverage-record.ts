@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import type { Logger } from "../log.js";
 import type { JobSpec, Unit } from "../model/job.js";
 import type { FinishedJobRecords } from "./finish-shard.js";
@@ -30,8 +31,8 @@ export interface CoverageEntry {
   latest: CoverageJob;
 }
 
-const JobSchema = z.strictObject({ jobId: z.string(), origin: z.string(), keyVersion: z.string().optional(), startedAt: z.string(), finishedAt: z.string(), complete: z.boolean() });
-const EntrySchema = z.strictObject({ keyId: z.string(), namespace: z.string(), bucket: z.string(), complete: JobSchema.optional(), latest: JobSchema });
+const JobSchema = lazySchema(() => z.strictObject({ jobId: z.string(), origin: z.string(), keyVersion: z.string().optional(), startedAt: z.string(), finishedAt: z.string(), complete: z.boolean() }));
+const EntrySchema = lazySchema(() => z.strictObject({ keyId: z.string(), namespace: z.string(), bucket: z.string(), complete: JobSchema.optional(), latest: JobSchema }));
 
 const hash = (s: string): string => createHash("sha256").update(s).digest("hex").slice(0, 32);
 export const coveragePrefix = (keyId: string): string => `coverage/${hash(keyId)}/`;

@@ -4,6 +4,7 @@ import type { ReencryptError } from "../errors.js";
 import type { ShardRun } from "../engine/run-shard.js";
 import type { Logger } from "../log.js";
 import type { FailureRecord } from "../model/failure.js";
+import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, zeroCounts, type Counts } from "../model/job.js";
 import { reportJobEnd } from "../ops/job-ops.js";
 import type { Deadlines } from "../runtime/deadline.js";
@@ -23,6 +24,8 @@ import { mergeStops, withStopFailures, type StoppedUnits } from "./unit-stop-rec
 
 export interface Step {
   response: JobResponse;
+  /** The rate limiter this invocation's calls went through, for the shard it takes over next. */
+  limiter?: RateLimiter | undefined;
   /** A shard this invocation claimed to run next. */
   next?: { record: JobRecord; shard: ShardRecord } | undefined;
 }

@@ -3,7 +3,7 @@ import type { JobResponse } from "../contract/response.js";
 import type { InlineKeys } from "../keys/resolve-keys.js";
 import type { Logger } from "../log.js";
 import type { Counts, JobSpec, ShardWork } from "../model/job.js";
-import { createRateLimiter } from "../oci/rate-limiter.js";
+import { createRateLimiter, type RateLimiter } from "../oci/rate-limiter.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { JobRecord, ShardRecord } from "./job-record.js";
@@ -35,6 +35,8 @@ export interface InvocationInput {
   portable?: { totals: Counts; seq: number } | undefined;
   /** When this invocation began (epoch ms): a job first recorded at its end started then. */
   startedAt?: number;
+  /** A shard taken over in the same invocation keeps the limiter of the one before. */
+  limiter?: RateLimiter | undefined;
   /** Who sent it: through the gateway or directly, and the caller a request job belongs to. Undefined: directly. */
   from?: From | undefined;
 }

@@ -41,7 +41,14 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
     const { record, shard } = step.next;
     log.info("taking over the next shard", { jobId: input.spec.id, shard: shard.id });
     step = await runOnce(
-      { ...input, work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor }, durable: { ...input.durable, claimed: { record, shard } } },
+      {
+        ...input,
+        work: { id: shard.id, units: shard.units, ...(shard.range ? { range: shard.range } : {}), cursor: shard.cursor },
+        durable: { ...input.durable, claimed: { record, shard } },
+        // The same limiter goes on: a fresh one would start with its window empty while the last
+        // second's calls of this invocation still count against REENCRYPT_MAX_RPS.
+        limiter: step.limiter,
+      },
       rt,
       dl,
       log.child({ shard: shard.id }),
@@ -61,8 +68,10 @@ export async function runInvocation(input: InvocationInput, rt: Runtime, dl: Dea
 async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: Logger): Promise<Step> {
   const { spec, work, durable } = input;
   const config = rt.config;
-  const openShards = Math.max(1, durable?.claimed?.record.open.length ?? 1);
-  const limiter = createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / openShards);
+  // The job's own running shards: those holding one of its slots, dispatched ones included.
+  const running = Math.max(1, durable?.claimed?.record.open.length ?? 1);
+  const limiter = input.limiter ?? createRateLimiter(config.maxRps === undefined ? undefined : config.maxRps / running);
+  if (input.limiter && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / running);
   const budget = { notAfter: () => dl.hardStopAt, limiter };
   const store = rt.objectStore(budget);
   const ops = startJobOps(rt, spec, limiter, dl, log);
@@ -107,7 +116,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       : undefined;
   const lists = spec.units.slice(work.units[0], work.units[1]).some((u) => u.scope.kind === "prefix");
   const live = runners && lists ? await runners.heartbeat().catch(() => undefined) : undefined;
-  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / live);
+  if (live !== undefined && config.maxRps !== undefined) limiter.setCeiling(config.maxRps / Math.max(live, running));
 
   // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
   let end = work.range?.end;
@@ -148,7 +157,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
       maxRps: config.maxRps,
       onCheckpoint: ops.checkpoint,
       runners,
-      openShards,
+      openShards: running,
       announced: durable.claimed?.record.stoppedUnits,
       // Another shard may run this unit: it is a name range of it, or this run cut one off.
       shared: () => work.range !== undefined || splitter?.split() === true,
@@ -181,7 +190,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
   }
   if (!durable) return { response: await finishPortable(input, run, tokenKey, rt, dl, log) };
   const merged = { failures: checkpoints?.mergedFailures() ?? 0, stops: checkpoints?.mergedStops() ?? new Map<number, number>() };
-  return finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log);
+  return { ...(await finishDurable(input, durable, run, parts, base, merged, checkpoints?.recordExists() ?? false, rt, dl, log)), limiter };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { lazySchema } from "../contract/lazy-schema.js";
 import type { JobStore } from "../jobs/job-store.js";
 import type { BucketInfo } from "../oci/object-store.js";
 
@@ -15,12 +16,14 @@ export interface InventoryEntry {
   seenAt: string;
 }
 
-const InventoryEntrySchema = z.strictObject({
-  kmsKeyId: z.string().nullable(),
-  isBucketKeyEnabled: z.boolean(),
-  isReadOnly: z.boolean(),
-  seenAt: z.string(),
-});
+const InventoryEntrySchema = lazySchema(() =>
+  z.strictObject({
+    kmsKeyId: z.string().nullable(),
+    isBucketKeyEnabled: z.boolean(),
+    isReadOnly: z.boolean(),
+    seenAt: z.string(),
+  }),
+);
 
 export const inventoryName = (namespace: string, bucket: string): string => `inventory/buckets/${namespace}/${bucket}.json`;
 /** Written at the end of every inventory pass: its age tells whether sweeps are running. */

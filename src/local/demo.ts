@@ -10,6 +10,7 @@ import { DEFAULT_PORT, readOptions, USAGE, type DemoOptions } from "./demo/cli.j
 import { lineSplitter, type LogRecord } from "./demo/function-log.js";
 import { httpJson, isJobView, progressLine, type HttpAnswer, type JobView } from "./demo/job-view.js";
 import { columnOf, renderWrappingTable } from "./demo/wrapping-table.js";
+import { lifecycleSection } from "./demo/lifecycle-section.js";
 import { renderOpsSection } from "./demo/ops-section.js";
 import { explainSkipped } from "./demo/skipped.js";
 import { startEmulator, wrappingLabel, type Emulator } from "./emulator/index.js";
@@ -245,9 +246,10 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   out();
 
   const httpOk = await httpExamples(gateway, emulator, financeKey, opts);
+  const lifecycleOk = await lifecycleSection(stack, emulator, { finance: financeKey, logs: need(ids.keys, "logs-key") }, out);
   out(renderOpsSection(emulator, topic.id, "reencrypt"));
   out();
-  return { ok: rotationOk && httpOk, rotationJobId: jobId, financeKey, secretId };
+  return { ok: rotationOk && httpOk && lifecycleOk, rotationJobId: jobId, financeKey, secretId };
 }
 
 /** Function log lines: all of them with --verbose, else only warnings and errors. */

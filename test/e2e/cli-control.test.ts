@@ -165,6 +165,26 @@ describe("job control of the deployed function", () => {
     expect(missingFn.stderr).toMatch(/missing --function-id .*sweep is for direct invocations only/);
   });
 
+  it("coverage by InvokeFunction: per older key version, from the function's records; exit 1 while one is possible", async () => {
+    await runCli(["sweep", ...fn()], { env });
+    await em.functions.idle();
+    const keyId = em.seedIds.keys["kA"] as string;
+    em.state.rotateKey(keyId);
+    const r = await runCli(["coverage", "--key-id", keyId, ...fn()], { env });
+    expect(r.code, r.stderr).toBe(1);
+    const c = JSON.parse(r.stdout);
+    expect(c.builtFrom).toMatch(/this function's own records only/);
+    // The version current until this rotation: no job has re-wrapped past it yet.
+    const old = c.versions.filter((v: { current?: boolean }) => !v.current).at(-1);
+    expect(old.verdict).toBe("possible");
+    expect(old.scopes.map((s: { bucket: string }) => s.bucket).sort()).toEqual(["slow-1", "slow-2"]);
+    const table = await runCli(["coverage", "--key-id", keyId, ...fn(), "--output", "table"], { env });
+    expect(table.stdout).toMatch(/possible/);
+    const bad = await runCli(["coverage", "--key-id", "nope", ...fn()], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--key-id: nope is not a key OCID/);
+  });
+
   it("invoke: a spinner with the elapsed time while the synchronous call runs, then progress with the buckets' total and a true rate", async () => {
     em.faults.setBaseLatency(4);
     const r = await runCli(["invoke", ...fn(), "--body", JSON.stringify({ targets: [{ bucket: "slow-2" }] }), "--progress", "json", "--progress-seconds", "0.5"], { env: { ...env, REENCRYPT_OBJECTSTORAGE_ENDPOINT: em.endpoints.objectStorage } });

@@ -1,14 +1,9 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Seed } from "../../src/local/emulator/index.js";
-import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
-import { expectAllSigned } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { Seed } from "../../src/local/emulator/index.js";
+import { rotateSeedKey, worldPerTest } from "./world.js";
 
 // Contract §11: a scope whose calls all fail the same way stops calling after
 // REENCRYPT_STOP_AFTER_IDENTICAL_FAILURES of them, and counts the rest failed without a call.
-
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/events/createkeyversion-end.json", import.meta.url), "utf8"));
 
 const seed = (): Seed => ({
   namespace: "ffns",
@@ -22,35 +17,14 @@ const seed = (): Seed => ({
 });
 
 describe("a scope that fails the same way every time stops calling (contract §11), end to end", () => {
-  let stack: LocalStack | undefined;
-  afterEach(async () => {
-    if (stack) expectAllSigned(stack.emulator);
-    await stack?.stop();
-    stack = undefined;
-  });
+  const world = worldPerTest(seed);
 
   it("a rotation over a 20,000-version bucket that answers 403 to every call beside one that works: at most N + concurrency calls to it, the other finishes", async () => {
-    const em = await startEmulator({ seed: seed() });
-    stack = await startLocalStack({
-      emulator: em,
-      compartmentId: em.seedIds.compartments["apps"] as string,
-      timeoutSeconds: 60,
-      config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: "1" },
-    });
-    const close = stack.stop;
-    stack.stop = async () => {
-      await close();
-      await em.close();
-    };
+    const stack = await world.start({ timeoutSeconds: 60, config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: "1" } });
+    const em = stack.emulator;
     const denied = em.faults.add({ operation: "ReencryptObject", when: (r) => r.path.includes("/b/denied/"), status: 403, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found" });
-    const keyId = em.seedIds.keys["K"] as string;
-    const version = em.state.rotateKey(keyId);
-    const e = structuredClone(fixture);
-    e.eventID = randomUUID();
-    e.data.compartmentId = em.seedIds.compartments["apps"];
-    e.data.resourceId = keyId;
-    e.data.additionalDetails = { keyId, vaultId: em.seedIds.vaults["v"], keyVersionId: version.id };
-    const r = await stack.deliverEvent(e);
+    const { event, fresh } = rotateSeedKey(em, "K");
+    const r = await stack.deliverEvent(event);
     expect(r.data.status).toBe("continuing");
     const job = (await stack.invoke({ job: r.data.jobId })).data;
 
@@ -59,7 +33,7 @@ describe("a scope that fails the same way every time stops calling (contract §1
     // Default N = 200, default concurrency 16.
     expect(denied.hits).toBeGreaterThanOrEqual(200);
     expect(denied.hits).toBeLessThanOrEqual(200 + 16);
-    expect(em.state.objectVersions("fine").every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === version.id)).toBe(true);
+    expect(em.state.objectVersions("fine").every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === fresh)).toBe(true);
     expect(job.status).toBe("partial");
     expect(job.counts).toMatchObject({ reencrypted: 300, failed: 20_000 });
     const stop = job.failures[0];

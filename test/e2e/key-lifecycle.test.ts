@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type ObjectVersionView, type Seed } from "../../src/local/emulator/index.js";
-import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
-import { expectAllSigned } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, ObjectVersionView, Seed } from "../../src/local/emulator/index.js";
+import { rotateSeedKey, worldPerTest } from "./world.js";
 
 // Contract §12: a bucket's key changes and is followed; a key about to stop working is checked
 // against what still depends on it; "may I delete key version V?" from the function's records.
-
-const rotationFixture = JSON.parse(readFileSync(new URL("../fixtures/events/createkeyversion-end.json", import.meta.url), "utf8"));
 
 const seed = (): Seed => ({
   namespace: "lcns",
@@ -35,33 +31,21 @@ const live = (em: Emulator, bucket: string, prefix = ""): ObjectVersionView[] =>
 const onVersion = (em: Emulator, bucket: string, versionId: string, prefix = ""): boolean => live(em, bucket, prefix).every((v) => v.wrapping.kind === "kms" && v.wrapping.keyVersionId === versionId);
 
 describe("key lifecycle (contract §12), end to end", () => {
-  let stack: LocalStack | undefined;
-  afterEach(async () => {
-    if (stack) expectAllSigned(stack.emulator);
-    await stack?.stop();
-    stack = undefined;
-  });
-
+  const world = worldPerTest(seed);
   const start = async (config: Record<string, string> = {}) => {
-    const em = await startEmulator({ seed: seed() });
-    const k = em.seedIds.keys;
-    const topic = em.notifications.createTopic({ compartmentId: em.seedIds.compartments["apps"] as string });
-    stack = await startLocalStack({
-      emulator: em,
-      compartmentId: em.seedIds.compartments["apps"] as string,
-      config: {
-        REENCRYPT_STATE_BUCKET: "state",
-        REENCRYPT_RULES: JSON.stringify([{ bucket: "archive", prefix: "pii/", kmsKeyId: k["K3"] }]),
-        REENCRYPT_NOTIFY_TOPIC: topic.id,
-        ...config,
+    let topic: { id: string } | undefined;
+    const s = await world.start({
+      configFor: (em) => {
+        topic = em.notifications.createTopic({ compartmentId: em.seedIds.compartments["apps"] as string });
+        return {
+          REENCRYPT_STATE_BUCKET: "state",
+          REENCRYPT_RULES: JSON.stringify([{ bucket: "archive", prefix: "pii/", kmsKeyId: em.seedIds.keys["K3"] }]),
+          REENCRYPT_NOTIFY_TOPIC: topic.id,
+        };
       },
+      config,
     });
-    const close = stack.stop;
-    stack.stop = async () => {
-      await close();
-      await em.close();
-    };
-    return { s: stack, em, k, topic };
+    return { s, em: s.emulator, k: s.emulator.seedIds.keys, topic: topic as { id: string } };
   };
 
   const bucketEvent = (em: Emulator, bucket: string, eventID = randomUUID()) => ({
@@ -180,14 +164,7 @@ describe("key lifecycle (contract §12), end to end", () => {
     const { s, em, k } = await start();
     await s.invoke({ sweep: true });
     const rotate = async (keyName: string) => {
-      const keyId = k[keyName] as string;
-      const version = em.state.rotateKey(keyId);
-      const e = structuredClone(rotationFixture);
-      e.eventID = randomUUID();
-      e.data.compartmentId = em.seedIds.compartments["apps"];
-      e.data.resourceId = keyId;
-      e.data.additionalDetails = { keyId, vaultId: em.seedIds.vaults["v"], keyVersionId: version.id };
-      const r = await s.deliverEvent(e);
+      const r = await s.deliverEvent(rotateSeedKey(em, keyName).event);
       return (await s.invoke({ job: r.data.jobId })).data;
     };
     const k1v1 = currentOf(em, "K1");
@@ -223,5 +200,23 @@ describe("key lifecycle (contract §12), end to end", () => {
     const r = await s.deliverEvent(keyEvent(em, "schedulekeyversiondeletion.begin", v1, { keyId: k["K2"] as string }));
     expect(r.data.status).toBe("hazard");
     expect(r.data.hazards).toEqual([expect.objectContaining({ kind: "version-possibly-in-use", bucket: "never", keyVersionId: v1 })]);
+  });
+
+  it("diagnose reports hazards now present, a key change no job follows yet, and an inventory older than two sweep periods", async () => {
+    const { s, em, k } = await start();
+    await s.invoke({ sweep: true });
+    const item = async (id: string) => ((await s.invoke({ diagnose: true })).data.diagnose.checklist as { check: string; status: string; detail: string; fix?: string }[]).find((c) => c.check === id);
+    expect(await item("inventory")).toMatchObject({ status: "ok" });
+    em.state.updateBucket("spare", { kmsKeyId: k["K2"] as string });
+    expect(await item("key-change.spare")).toMatchObject({ status: "warning", detail: expect.stringMatching(/moved from .* no key-change job has started yet/) });
+    em.state.disableKey(k["K1"] as string);
+    em.state.scheduleKeyDeletion(k["K3"] as string);
+    const d = (await s.invoke({ diagnose: true })).data.diagnose;
+    const byId = new Map((d.checklist as { check: string; status: string; detail: string; fix?: string }[]).map((c) => [c.check, c]));
+    expect(byId.get("hazard.bucket.archive")).toMatchObject({ status: "problem", detail: expect.stringMatching(/uses key .* which is DISABLED/) });
+    expect(byId.get("hazard.rule.0")).toMatchObject({ status: "problem", detail: expect.stringMatching(/names key .* which is PENDING_DELETION/), fix: expect.stringMatching(/point the rule at another key/) });
+    expect(byId.get("hazard.bucket.never")).toBeUndefined();
+    em.state.putObject("state", "inventory/last-pass.json", { content: JSON.stringify({ at: new Date(Date.now() - 3_600_000).toISOString(), buckets: 3 }) });
+    expect(await item("inventory")).toMatchObject({ status: "warning", detail: expect.stringMatching(/more than two sweep periods ago/) });
   });
 });

@@ -1,15 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type ObjectVersionView, type Seed } from "../../src/local/emulator/index.js";
-import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, ObjectVersionView, Seed } from "../../src/local/emulator/index.js";
+import type { LocalStack } from "../../src/local/local-stack.js";
 import { compareNames } from "../../src/oci/name-order.js";
-import { expectAllSigned, mutations } from "./helpers.js";
+import { mutations } from "./helpers.js";
+import { rotateSeedKey, worldPerTest } from "./world.js";
 
 // Contract §11: the first matching rule, else the bucket's key, governs a version; a bulk job
 // touches only what its key governs, and never lists what it leaves alone.
-
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/events/createkeyversion-end.json", import.meta.url), "utf8"));
 
 const seed = (): Seed => ({
   namespace: "kpns",
@@ -39,47 +36,25 @@ const wraps = (em: Emulator, bucket: string, prefix = ""): ObjectVersionView[] =
 const keyVersionOf = (v: ObjectVersionView): string => (v.wrapping.kind === "kms" ? v.wrapping.keyVersionId : v.wrapping.kind);
 
 describe("keys as the tenancy assigns them (contract §11), end to end", () => {
-  let stack: LocalStack | undefined;
-  afterEach(async () => {
-    if (stack) expectAllSigned(stack.emulator);
-    await stack?.stop();
-    stack = undefined;
-  });
-
-  const start = async (config: Record<string, string> = {}) => {
-    const em = await startEmulator({ seed: seed() });
-    const k = em.seedIds.keys;
-    const rules = [
-      { bucket: "invoices", prefix: "pii/", kmsKeyId: k["K2"] },
-      { bucket: "whole", prefix: "", kmsKeyId: k["K2"] },
-      { bucket: "overlap", prefix: "a/", kmsKeyId: k["K2"] },
-      { bucket: "overlap", prefix: "a/b/", kmsKeyId: k["K3"] },
-    ];
-    stack = await startLocalStack({
-      emulator: em,
-      compartmentId: em.seedIds.compartments["apps"] as string,
-      config: { REENCRYPT_RULES: JSON.stringify(rules), REENCRYPT_STATE_BUCKET: "state", REENCRYPT_ALLOWED_KEYS: `${k["K2"]},${k["K3"]}`, ...config },
+  const world = worldPerTest(seed);
+  const start = (config: Record<string, string> = {}) =>
+    world.start({
+      configFor: (em) => {
+        const k = em.seedIds.keys;
+        const rules = [
+          { bucket: "invoices", prefix: "pii/", kmsKeyId: k["K2"] },
+          { bucket: "whole", prefix: "", kmsKeyId: k["K2"] },
+          { bucket: "overlap", prefix: "a/", kmsKeyId: k["K2"] },
+          { bucket: "overlap", prefix: "a/b/", kmsKeyId: k["K3"] },
+        ];
+        return { REENCRYPT_RULES: JSON.stringify(rules), REENCRYPT_STATE_BUCKET: "state", REENCRYPT_ALLOWED_KEYS: `${k["K2"]},${k["K3"]}` };
+      },
+      config,
     });
-    const close = stack.stop;
-    stack.stop = async () => {
-      await close();
-      await em.close();
-    };
-    return stack;
-  };
 
   const rotate = async (s: LocalStack, keyName: string) => {
-    const em = s.emulator;
-    const keyId = em.seedIds.keys[keyName] as string;
-    const old = em.state.key(keyId)?.currentKeyVersion as string;
-    const version = em.state.rotateKey(keyId);
-    const e = structuredClone(fixture);
-    e.eventID = randomUUID();
-    e.data.compartmentId = em.seedIds.compartments["apps"];
-    e.data.resourceId = keyId;
-    e.data.additionalDetails = { keyId, vaultId: em.seedIds.vaults["v"], keyVersionId: version.id };
-    const r = await s.deliverEvent(e);
-    return { r, old, fresh: version.id };
+    const { event, old, fresh } = rotateSeedKey(s.emulator, keyName);
+    return { r: await s.deliverEvent(event), old, fresh };
   };
 
   /** Every ListObjects/ListObjectVersions call on a bucket stayed outside [from, to). */

@@ -1,15 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type Seed } from "../../src/local/emulator/index.js";
-import { startLocalStack, type LocalStack } from "../../src/local/local-stack.js";
-import { expectAllSigned, MUTATING } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, Seed } from "../../src/local/emulator/index.js";
+import type { LocalStack } from "../../src/local/local-stack.js";
+import { MUTATING } from "./helpers.js";
+import { rotateSeedKey, worldPerTest } from "./world.js";
 
 // What a real tenancy has that the engine used to walk into blind (contract §11): replication
 // destinations, storage tiers, retention rules, SSE-C objects met by a rotation; each failure's
 // hint says what it met, and diagnose reports what rotations skip.
 
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/events/createkeyversion-end.json", import.meta.url), "utf8"));
 const SSE_C = Buffer.alloc(32, 7).toString("base64");
 
 const seed = (): Seed => ({
@@ -46,34 +44,12 @@ const reportLines = (em: Emulator, path: string): Record<string, unknown>[] => {
 };
 
 describe("replicas, tiers, retention and SSE-C objects (contract §11), end to end", () => {
-  let stack: LocalStack | undefined;
-  afterEach(async () => {
-    if (stack) expectAllSigned(stack.emulator);
-    await stack?.stop();
-    stack = undefined;
-  });
-
-  const start = async (config: Record<string, string> = {}) => {
-    const em = await startEmulator({ seed: seed() });
-    stack = await startLocalStack({ emulator: em, compartmentId: em.seedIds.compartments["apps"] as string, config: { REENCRYPT_STATE_BUCKET: "state", ...config } });
-    const close = stack.stop;
-    stack.stop = async () => {
-      await close();
-      await em.close();
-    };
-    return stack;
-  };
+  const world = worldPerTest(seed);
+  const start = (config: Record<string, string> = {}) => world.start({ config: { REENCRYPT_STATE_BUCKET: "state", ...config } });
 
   const rotate = async (s: LocalStack) => {
-    const em = s.emulator;
-    const keyId = em.seedIds.keys["K"] as string;
-    const version = em.state.rotateKey(keyId);
-    const e = structuredClone(fixture);
-    e.eventID = randomUUID();
-    e.data.compartmentId = em.seedIds.compartments["apps"];
-    e.data.resourceId = keyId;
-    e.data.additionalDetails = { keyId, vaultId: em.seedIds.vaults["v"], keyVersionId: version.id };
-    return { r: await s.deliverEvent(e), fresh: version.id };
+    const { event, fresh } = rotateSeedKey(s.emulator, "K");
+    return { r: await s.deliverEvent(event), fresh };
   };
 
   it("a rotation re-encrypts a replication source, never calls its read-only destination, and names it in its answer, record and summary", async () => {
@@ -151,14 +127,15 @@ describe("replicas, tiers, retention and SSE-C objects (contract §11), end to e
   });
 
   it("diagnose reports the read-only bucket rotations skip, and a rule an earlier rule shadows", async () => {
-    const em0 = await startEmulator({ seed: seed() });
-    const k = em0.seedIds.keys["K"] as string;
-    await em0.close();
-    const s = await start({
-      REENCRYPT_RULES: JSON.stringify([
-        { bucket: "tiers", prefix: "cold/", kmsKeyId: k },
-        { bucket: "tiers", prefix: "cold/x/", kmsKeyId: k },
-      ]),
+    const s = await world.start({
+      configFor: (em) => {
+        const k = em.seedIds.keys["K"] as string;
+        const rules = [
+          { bucket: "tiers", prefix: "cold/", kmsKeyId: k },
+          { bucket: "tiers", prefix: "cold/x/", kmsKeyId: k },
+        ];
+        return { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_RULES: JSON.stringify(rules) };
+      },
     });
     const d = (await s.invoke({ diagnose: true })).data.diagnose;
     const item = (id: string) => d.checklist.find((c: { check: string }) => c.check === id);

@@ -1,11 +1,8 @@
-import { generateKeyPair, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { randomOcid } from "./random-ids.js";
 import { EMULATOR_REGION, keyFingerprint, type TokenIssuer } from "./token-issuer.js";
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 export interface ApiKeyOptions {
   /** Default a fresh user OCID. */
@@ -47,7 +44,7 @@ export class ApiKeyRegistry {
   ) {}
 
   async issue(o: ApiKeyOptions = {}): Promise<IssuedApiKey> {
-    const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: 2048 });
+    const { privateKey, publicKey } = await this.issuer.keyPairs.next();
     const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const tenancyId = this.tenancyId();
     const userId = o.userId ?? randomOcid("user");

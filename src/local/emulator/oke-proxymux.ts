@@ -77,7 +77,7 @@ function podKeyOf(body: unknown): KeyObject | undefined {
  * token); the RPSTs it issues verify at the emulator as resource principals of `compartmentId`.
  */
 export async function startOkeProxymux(issuer: TokenIssuer, tenancyId: string, o: OkeWorkloadIdentityOptions = {}): Promise<IssuedOkeWorkloadIdentity> {
-  const cert = await selfSignedCert({ commonName: "proxymux", dnsNames: ["localhost"], ips: ["127.0.0.1"] });
+  const cert = await selfSignedCert({ commonName: "proxymux", dnsNames: ["localhost"], ips: ["127.0.0.1"], keyPair: issuer.keyPairs.next() });
   const saToken = serviceAccountToken();
   const compartmentId = o.compartmentId ?? tenancyId;
   const workloadId = randomOcid("workload");

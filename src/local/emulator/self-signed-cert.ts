@@ -1,5 +1,6 @@
 import { generateKeyPair, randomBytes, sign, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
+import type { RsaKeyPair } from "./key-pairs.js";
 
 // A self-signed X.509 certificate for a loopback TLS server (the OKE proxymux endpoint, an https
 // front for --cert-bundle), written in DER by hand: Node can check certificates but not make
@@ -45,8 +46,10 @@ export interface SelfSignedCert {
  * marked CA so that handing it to a client as its CA bundle makes it trusted. Valid from an hour
  * ago for `days` days.
  */
-export async function selfSignedCert(o: { commonName?: string; dnsNames?: string[]; ips?: string[]; days?: number } = {}): Promise<SelfSignedCert> {
-  const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: 2048 });
+export async function selfSignedCert(
+  o: { commonName?: string; dnsNames?: string[]; ips?: string[]; days?: number; keyPair?: Promise<RsaKeyPair> } = {},
+): Promise<SelfSignedCert> {
+  const { privateKey, publicKey } = await (o.keyPair ?? generateKeyPairAsync("rsa", { modulusLength: 2048 }));
   const serial = randomBytes(12);
   serial[0] = (serial[0] as number) & 0x7f;
   const now = Date.now();

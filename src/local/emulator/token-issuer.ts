@@ -1,7 +1,6 @@
 import {
   createHash,
   createPublicKey,
-  generateKeyPair,
   generateKeyPairSync,
   randomUUID,
   sign,
@@ -13,10 +12,8 @@ import { renameSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { KeyPairs, type RsaKeyPair } from "./key-pairs.js";
 import { randomOcid } from "./random-ids.js";
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 export interface ResourcePrincipalOptions {
   compartmentId: string;
@@ -131,14 +128,19 @@ export class TokenIssuer {
   private readonly checked = new Map<string, { claims: RpstClaims | SessionTokenClaims; sessionKey: KeyObject }>();
   private readonly createdDirs: string[] = [];
 
-  constructor(pair: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync("rsa", { modulusLength: 2048 })) {
+  /** Where this emulator's session keys, API keys and certificate keys come from (key-pairs.ts). */
+  readonly keyPairs: KeyPairs;
+
+  constructor(pair: RsaKeyPair = generateKeyPairSync("rsa", { modulusLength: 2048 }), keyPairs: KeyPairs = new KeyPairs()) {
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
+    this.keyPairs = keyPairs;
   }
 
-  /** Like `new TokenIssuer()` without blocking the event loop while the RSA key is generated. */
+  /** Like `new TokenIssuer()` without blocking the event loop, its key the first of an emulator's supply. */
   static async create(): Promise<TokenIssuer> {
-    return new TokenIssuer(await generateKeyPairAsync("rsa", { modulusLength: 2048 }));
+    const keyPairs = new KeyPairs();
+    return new TokenIssuer(await keyPairs.next(), keyPairs);
   }
 
   /** A JWT signed RS256 with the issuer key; the SDK only decodes it, this emulator verifies it. */
@@ -255,7 +257,7 @@ export class TokenIssuer {
     s: { resId: string; tenancyId: string; compartmentId: string },
     ttlSeconds: number,
   ): Promise<{ token: string; claims: RpstClaims; pem: string }> {
-    const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: 2048 });
+    const { privateKey, publicKey } = await this.keyPairs.next();
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const jwk = { ...publicKey.export({ format: "jwk" }), kid: randomUUID(), alg: "RS256", use: "sig" };
     const iat = Math.floor(Date.now() / 1000);
@@ -282,7 +284,7 @@ export class TokenIssuer {
    * private key, and a config profile for oci-common's SessionAuthDetailProvider (keyId "ST$<token>").
    */
   async issueSessionToken(o: SessionTokenOptions, defaultTenancyId: string): Promise<IssuedSessionToken> {
-    const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: 2048 });
+    const { privateKey, publicKey } = await this.keyPairs.next();
     const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const userId = o.userId ?? randomOcid("user");
     const tenancyId = o.tenancyId ?? defaultTenancyId;
