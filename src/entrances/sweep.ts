@@ -3,6 +3,7 @@ import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { dispatchShards } from "../jobs/dispatch.js";
+import { foldDoneShards } from "../jobs/finish-shard.js";
 import { loadView, stalledJobOf, statusOf } from "../jobs/job-view.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
@@ -62,8 +63,12 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
           needCaller.push(id);
           continue;
         }
-        const d = await dispatchShards(id, { jobs, invoker, config: rt.config, log }, { view });
-        if (d.started.length > 0) resumed.push(id);
+        const deps = { jobs, invoker, config: rt.config, log };
+        // Done shards whose runner died before folding them hold a slot and keep the job from its end.
+        const folded = await foldDoneShards(view, deps, rt, dl);
+        const fresh = folded > 0 ? await loadView(jobs, id) : view;
+        const d = fresh ? await dispatchShards(id, deps, { view: fresh }) : { started: [] };
+        if (folded > 0 || d.started.length > 0) resumed.push(id);
       } catch (error) {
         log.warn("sweep could not handle a job", { jobId: id, error: error instanceof Error ? error.message : String(error) });
       }

@@ -153,7 +153,9 @@ export async function finishDurable(
       if (!applyStop(s)) return false;
       s.state = "done";
       s.cursor = { unit: s.units[1], redo: [] };
-      s.lease = { owner: durable.owner, until: Date.now() };
+      // Held while this invocation folds the shard into the job record (status counts it live);
+      // if it dies first, the lease runs out and a sweep folds it.
+      s.lease = { owner: durable.owner, until: Date.now() + leaseMs(rt.config) };
       return true;
     });
     if (!shard) return lost();

@@ -137,6 +137,25 @@ export async function finishShard(s: ShardRecord, o: { takeover?: { owner: strin
   }
 }
 
+/**
+ * Shards done in their own records that the job record does not count yet: their runner died
+ * between the two writes (or gave up on the fold). Folded now, as their runner would have; the
+ * fold that sets the last bit ends the job here. Folding twice is harmless (foldShard). The
+ * number folded.
+ */
+export async function foldDoneShards(view: { record: JobRecord; shards: ReadonlyMap<number, ShardRecord> }, deps: FinishDeps, rt: Runtime, dl: Deadlines): Promise<number> {
+  let folded = 0;
+  for (const id of view.record.open) {
+    const s = view.shards.get(id);
+    if (s?.state !== "done") continue;
+    const out = await finishShard(s, {}, deps);
+    folded++;
+    deps.log.info("a done shard its runner did not fold is folded", { jobId: s.jobId, shard: s.id });
+    if (out.ended) await endJob(out.ended, rt, dl, deps.log, deps.jobs);
+  }
+  return folded;
+}
+
 /** What the one invocation that ended a job does once: the summary, the coverage, the notification. */
 export async function endJob(ended: FinishedJobRecords, rt: Runtime, dl: Deadlines, log: Logger, jobs: JobStore): Promise<JobRecord> {
   const record = ended.record;

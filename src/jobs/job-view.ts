@@ -84,7 +84,10 @@ export function liveness(v: JobView, now: number): Liveness {
     }
     if (s.state === "running" && isLive(s.lease, now)) live++;
     else if (awaitsCaller(s, r, now)) waiting++;
-    else if (s.state !== "done") stalled++;
+    // Done but not folded yet: its runner holds the lease while it folds it; past the lease it
+    // died in between, and the shard is stalled until a sweep folds it (foldDoneShards).
+    else if (s.state === "done" && isLive(s.lease, now)) live++;
+    else stalled++;
   }
   return { live, stalled, waiting, notDone, pending: Math.max(0, notDone - r.open.length) };
 }

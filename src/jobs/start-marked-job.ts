@@ -5,6 +5,7 @@ import type { Logger } from "../log.js";
 import type { KeyInfo } from "../oci/key-management.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { dispatchShards } from "./dispatch.js";
+import { foldDoneShards } from "./finish-shard.js";
 import { zeroCounts, type JobSpec } from "../model/job.js";
 import type { JobStore } from "./job-store.js";
 import { loadView, statusOf, type JobView } from "./job-view.js";
@@ -114,7 +115,10 @@ async function redelivered(v: JobView, jobs: JobStore, rt: Runtime, dl: Deadline
   const status = statusOf(v, Date.now());
   if (status === "stalled") {
     const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
-    const d = await dispatchShards(r.jobId, { jobs, invoker, config: rt.config, log }, { view: v });
+    const deps = { jobs, invoker, config: rt.config, log };
+    const folded = await foldDoneShards(v, deps, rt, dl);
+    const fresh = folded > 0 ? await loadView(jobs, r.jobId) : v;
+    const d = fresh ? await dispatchShards(r.jobId, deps, { view: fresh }) : { started: [] };
     log.info("a second announcement resumes its stalled job", { jobId: r.jobId, shards: d.started });
     return answer(r.jobId, d.started.length > 0 ? "continuing" : "incomplete", `job ${r.jobId} was stalled: ${d.started.length} shard(s) resumed`);
   }
