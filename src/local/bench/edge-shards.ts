@@ -123,6 +123,9 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
       await world.stack.invoke({ job: out.jobId });
       after.push(performance.now() - t);
     }
+    // The requests since the world's last drain (it drains every 2 s): the last shards' folds and the job's end are among them.
+    counter.onRequests(world.em.requests);
+    world.em.requests.length = 0;
     const final = world.em.state.findVersion("state", `jobs/${out.jobId}.json`)?.content.length ?? Buffer.byteLength(JSON.stringify(storedRecord(world, out.jobId)));
     return {
       shards,
