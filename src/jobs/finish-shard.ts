@@ -9,7 +9,7 @@ import { mergeFailures } from "./checkpoint.js";
 import { recordCoverage } from "./coverage-record.js";
 import { childOf, giveBack, openSlots, startShards, takeShard } from "./dispatch.js";
 import { finalStatus } from "./final-status.js";
-import { DoneSet, MAX_LISTED_SHARDS, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
+import { DoneSet, isLive, MAX_LISTED_SHARDS, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { readShards, shardView } from "./job-view.js";
 import { writeSummary } from "./summary.js";
@@ -147,7 +147,8 @@ export async function foldDoneShards(view: { record: JobRecord; shards: Readonly
   let folded = 0;
   for (const id of view.record.open) {
     const s = view.shards.get(id);
-    if (s?.state !== "done") continue;
+    // A live lease: its runner is folding it now.
+    if (s?.state !== "done" || isLive(s.lease, Date.now())) continue;
     const out = await finishShard(s, {}, deps);
     folded++;
     deps.log.info("a done shard its runner did not fold is folded", { jobId: s.jobId, shard: s.id });
