@@ -93,6 +93,9 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
     warmContainers: shards + 2,
     warmBatch: 8,
     detachedTimeoutSeconds: 600,
+    // As the Terraform module deploys it (300 s): on two starved cores a status query or a sweep
+    // beside 64 shards outlasted the default 30 s and failed the row.
+    timeoutSeconds: 300,
     config: { REENCRYPT_MAX_PARALLEL: String(shards), REENCRYPT_CONCURRENCY: String(o.concurrency), REENCRYPT_CHECKPOINT_SECONDS: String(o.checkpointSeconds) },
     onRequests: counter.onRequests,
     scope: o.scope,
