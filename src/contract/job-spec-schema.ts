@@ -10,6 +10,8 @@ import { MAX_TARGETS } from "./request.js";
 
 /** A rotation can span more buckets and rule scopes than a request may name. */
 export const MAX_JOB_UNITS = 10_000;
+/** Shards of one job: its units, and the name ranges split off them (one per 10,000 versions listed). */
+export const MAX_SHARDS = 1_000_000;
 /** What can be unknown when a shard stops: its calls in flight (at most 256) and its second chances (at most 256). */
 export const MAX_REDO = 512;
 const MAX_EXCLUDES = 100;

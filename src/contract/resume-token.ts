@@ -4,7 +4,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import { invalidPayload, MAX_ISSUES } from "../errors.js";
 import type { Counts, JobSpec, ShardWork } from "../model/job.js";
-import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, NameRangeSchema } from "./job-spec-schema.js";
+import { CountsSchema, CursorSchema, JobSpecSchema, MAX_JOB_UNITS, MAX_SHARDS, NameRangeSchema } from "./job-spec-schema.js";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth.js";
 import { toFieldIssues } from "./zod-issues.js";
 
@@ -108,7 +108,7 @@ export function decodeResumeToken(token: string, key?: Buffer): DecodedToken {
     const shard = parts.length === 3 ? Number(a) : undefined;
     const nonce = parts.length === 3 ? b : a;
     if ((parts.length !== 2 && parts.length !== 3) || !jobId || !JOB_ID.test(jobId) || !nonce || !NONCE.test(nonce)) throw bad("not a token issued by this function");
-    if (shard !== undefined && (!Number.isInteger(shard) || shard < 0 || shard > MAX_JOB_UNITS || String(shard) !== a)) throw bad("not a token issued by this function");
+    if (shard !== undefined && (!Number.isInteger(shard) || shard < 0 || shard > MAX_SHARDS || String(shard) !== a)) throw bad("not a token issued by this function");
     return { kind: "reference", ref: shard === undefined ? { jobId, nonce } : { jobId, nonce, shard } };
   }
   let payload: string;

@@ -1,5 +1,5 @@
 import type { Deadlines } from "../runtime/deadline.js";
-import { statusOf, type JobRecord } from "../jobs/job-record.js";
+import { liveness, loadView, stalledJobOf, statusOf, type JobView } from "../jobs/job-view.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
 import type { ObjectStore } from "../oci/object-store.js";
@@ -91,7 +91,7 @@ async function checkJobs(rt: Runtime, dl: Deadlines, log: Logger, list: Checklis
     return;
   }
   const now = Date.now();
-  const read: JobRecord[] = [];
+  const read: JobView[] = [];
   const damaged: string[] = [];
   const sample = ids.slice(-MAX_JOB_RECORDS);
   let next = 0;
@@ -99,8 +99,9 @@ async function checkJobs(rt: Runtime, dl: Deadlines, log: Logger, list: Checklis
     while (next < sample.length && Date.now() < dl.stopAt) {
       const id = sample[next++] as string;
       try {
-        const r = await jobs.read(id);
-        if (r) read.push(r.record);
+        // A job record, and its open shards' records if it runs (at most REENCRYPT_MAX_PARALLEL).
+        const v = await loadView(jobs, id);
+        if (v) read.push(v);
       } catch {
         damaged.push(id);
       }
@@ -114,11 +115,13 @@ async function checkJobs(rt: Runtime, dl: Deadlines, log: Logger, list: Checklis
   for (const id of damaged) list.warning(`job.${id}`, `the record of job ${id} could not be read or is damaged`, "look at jobs/" + id + ".json in the state bucket");
 
   let tooLong = 0;
-  for (const r of stalled) {
+  for (const v of stalled) {
+    const r = { ...stalledJobOf(v) };
     const since = Date.parse(r.updatedAt);
     const minutes = Math.round((now - since) / 60_000);
-    const neverStarted = r.shards.filter((s) => s.state === "pending").length;
-    const dead = r.shards.filter((s) => s.state === "running").length;
+    const l = liveness(v, now);
+    const neverStarted = l.pending;
+    const dead = l.stalled;
     const what = `job ${r.jobId} (${r.origin}) is stalled with work left since ${r.updatedAt} (${minutes} min): ${dead} shard${dead === 1 ? "" : "s"} whose invocation died, ${neverStarted} that could not start`;
     if (now - since > STALLED_TOO_LONG_MS) {
       tooLong++;

@@ -91,7 +91,7 @@ export async function handleResume(body: Record<string, unknown>, rt: Runtime, d
   await checkJob(spec, rt, dl);
   const inline = inlineKeysFor(spec, body["key"], body["sourceKey"], parsed.data);
   const owner = newOwner();
-  const claimed = await claimShard(jobs, ref, owner, leaseMs(rt.config));
+  const claimed = await claimShard(jobs, stored, ref, owner, leaseMs(rt.config));
   const { shard } = claimed;
   const driver = ref.shard === undefined && spec.origin === "request" ? "caller" : "self";
   log.info("job resumed", { jobId: spec.id, shard: shard.id, invocation: shard.invocations, unit: shard.cursor.unit });

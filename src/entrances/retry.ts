@@ -7,14 +7,16 @@ import { lazySchema } from "../contract/lazy-schema.js";
 import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { entranceNotAllowed, ErrorCode, jobNotFound, ReencryptError, retryRefused } from "../errors.js";
 import { specOf, type JobRecord } from "../jobs/job-record.js";
+import { statusOf, viewOf } from "../jobs/job-view.js";
 import type { JobStore } from "../jobs/job-store.js";
 import { leaseMs, newOwner } from "../jobs/leases.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import { failedRef, retrySpec } from "../jobs/retry-job.js";
-import { newRecord, runInvocation } from "../jobs/run-invocation.js";
+import { runningShard, singleShardJob } from "../jobs/new-records.js";
+import { runInvocation } from "../jobs/run-invocation.js";
 import type { Logger } from "../log.js";
 import type { ObjectRef } from "../model/failure.js";
-import { startCursor, wholeJob, zeroCounts } from "../model/job.js";
+import { wholeJob, zeroCounts } from "../model/job.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { inlineKeysFor } from "./resume.js";
@@ -70,7 +72,8 @@ export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl
   assertCallerMaySee(from, old);
   if (from.gateway && old.origin !== "request") throw entranceNotAllowed(`a ${old.origin} job is retried by an operator (a direct invocation), not through the gateway`);
   if (old.status === "running" || old.status === "incomplete") {
-    throw retryRefused(`job ${id} is not finished (${old.status}): ${old.status === "incomplete" ? "resume it with its token" : "wait for it to end"}, then retry what failed`);
+    const now = statusOf(await viewOf(jobs, stored), Date.now());
+    throw retryRefused(`job ${id} is not finished (${now}): ${now === "incomplete" ? "resume it with its token" : "wait for it to end"}, then retry what failed`);
   }
   if (old.counts.failed === 0) {
     return { jobId: id, status: "skipped", counts: zeroCounts(), failures: [], message: `job ${id} ended ${old.status} without failures: nothing to retry` };
@@ -101,16 +104,18 @@ export async function handleRetry(body: Record<string, unknown>, rt: Runtime, dl
   // The new job's record exists from the start (it carries the link), held by this invocation.
   const owner = newOwner();
   const now = Date.now();
-  const record = newRecord(spec, [{ id: 0, units: [0, spec.units.length], cursor: startCursor(), state: "running", lease: { owner, until: now + leaseMs(rt.config) }, counts: zeroCounts(), invocations: 0 }], now);
+  const record = singleShardJob(spec, now);
+  // The retry's first run is the job's; its shard counts the runs after it (its report's first part keeps the job's name).
   record.invocations = 1;
   record.retryOf = id;
   if (old.caller !== undefined) record.caller = old.caller;
   if (plan.units === 0) record.estimatedVersions = plan.versions;
-  const created = await jobs.create(record);
-  if (!created) throw new ReencryptError(ErrorCode.InternalError, 500, `the retry's job id ${spec.id} is taken`);
+  const shard = await jobs.createShard(runningShard(spec.id, wholeJob(spec), { owner, until: now + leaseMs(rt.config) }, { now, invocations: 0 }));
+  const created = shard ? await jobs.create(record) : undefined;
+  if (!shard || !created) throw new ReencryptError(ErrorCode.InternalError, 500, `the retry's job id ${spec.id} is taken`);
   log.info("retry accepted", { jobId: spec.id, retryOf: id, versions: plan.versions, units: plan.units, widened: plan.widened, unmatched: plan.unmatched });
   const response = await runInvocation(
-    { spec, work: wholeJob(spec), inline, driver: "caller", from: { gateway: from.gateway, caller: old.caller }, durable: { jobs, owner, claimed: { record: created.record, shard: created.record.shards[0] as JobRecord["shards"][number] } } },
+    { spec, work: wholeJob(spec), inline, driver: "caller", from: { gateway: from.gateway, caller: old.caller }, durable: { jobs, owner, claimed: { record: created.record, shard: shard.shard } } },
     rt,
     dl,
     log.child({ jobId: spec.id }),

@@ -5,13 +5,17 @@ import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import { ErrorCode, jobNotFound, ReencryptError } from "../errors.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { publicView } from "../jobs/job-record.js";
+import { publicView, viewOf } from "../jobs/job-view.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
 
 export const StatusRequestSchema = z.strictObject({ job: JobIdSchema });
 
-/** `{"job": "<jobId>"}` or GET /reencrypt/jobs/{jobId}: the job's record as it is now (contract §8). */
+/**
+ * `{"job": "<jobId>"}` or GET /reencrypt/jobs/{jobId}: the job as it is now (contract §8), from its
+ * job record and the records of the shards holding a slot (at most REENCRYPT_MAX_PARALLEL reads,
+ * 16 at a time, plus the few given back): never every shard's.
+ */
 export async function handleStatus(body: Record<string, unknown>, rt: Runtime, dl: Deadlines, log: Logger, from: From = { gateway: false }): Promise<Record<string, unknown>> {
   const parsed = StatusRequestSchema.safeParse(body);
   if (!parsed.success) throw zodToInvalidPayload(parsed.error, "status query");
@@ -20,6 +24,8 @@ export async function handleStatus(body: Record<string, unknown>, rt: Runtime, d
   const stored = await jobs.read(parsed.data.job);
   if (!stored) throw jobNotFound(parsed.data.job);
   // Through the gateway, only the caller who started a request job sees it (docs/security.md).
+  // Checked before any shard is read.
   assertCallerMaySee(from, stored.record);
-  return publicView(stored.record, Date.now());
+  const view = await viewOf(jobs, stored);
+  return publicView(view, Date.now());
 }

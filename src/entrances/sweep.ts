@@ -3,7 +3,8 @@ import { zodToInvalidPayload } from "../contract/zod-issues.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { dispatchShards } from "../jobs/dispatch.js";
-import { statusOf, type JobRecord } from "../jobs/job-record.js";
+import { foldDoneShards } from "../jobs/finish-shard.js";
+import { loadView, stalledJobOf, statusOf } from "../jobs/job-view.js";
 import { openJobStore } from "../jobs/open-job-store.js";
 import type { Logger } from "../log.js";
 import { inventoryPass } from "../lifecycle/inventory-pass.js";
@@ -38,20 +39,21 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
   const ids = await jobs.list();
   const resumed: string[] = [];
   const needCaller: string[] = [];
-  const stalled: JobRecord[] = [];
+  const stalled: ReturnType<typeof stalledJobOf>[] = [];
   let running = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length && Date.now() < dl.stopAt) {
       const id = ids[next++] as string;
       try {
-        const stored = await jobs.read(id);
-        if (!stored) continue;
-        const r = stored.record;
-        const status = statusOf(r, Date.now());
+        // The job record, and the records of its open shards if it runs: a bounded number of reads.
+        const view = await loadView(jobs, id);
+        if (!view) continue;
+        const r = view.record;
+        const status = statusOf(view, Date.now());
         if (status === "running") running++;
         if (status !== "stalled") continue;
-        stalled.push(r);
+        stalled.push(stalledJobOf(view));
         const spec = r.spec;
         if (spec.sourceKey !== undefined && "keySha256" in spec.sourceKey) {
           needCaller.push(id);
@@ -61,8 +63,12 @@ export async function handleSweep(body: Record<string, unknown>, rt: Runtime, dl
           needCaller.push(id);
           continue;
         }
-        const d = await dispatchShards(id, { jobs, invoker, config: rt.config, log });
-        if (d.started.length > 0) resumed.push(id);
+        const deps = { jobs, invoker, config: rt.config, log };
+        // Done shards whose runner died before folding them hold a slot and keep the job from its end.
+        const folded = await foldDoneShards(view, deps, rt, dl);
+        const fresh = folded > 0 ? await loadView(jobs, id) : view;
+        const d = fresh ? await dispatchShards(id, deps, { view: fresh }) : { started: [] };
+        if (folded > 0 || d.started.length > 0) resumed.push(id);
       } catch (error) {
         log.warn("sweep could not handle a job", { jobId: id, error: error instanceof Error ? error.message : String(error) });
       }

@@ -5,9 +5,9 @@ import { MAX_FAILURES } from "../engine/run-shard.js";
 import type { Logger } from "../log.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
-import { isLive, refreshDerived, type JobRecord } from "./job-record.js";
+import { throttleName, type JobRecord, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
-import { mergeStops, stopsToAdopt } from "./unit-stop-record.js";
+import { mergeStops, stopsToAdopt, type StoppedUnits } from "./unit-stop-record.js";
 import type { RunnerRegistry } from "./runners.js";
 
 export interface CheckpointDeps {
@@ -28,8 +28,14 @@ export interface CheckpointDeps {
   onCheckpoint?: ((counts: Counts) => void) | undefined;
   /** Every running shard of the deployment (runners.ts): the ceiling is maxRps / the live ones. */
   runners?: RunnerRegistry | undefined;
-  /** A job that has no record yet gets one at its first checkpoint. */
-  freshRecord?: () => JobRecord;
+  /** The job's shards holding a slot when this run began: the least the live runners are counted as. */
+  openShards: number;
+  /** Units the job record announced stopped when this run began. */
+  announced: StoppedUnits | undefined;
+  /** Whether other shards may run this shard's unit (a name range of it): their stops are read from the job record at each checkpoint. */
+  shared: () => boolean;
+  /** A job that has no records yet gets them at its first checkpoint: its shard's, then its own. */
+  fresh?: { shard: () => ShardRecord; job: () => JobRecord };
   log: Logger;
   now?: () => number;
 }
@@ -39,75 +45,108 @@ export interface Checkpointer {
   stop(): Promise<void>;
   /** Checkpoints now (or right after the write in progress): news other shards must hear before the next interval. */
   soon(): void;
-  /** How many of this invocation's failures are in the record already. */
+  /** How many of this invocation's failures are in the shard record already. */
   mergedFailures(): number;
-  /** How many not-attempted versions of each stopped unit this invocation added to the record already. */
+  /** How many not-attempted versions of each stopped unit this invocation added to the shard record already. */
   mergedStops(): ReadonlyMap<number, number>;
   recordExists(): boolean;
 }
 
-/** Appends failures to the record's first 100. */
-export function mergeFailures(r: JobRecord, more: readonly FailureRecord[]): void {
+/** Appends failures to a record's first 100. */
+export function mergeFailures(into: FailureRecord[], more: readonly FailureRecord[]): void {
   for (const f of more) {
-    if (r.failures.length >= MAX_FAILURES) return;
-    r.failures.push(f);
+    if (into.length >= MAX_FAILURES) return;
+    into.push(f);
   }
 }
 
+/** A throttled shard's rate, for the job's other shards to adopt once (throttleName). */
+interface ThrottleEvent {
+  rps: number;
+  at: number;
+  shard: number;
+}
+
 /**
- * Writes the shard's cursor and counts, and renews its lease, every interval, off the engine's
- * path: the engine only hands over a snapshot. A write that finds the lease in someone else's
- * hands stops the engine: another invocation owns the shard now. The same read-modify-write
- * shares the job's throttling between shards; REENCRYPT_MAX_RPS is split among the live runners of
- * the whole deployment (runners.ts), or among the job's running shards if that count failed.
+ * Writes the shard's cursor, counts, failures and report parts, and renews its lease, every
+ * interval, off the engine's path: the engine only hands over a snapshot. The write is to the
+ * shard's own record, conditional on its ETag, so shards never wait on each other; one that finds
+ * the lease in someone else's hands stops the engine: another invocation owns the shard now.
+ * Around it, the job's shards share their news: throttling as events in one small object (read at
+ * every checkpoint, written by a shard throttled since its last one), a unit stopped after
+ * identical failures in the job record (written once per unit, read by the unit's other shards).
+ * REENCRYPT_MAX_RPS is split among the live runners of the whole deployment (runners.ts).
  */
 export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   const now = d.now ?? Date.now;
   let merged = 0;
-  let exists = d.freshRecord === undefined;
+  let exists = d.fresh === undefined;
   let writing: Promise<void> | undefined;
   let stopped = false;
 
   let pendingMerged = 0;
-  // Not-attempted versions of stopped units already added to the record by this run.
+  // Not-attempted versions of stopped units already added to the shard record by this run.
   let stopsMerged = new Map<number, number>();
   let pendingStops = stopsMerged;
   let adoptedAt = 0;
   // Throttled since the last checkpoint that was written.
   let lowered = false;
-  // Live runners of the whole deployment at this checkpoint; undefined: this job's running shards.
-  let live: number | undefined;
-  const apply = (r: JobRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
-    const s = r.shards.find((x) => x.id === d.work.id);
-    if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
+  const announced = new Set(Object.keys(d.announced ?? {}).map(Number));
+
+  const apply = (s: ShardRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
+    if (s.state !== "running" || s.lease?.owner !== d.owner) return false;
     if (snap.cursor) s.cursor = snap.cursor;
     s.counts = addCounts(d.base, snap.counts);
     if (snap.workRequest) s.workRequest = snap.workRequest;
     s.lease = { owner: d.owner, until: t + d.leaseMs };
-    mergeFailures(r, snap.failures.slice(merged));
-    r.stoppedUnits ??= {};
-    pendingStops = mergeStops(r.stoppedUnits, snap.stops, stopsMerged);
-    if (Object.keys(r.stoppedUnits).length === 0) delete r.stoppedUnits;
-    // Another shard of the same unit stopped it: stop calling here too.
-    for (const stop of stopsToAdopt(r.stoppedUnits, d.work, new Set(snap.stops.map((t) => t.unit)))) d.engine.adoptStop(stop);
-    for (const p of parts) if (!r.reports.includes(p)) r.reports.push(p);
-    // The job's own running shards (dispatched ones included) are counted even before they register
-    // as runners: the share never errs high while shards start.
-    const running = Math.max(live ?? 1, r.shards.filter((x) => x.state === "running" && isLive(x.lease, t)).length);
-    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / running);
-    // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
-    // its last checkpoint publishes its new rate; each other shard adopts each such event once.
-    // (A standing minimum would ratchet every shard down while any one of them is throttled.)
-    const shared = r.throttle;
-    if (shared && shared.shard !== d.work.id && shared.at > adoptedAt && shared.at > t - 2 * d.intervalMs) {
-      adoptedAt = shared.at;
-      d.limiter.adopt(shared.rps);
-    }
-    const mine = d.limiter.rate();
-    if (lowered && mine !== undefined) r.throttle = { rps: mine, at: t, shard: d.work.id };
-    refreshDerived(r, t);
+    mergeFailures(s.failures, snap.failures.slice(merged));
+    const stops = s.stops ?? {};
+    pendingStops = mergeStops(stops, snap.stops, stopsMerged);
+    if (Object.keys(stops).length > 0) s.stops = stops;
+    for (const p of parts) if (!s.reports.includes(p)) s.reports.push(p);
+    const processed = s.counts.matched + s.counts.skipped;
+    if (s.sample && t - s.sample.at >= 1_000) {
+      s.rate = Math.round(((processed - s.sample.processed) * 1000) / (t - s.sample.at));
+      s.sample = { at: t, processed };
+    } else if (!s.sample) s.sample = { at: t, processed };
     pendingMerged = snap.failures.length;
     return true;
+  };
+
+  /** Units this run stopped that the job record does not announce yet: announced, so the unit's other shards stop too. */
+  const announce = async (snap: ShardSnapshot): Promise<void> => {
+    const fresh = snap.stops.filter((t) => !announced.has(t.unit));
+    if (fresh.length === 0) return;
+    await d.jobs.update(d.spec.id, (r) => {
+      r.stoppedUnits ??= {};
+      let changed = false;
+      for (const t of fresh) {
+        if (r.stoppedUnits[String(t.unit)]) continue;
+        r.stoppedUnits[String(t.unit)] = { status: t.status, code: t.code, message: t.message, hint: t.hint, n: t.n, notAttempted: 0 };
+        changed = true;
+      }
+      return changed;
+    });
+    for (const t of fresh) announced.add(t.unit);
+  };
+
+  /** The job's news: another shard's throttling (adopted once), another shard's stop of this shard's unit. */
+  const news = async (t: number, snap: ShardSnapshot): Promise<void> => {
+    const ev = await d.jobs.readText(throttleName(d.spec.id));
+    if (ev) {
+      try {
+        const e = JSON.parse(ev.text) as ThrottleEvent;
+        if (typeof e.rps === "number" && e.shard !== d.work.id && e.at > adoptedAt && e.at > t - 2 * d.intervalMs) {
+          adoptedAt = e.at;
+          d.limiter.adopt(e.rps);
+        }
+      } catch {
+        // A torn or foreign object says nothing.
+      }
+    }
+    if (!d.shared()) return;
+    const job = await d.jobs.read(d.spec.id);
+    for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set(snap.stops.map((x) => x.unit)))) d.engine.adoptStop(stop);
   };
 
   const tick = async (): Promise<void> => {
@@ -117,35 +156,46 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     const snap = d.engine.snapshot();
     d.onCheckpoint?.(snap.counts);
     const parts = d.report ? await d.report.cut() : [];
-    live = d.runners
+    const live = d.runners
       ? await d.runners.heartbeat().catch((error: unknown) => {
           d.log.warn("runner heartbeat failed; this job's shards share REENCRYPT_MAX_RPS until the next one", { jobId: d.spec.id, error: error instanceof Error ? error.message : String(error) });
           return undefined;
         })
       : undefined;
+    // The job's own shards holding a slot (dispatched ones included) count even before they
+    // register as runners: the share never errs high while shards start.
+    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / Math.max(1, live ?? 1, d.openShards));
     const t = now();
-    if (!exists && d.freshRecord) {
-      const fresh = d.freshRecord();
-      apply(fresh, t, snap, parts);
-      const created = await d.jobs.create(fresh);
+    let written = false;
+    if (!exists && d.fresh) {
+      const shard = d.fresh.shard();
+      apply(shard, t, snap, parts);
+      const created = await d.jobs.createShard(shard);
+      if (created) await d.jobs.create(d.fresh.job());
       exists = true;
-      if (created) {
-        merged = pendingMerged;
-        stopsMerged = pendingStops;
-        lowered = false;
+      written = created !== undefined;
+    }
+    if (!written) {
+      const updated = await d.jobs.updateShard(d.spec.id, d.work.id, (s) => apply(s, now(), snap, parts));
+      if (!updated?.written) {
+        d.log.warn("shard lease lost: another invocation runs it now; stopping", { jobId: d.spec.id, shard: d.work.id });
+        d.engine.abort();
+        stopped = true;
         return;
       }
     }
-    const updated = await d.jobs.update(d.spec.id, (r) => apply(r, now(), snap, parts));
-    if (updated?.written) {
-      merged = pendingMerged;
-      stopsMerged = pendingStops;
-      lowered = false;
-      return;
+    merged = pendingMerged;
+    stopsMerged = pendingStops;
+    const mine = d.limiter.rate();
+    if (lowered && mine !== undefined) {
+      // Throttling is shared as events, not as a standing minimum: a shard that was throttled since
+      // its last checkpoint publishes its new rate; each other shard adopts each such event once.
+      // (A standing minimum would ratchet every shard down while any one of them is throttled.)
+      await d.jobs.writeText(throttleName(d.spec.id), JSON.stringify({ rps: mine, at: t, shard: d.work.id } satisfies ThrottleEvent));
     }
-    d.log.warn("shard lease lost: another invocation runs it now; stopping", { jobId: d.spec.id, shard: d.work.id });
-    d.engine.abort();
-    stopped = true;
+    lowered = false;
+    await announce(snap);
+    await news(t, snap);
   };
 
   let again = false;

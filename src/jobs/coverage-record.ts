@@ -3,7 +3,7 @@ import { z } from "zod";
 import { lazySchema } from "../contract/lazy-schema.js";
 import type { Logger } from "../log.js";
 import type { JobSpec, Unit } from "../model/job.js";
-import type { JobRecord } from "./job-record.js";
+import type { FinishedJobRecords } from "./finish-shard.js";
 import type { JobStore } from "./job-store.js";
 
 // What each finished job covered (contract §12): for every bucket whose whole scope under a key
@@ -47,9 +47,10 @@ export function coveredKey(unit: Unit): string | undefined {
 }
 
 /** Units with no failure left: every shard that ran them ended without one, and none stopped. */
-function completeUnits(r: JobRecord): Set<number> {
+function completeUnits(job: FinishedJobRecords): Set<number> {
+  const r = job.record;
   const bad = new Set<number>(Object.keys(r.stoppedUnits ?? {}).map(Number));
-  for (const s of r.shards) {
+  for (const s of job.shards) {
     if (s.counts.failed === 0 && s.state === "done") continue;
     for (let u = s.units[0]; u < s.units[1]; u++) bad.add(u);
   }
@@ -76,31 +77,32 @@ export async function readCoverage(jobs: JobStore, keyId: string, namespace: str
  * status; conditional on the entry it read, so two jobs finishing at once both land. Never fails
  * the job: coverage is evidence, and a failed write is logged.
  */
-export async function recordCoverage(jobs: JobStore, r: JobRecord | { spec: Omit<JobSpec, "id">; jobId: string; origin: string; createdAt: string; finishedAt?: string; allComplete: boolean }, log: Logger): Promise<void> {
+export async function recordCoverage(jobs: JobStore, job: FinishedJobRecords | { spec: Omit<JobSpec, "id">; jobId: string; origin: string; createdAt: string; finishedAt?: string; allComplete: boolean }, log: Logger): Promise<void> {
+  const r = "record" in job ? job.record : job;
   if (r.spec.dryRun) return;
-  const complete = "shards" in r ? completeUnits(r) : undefined;
+  const complete = "record" in job ? completeUnits(job) : undefined;
   const finishedAt = r.finishedAt ?? new Date().toISOString();
   for (const [u, unit] of r.spec.units.entries()) {
     const keyId = coveredKey(unit);
     if (keyId === undefined) continue;
-    const job: CoverageJob = {
+    const entryJob: CoverageJob = {
       jobId: r.jobId,
       origin: r.origin,
       ...(r.spec.keyVersion?.keyId === keyId ? { keyVersion: r.spec.keyVersion.versionId } : {}),
       startedAt: r.createdAt,
       finishedAt,
-      complete: complete ? complete.has(u) : "allComplete" in r && r.allComplete,
+      complete: complete ? complete.has(u) : "allComplete" in job && job.allComplete,
     };
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const current = await readCoverage(jobs, keyId, unit.namespace, unit.bucket);
-        const newer = (a: CoverageJob | undefined): boolean => a === undefined || a.startedAt <= job.startedAt;
+        const newer = (a: CoverageJob | undefined): boolean => a === undefined || a.startedAt <= entryJob.startedAt;
         const entry: CoverageEntry = {
           keyId,
           namespace: unit.namespace,
           bucket: unit.bucket,
-          ...(job.complete && newer(current?.entry.complete) ? { complete: job } : current?.entry.complete ? { complete: current.entry.complete } : {}),
-          latest: newer(current?.entry.latest) ? job : (current?.entry.latest as CoverageJob),
+          ...(entryJob.complete && newer(current?.entry.complete) ? { complete: entryJob } : current?.entry.complete ? { complete: current.entry.complete } : {}),
+          latest: newer(current?.entry.latest) ? entryJob : (current?.entry.latest as CoverageJob),
         };
         const text = JSON.stringify(entry);
         const w = await jobs.writeText(coverageName(keyId, unit.namespace, unit.bucket), text, current ? { ifMatch: current.etag } : { ifNoneMatch: true });

@@ -2,8 +2,8 @@ import type { Logger } from "../log.js";
 import { listScope } from "../engine/list-scope.js";
 import type { ObjectStore } from "../oci/object-store.js";
 import { compareNames } from "../oci/name-order.js";
-import { zeroCounts, type JobSpec, type ShardWork, type Unit } from "../model/job.js";
-import type { ShardRecord } from "./job-record.js";
+import type { JobSpec, ShardWork, Unit } from "../model/job.js";
+import { childOf, settleBirths } from "./dispatch.js";
 import type { JobStore } from "./job-store.js";
 
 /** The shard's end, which a split moves closer; the engine reads it for every item. */
@@ -21,7 +21,7 @@ export interface SplitterDeps {
   range: MutableRange;
   owner: string;
   /** Starts the new shard's invocation when a slot is free. */
-  dispatch(): Promise<void>;
+  dispatch(child: number): Promise<void>;
   log: Logger;
   /** REENCRYPT_SPLIT_VERSIONS: it hands off the rest of its range once it has seen this many versions ahead. */
   every: number;
@@ -29,6 +29,8 @@ export interface SplitterDeps {
 
 export interface Splitter {
   stop(): Promise<void>;
+  /** Whether this run handed part of its range to a new shard. */
+  split(): boolean;
 }
 
 /**
@@ -37,11 +39,17 @@ export interface Splitter {
  * at the next new name and gives everything from there on to a new shard. That shard does the
  * same with its own range, so a bucket of millions of versions spreads over many invocations
  * without knowing its distribution in advance. The engine is far behind the cut (it lists the same
- * names at the pace of its calls), and the cut is written before the new shard exists, so no
- * version belongs to two shards.
+ * names at the pace of its calls).
+ *
+ * No version belongs to two shards: the new shard's id is allocated in the job record first (with
+ * a note of who allocated it, a "birth"), then the cut is written to this shard's own record under
+ * its lease, naming the new shard and its range, and only then is the new shard's record written.
+ * A split cut short is finished by whoever meets it: this shard's next runner (the cut is in its
+ * record), or a dispatch resolving the birth (made from the cut, or void if the cut never landed).
  */
 export function startSplitter(d: SplitterDeps): Splitter {
   let stopped = false;
+  let didSplit = false;
   const run = async (): Promise<void> => {
     const unit = d.spec.units[d.work.units[0]] as Unit;
     if (unit.scope.kind !== "prefix" || d.work.units[1] - d.work.units[0] !== 1) return;
@@ -69,49 +77,58 @@ export function startSplitter(d: SplitterDeps): Splitter {
     // Narrow first: from here on the engine does not list past the cut, whatever happens next.
     d.range.setEnd(cut);
     const at = cut;
-    // A write whose answer was lost is retried on the record it changed: it must not cut twice.
-    let applied = false;
-    const updated = await d.jobs
-      .update(d.spec.id, (r) => {
-      const s = r.shards.find((x) => x.id === d.work.id);
-      if (!s || s.state !== "running" || s.lease?.owner !== d.owner) return false;
-      if (s.splitDone && s.range?.end === at) {
-        applied = true;
-        return false;
-      }
-      s.range = { ...s.range, end: at };
-      s.splitDone = true;
-      const next: ShardRecord = {
-        id: Math.max(...r.shards.map((x) => x.id)) + 1,
-        units: [...s.units],
-        range: oldEnd === undefined ? { start: at } : { start: at, end: oldEnd },
-        cursor: { unit: s.units[0], redo: [] },
-        state: "pending",
-        counts: zeroCounts(),
-        invocations: 0,
-      };
-      r.shards.push(next);
-      return true;
-    })
-      .catch((error: unknown) => {
-        d.range.setEnd(oldEnd);
-        throw error;
+    const restore = (): void => d.range.setEnd(oldEnd);
+    try {
+      // 1. The new shard's id, noted as born of this shard and this runner.
+      let id: number | undefined;
+      const allocated = await d.jobs.update(d.spec.id, (r) => {
+        id = undefined;
+        if (r.status !== "running") return false;
+        id = r.shardCount;
+        r.shardCount++;
+        r.births = [...(r.births ?? []), { id, parent: d.work.id, owner: d.owner }];
+        return true;
       });
-    if (!updated?.written && !applied) {
-      // The shard is no longer ours (its new owner has the uncut range): nothing was handed off.
-      d.range.setEnd(oldEnd);
-      return;
+      if (!allocated?.written || id === undefined) return restore();
+      const child = id;
+      // 2. The cut, in this shard's record, under its lease. A write whose answer was lost is
+      // retried on the record it changed: it must not cut twice.
+      const cutDone = await d.jobs.updateShard(d.spec.id, d.work.id, (s) => {
+        if (s.child?.id === child) return false;
+        if (s.state !== "running" || s.lease?.owner !== d.owner || s.splitDone) return false;
+        s.range = { ...s.range, end: at };
+        s.splitDone = true;
+        s.child = { id: child, range: oldEnd === undefined ? { start: at } : { start: at, end: oldEnd } };
+        return true;
+      });
+      if (!cutDone || cutDone.shard.child?.id !== child) {
+        // The shard is no longer ours (its new owner has the uncut range): nothing was handed off,
+        // and the id allocated is void.
+        restore();
+        await settleBirths(d.jobs, d.spec.id, new Map([[child, "void"]]));
+        return;
+      }
+      // 3. The new shard exists.
+      await d.jobs.createShard(childOf(d.spec.id, cutDone.shard));
+      didSplit = true;
+      d.log.info("range split", { jobId: d.spec.id, shard: d.work.id, into: child, bucket: unit.bucket, at: cut, after: seen });
+      await d.dispatch(child);
+    } catch (error) {
+      // Which of the writes landed decides: before the cut, this shard keeps its whole range;
+      // after it, the cut stands and the new shard is made by whoever meets the split next.
+      const mine = await d.jobs.readShard(d.spec.id, d.work.id).catch(() => undefined);
+      if (mine?.shard.range?.end !== at || mine.shard.lease?.owner !== d.owner) restore();
+      throw error;
     }
-    d.log.info("range split", { jobId: d.spec.id, shard: d.work.id, bucket: unit.bucket, at: cut, after: seen });
-    await d.dispatch();
   };
   const done = run().catch((error: unknown) => {
-    d.log.warn("range split failed; the shard keeps its whole range", { jobId: d.spec.id, shard: d.work.id, error: error instanceof Error ? error.message : String(error) });
+    d.log.warn("range split failed", { jobId: d.spec.id, shard: d.work.id, error: error instanceof Error ? error.message : String(error) });
   });
   return {
     async stop() {
       stopped = true;
       await done;
     },
+    split: () => didSplit,
   };
 }

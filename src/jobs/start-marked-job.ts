@@ -5,11 +5,13 @@ import type { Logger } from "../log.js";
 import type { KeyInfo } from "../oci/key-management.js";
 import { createRateLimiter } from "../oci/rate-limiter.js";
 import { dispatchShards } from "./dispatch.js";
+import { foldDoneShards } from "./finish-shard.js";
 import { zeroCounts, type JobSpec } from "../model/job.js";
-import { statusOf, type JobRecord, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
+import { loadView, statusOf, type JobView } from "./job-view.js";
 import { leaseMs, newOwner } from "./leases.js";
-import { newRecord, planNotes, runInvocation } from "./run-invocation.js";
+import { newJobRecord, runningShard } from "./new-records.js";
+import { planNotes, runInvocation } from "./run-invocation.js";
 
 const answer = (jobId: string, status: JobResponse["status"], message: string): JobResponse => ({ jobId, status, counts: zeroCounts(), failures: [], message });
 
@@ -71,8 +73,8 @@ export async function startMarkedJob(
     const existing = await jobs.readText(m.name);
     const earlier = existing ? (JSON.parse(existing.text) as Marker) : undefined;
     if (!earlier?.jobId) return answer(spec.id, "skipped", `${m.what} was already handled`);
-    const stored = await jobs.read(earlier.jobId);
-    if (stored) return redelivered(stored.record, jobs, rt, dl, log);
+    const stored = await loadView(jobs, earlier.jobId);
+    if (stored) return redelivered(stored, jobs, rt, dl, log);
     // The marker's writer died before writing the record, or is writing it now.
     if (Date.now() - Date.parse(earlier.at) < leaseMs(rt.config)) return answer(earlier.jobId, "skipped", `${m.what} is being started`);
     spec = { ...spec, id: earlier.jobId };
@@ -81,42 +83,42 @@ export async function startMarkedJob(
 
   const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
   const now = Date.now();
-  // With a function OCID the units run as parallel shards; without one (not in OCI Functions)
-  // the whole job is one shard this invocation runs itself.
-  const shards: ShardRecord[] = invoker
-    ? spec.units.map((_, i) => ({ id: i, units: [i, i + 1] as [number, number], cursor: { unit: i, redo: [] }, state: "pending" as const, counts: zeroCounts(), invocations: 0 }))
-    : [{ id: 0, units: [0, spec.units.length], cursor: { unit: 0, redo: [] }, state: "pending", counts: zeroCounts(), invocations: 0 }];
-  const record = newRecord(spec, shards, now);
+  // With a function OCID the units run as parallel shards (their records are written as each is
+  // dispatched); without one (not in OCI Functions) the whole job is one shard this invocation
+  // runs itself.
+  const record = newJobRecord(spec, { layout: invoker ? "per-unit" : "whole", now });
   if (decision.estimatedVersions !== undefined) record.estimatedVersions = decision.estimatedVersions;
   record.message = decision.message;
   if (!invoker) {
     const owner = newOwner();
-    const s = record.shards[0] as ShardRecord;
-    s.state = "running";
-    s.lease = { owner, until: now + leaseMs(rt.config) };
-    s.invocations = 1;
-    record.invocations = 1;
-    const stored = await jobs.create(record);
-    if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
+    record.open = [0];
+    const work = { id: 0, units: [0, spec.units.length] as [number, number], cursor: { unit: 0, redo: [] } };
+    const shard = await jobs.createShard(runningShard(spec.id, work, { owner, until: now + leaseMs(rt.config) }, { now, invocations: 1 }));
+    const stored = shard ? await jobs.create(record) : undefined;
+    if (!shard || !stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
     log.info("job runs in this invocation (no function OCID to fan out)", { jobId: spec.id, origin: spec.origin, units: spec.units.length });
-    return runInvocation({ spec, work: { id: 0, units: s.units, cursor: s.cursor }, inline: new Map(), driver: "self", durable: { jobs, owner, claimed: { record: stored.record, shard: s } } }, rt, dl, log);
+    return runInvocation({ spec, work, inline: new Map(), driver: "self", durable: { jobs, owner, claimed: { record: stored.record, shard: shard.shard } } }, rt, dl, log);
   }
   const stored = await jobs.create(record);
   if (!stored) return answer(spec.id, "skipped", `job ${spec.id} exists already`);
-  const d = await dispatchShards(spec.id, { jobs, invoker, config: rt.config, log });
-  log.info("sharded job scheduled", { jobId: spec.id, origin: spec.origin, units: spec.units.length, shards: shards.length, dispatched: d.started.length });
+  const d = await dispatchShards(spec.id, { jobs, invoker, config: rt.config, log }, { view: { record: stored.record, etag: stored.etag, shards: new Map() } });
+  log.info("sharded job scheduled", { jobId: spec.id, origin: spec.origin, units: spec.units.length, shards: record.shardCount, dispatched: d.started.length });
   if (d.started.length === 0) {
     log.error("no shard of the job could be started; the job is recorded and the next sweep resumes it", { jobId: spec.id });
     return answer(spec.id, "incomplete", `job ${spec.id} is recorded but none of its shards could be started (InvokeFunction failed): the next sweep resumes it`);
   }
-  return { ...answer(spec.id, "continuing", `${shards.length} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`), ...planNotes(spec) };
+  return { ...answer(spec.id, "continuing", `${record.shardCount} shard(s), ${d.started.length} started, at most ${rt.config.maxParallel} at once`), ...planNotes(spec) };
 }
 
-async function redelivered(r: JobRecord, jobs: JobStore, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
-  const status = statusOf(r, Date.now());
+async function redelivered(v: JobView, jobs: JobStore, rt: Runtime, dl: Deadlines, log: Logger): Promise<JobResponse> {
+  const r = v.record;
+  const status = statusOf(v, Date.now());
   if (status === "stalled") {
     const invoker = rt.selfInvoker({ notAfter: () => dl.deadline - 300, limiter: createRateLimiter(undefined) });
-    const d = await dispatchShards(r.jobId, { jobs, invoker, config: rt.config, log });
+    const deps = { jobs, invoker, config: rt.config, log };
+    const folded = await foldDoneShards(v, deps, rt, dl);
+    const fresh = folded > 0 ? await loadView(jobs, r.jobId) : v;
+    const d = fresh ? await dispatchShards(r.jobId, deps, { view: fresh }) : { started: [] };
     log.info("a second announcement resumes its stalled job", { jobId: r.jobId, shards: d.started });
     return answer(r.jobId, d.started.length > 0 ? "continuing" : "incomplete", `job ${r.jobId} was stalled: ${d.started.length} shard(s) resumed`);
   }

@@ -37,6 +37,15 @@ export function mergeStops(stopped: StoppedUnits, tallies: readonly StopTally[],
   return next;
 }
 
+/** Two sets of stopped units as one: the first entry of each unit, their not-attempted versions summed. */
+export function addStops(into: StoppedUnits, more: StoppedUnits): StoppedUnits {
+  for (const [key, s] of Object.entries(more)) {
+    const existing = into[key];
+    into[key] = existing ? { ...existing, notAttempted: existing.notAttempted + s.notAttempted } : { ...s };
+  }
+  return into;
+}
+
 /** Stops other shards recorded for units this shard runs, that it does not know of yet. */
 export function stopsToAdopt(stopped: StoppedUnits | undefined, work: ShardWork, known: ReadonlySet<number>): UnitStop[] {
   const out: UnitStop[] = [];

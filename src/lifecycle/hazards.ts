@@ -1,5 +1,5 @@
 import type { KeyRule } from "../contract/rules.js";
-import { statusOf } from "../jobs/job-record.js";
+import { loadView, statusOf } from "../jobs/job-view.js";
 import type { JobStore } from "../jobs/job-store.js";
 import type { Logger } from "../log.js";
 import type { Unit } from "../model/job.js";
@@ -62,10 +62,10 @@ export async function jobHazards(keyId: string, jobs: JobStore, log: Logger, lim
   const out: Hazard[] = [];
   for (const id of ids) {
     try {
-      const stored = await jobs.read(id);
-      if (!stored) continue;
-      const r = stored.record;
-      const status = statusOf(r, Date.now());
+      const view = await loadView(jobs, id);
+      if (!view) continue;
+      const r = view.record;
+      const status = statusOf(view, Date.now());
       if (status !== "running" && status !== "stalled" && status !== "incomplete") continue;
       if (!r.spec.units.some((u) => targetOf(u) === keyId)) continue;
       out.push({ kind: "job-re-encrypts-to-key", jobId: r.jobId, fix: `job ${r.jobId} (${r.origin}, ${status}) re-encrypts objects to this key: let it finish and move those scopes to another key first, or its work is lost with the key` });

@@ -304,8 +304,9 @@ function notes(m: Measured, rounds: number, edgeRan: boolean): string[] {
       ? [
           "Edge rows: one rotation over N buckets with N shards at once (REENCRYPT_MAX_PARALLEL=N, one container per shard",
           "started ahead), every ReencryptObject slowed by the emulator; value: versions/s from the event to the job's end;",
-          "ratio: efficiency against N × the one-shard rate; 412: the job record's conditional writes the emulator refused",
-          "(if-match), and retries per accepted write; record: the largest stored job record; status: a status query's time.",
+          "ratio: efficiency against N × the one-shard rate; 412: the conditional writes of the job's records (job record and",
+          "shard records) the emulator refused (if-match), retries per accepted write, and the job record's own share;",
+          "record: the largest stored job record (and shard record); status: a status query's time.",
         ]
       : []),
     ...(m.large?.peak !== undefined && m.large.peak > FUNCTION_MEMORY_MB * 1024 * 1024

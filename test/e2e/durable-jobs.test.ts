@@ -147,7 +147,13 @@ describe("durable jobs (contract §8), end to end", () => {
     const first = await stack.invoke(event, { intent: "cloudevent" });
     const jobId = first.data.jobId as string;
     await sleep(1_500);
-    const running = await stack.invoke(null, { gateway: { method: "GET", url: `/reencrypt/jobs/${jobId}` } });
+    const query = () => stack.invoke(null, { gateway: { method: "GET", url: `/reencrypt/jobs/${jobId}` } });
+    let running = await query();
+    // The rate needs two of the shard's checkpoints (1 s apart): on an idle machine 1.5 s may be too early for the second.
+    for (let i = 0; i < 15 && running.data.status === "running" && !(running.data.rate > 0); i++) {
+      await sleep(200);
+      running = await query();
+    }
     expect(running.httpStatus).toBe(200);
     expect(running.data).toMatchObject({ jobId, origin: "rotation", status: "running", shards: { total: 1, running: 1 } });
     expect(running.data.counts.reencrypted).toBeGreaterThan(0);

@@ -177,9 +177,10 @@ describe("security: resume tokens without a state bucket (issue 16 item 2)", () 
     expect(first.httpStatus).toBe(202);
     const name = `jobs/${first.data.jobId}.json`;
     const original = em.state.findVersion("state", name)?.content.toString("utf8") as string;
-    const record = JSON.parse(original) as { spec: { units: unknown[] }; shards: Array<{ units: [number, number] }> };
+    const record = JSON.parse(original) as { spec: { units: unknown[] }; shardCount: number };
     for (const units of [Array.from({ length: 1000 }, () => record.spec.units[0]), [{ ...(record.spec.units[0] as object), method: "bucket" }]]) {
-      const tampered = { ...record, spec: { ...record.spec, units }, shards: record.shards.map((s) => ({ ...s, units: [0, units.length] })) };
+      // The job record names the job's scopes; its shard's record only which of them the shard runs.
+      const tampered = { ...record, spec: { ...record.spec, units } };
       em.state.putObject("state", name, { content: Buffer.from(JSON.stringify(tampered)) });
       const etag = em.state.findVersion("state", name)?.etag;
       const r = await refused(durable, { resume: first.data.resume }, 400, "InvalidPayload");

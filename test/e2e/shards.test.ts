@@ -203,6 +203,9 @@ describe("parallel shards (contract §9), end to end", () => {
     // Room for two containers: the third and fourth shards' invocations meet 429 until a slot frees.
     current = await start([1500, 1500, 1500, 1500], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "400" }, { maxContainers: 2 });
     const { stack, em } = current;
+    // Both containers up: while the event's invocation holds one and the first shard the other,
+    // the other shards' InvokeFunction finds no room (a container still starting would take them).
+    await stack.warm(2);
     const { jobId } = await rotate(current);
     let job = await status(stack, jobId);
     for (let i = 0; i < 120 && job.status !== "succeeded"; i++) {

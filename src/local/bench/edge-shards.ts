@@ -8,9 +8,10 @@ import { ratio, type BenchRow } from "./table.js";
 // The scale edge (issue 21): one rotation over N buckets with N shards at once, every
 // ReencryptObject slowed by the emulator (+2 s by default) so that this machine's two cores are not
 // what limits it, and the job record watched: how many of its conditional writes were refused
-// (412), how big it grows, how long a status query takes. Every shard checkpoints into the one
-// record, so these are the figures a per-shard record design is to change; the same command
-// (`npm run bench -- --only edge ...`) measures it again afterwards.
+// (412), how big it grows, how long a status query takes. Format 1 had every shard checkpoint into
+// the one record; format 2 gives each shard its own record (shards/<jobId>/<n>.json), so the row
+// counts both and the job record's own share apart; the same command
+// (`npm run bench -- --only edge ...`) measures either.
 
 export interface EdgeOptions {
   /** Shards at once (REENCRYPT_MAX_PARALLEL), one bucket each; 1 is always run first, as the baseline. */
@@ -30,12 +31,16 @@ export interface EdgeRun {
   versions: number;
   wallMs: number;
   rate: number;
-  /** Conditional writes of jobs/<id>.json: accepted, refused (412). */
+  /** Conditional writes of the job's records (jobs/<id>.json and its shard records): accepted, refused (412). */
   recordWrites: number;
   conflicts: number;
   recordReads: number;
-  /** Largest stored record seen while the job ran, and the final one (bytes). */
+  /** Of those, the job record's own. */
+  jobWrites: number;
+  jobConflicts: number;
+  /** Largest stored job record seen while the job ran, largest shard record, and the final job record (bytes). */
   recordMaxBytes: number;
+  shardMaxBytes: number;
   recordFinalBytes: number;
   /** Status queries while the job ran: median and worst (ms), and median of 5 after it ended. */
   statusMedianMs: number;
@@ -49,16 +54,27 @@ export interface EdgeRun {
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
-/** The job record's requests (one job per world: jobs/<id>.json in the state bucket) as the emulator answered them. */
-function recordCounter(): { counts: { writes: number; conflicts: number; reads: number }; onRequests: (batch: readonly RequestRecord[]) => void } {
-  const counts = { writes: 0, conflicts: 0, reads: 0 };
+/**
+ * The job's records' requests as the emulator answered them (one job per world): its job record
+ * jobs/<id>.json and, in format 2, its shard records shards/<id>/<n>.json (counted with it, and
+ * apart in `job`).
+ */
+function recordCounter(): { counts: { writes: number; conflicts: number; reads: number; job: { writes: number; conflicts: number } }; onRequests: (batch: readonly RequestRecord[]) => void } {
+  const counts = { writes: 0, conflicts: 0, reads: 0, job: { writes: 0, conflicts: 0 } };
   const onRequests = (batch: readonly RequestRecord[]): void => {
     for (const q of batch) {
       if (q.operation !== "PutObject" && q.operation !== "GetObject") continue;
-      if (!/\/b\/state\/o\/jobs\/[^/]+\.json$/.test(decodeURIComponent(q.path))) continue;
+      const path = decodeURIComponent(q.path);
+      const job = /\/b\/state\/o\/jobs\/[^/]+\.json$/.test(path);
+      if (!job && !/\/b\/state\/o\/shards\/[^/]+\/\d+\.json$/.test(path)) continue;
       if (q.operation === "GetObject") counts.reads++;
-      else if (q.status === 412) counts.conflicts++;
-      else if (q.status >= 200 && q.status < 300) counts.writes++;
+      else if (q.status === 412) {
+        counts.conflicts++;
+        if (job) counts.job.conflicts++;
+      } else if (q.status >= 200 && q.status < 300) {
+        counts.writes++;
+        if (job) counts.job.writes++;
+      }
     }
   };
   return { counts, onRequests };
@@ -77,12 +93,16 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
     warmContainers: shards + 2,
     warmBatch: 8,
     detachedTimeoutSeconds: 600,
+    // As the Terraform module deploys it (300 s): on two starved cores a status query or a sweep
+    // beside 64 shards outlasted the default 30 s and failed the row.
+    timeoutSeconds: 300,
     config: { REENCRYPT_MAX_PARALLEL: String(shards), REENCRYPT_CONCURRENCY: String(o.concurrency), REENCRYPT_CHECKPOINT_SECONDS: String(o.checkpointSeconds) },
     onRequests: counter.onRequests,
     scope: o.scope,
   });
   const statusMs: number[] = [];
   let recordMaxBytes = 0;
+  let shardMaxBytes = 0;
   let jobId = "";
   try {
     const out = await runRotation(world, {
@@ -96,6 +116,7 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
         statusMs.push(ms);
         const raw = jobId ? world.em.state.findVersion("state", `jobs/${jobId}.json`) : undefined;
         if (raw) recordMaxBytes = Math.max(recordMaxBytes, raw.content.length);
+        if (jobId) for (const v of world.em.state.objectVersions("state", `shards/${jobId}/`)) shardMaxBytes = Math.max(shardMaxBytes, world.em.state.findVersion("state", v.name, v.versionId)?.content.length ?? 0);
       },
     });
     if (out.status !== "succeeded" || out.leftBehind !== 0) throw new Error(`${shards} shards: the rotation ended ${out.status} with ${out.leftBehind} versions left behind`);
@@ -105,7 +126,10 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
       await world.stack.invoke({ job: out.jobId });
       after.push(performance.now() - t);
     }
-    const final = storedRecord(world, out.jobId) as unknown;
+    // The requests since the world's last drain (it drains every 2 s): the last shards' folds and the job's end are among them.
+    counter.onRequests(world.em.requests);
+    world.em.requests.length = 0;
+    const final = world.em.state.findVersion("state", `jobs/${out.jobId}.json`)?.content.length ?? Buffer.byteLength(JSON.stringify(storedRecord(world, out.jobId)));
     return {
       shards,
       versions: out.versions,
@@ -114,8 +138,11 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
       recordWrites: counter.counts.writes,
       conflicts: counter.counts.conflicts,
       recordReads: counter.counts.reads,
+      jobWrites: counter.counts.job.writes,
+      jobConflicts: counter.counts.job.conflicts,
       recordMaxBytes,
-      recordFinalBytes: Buffer.byteLength(JSON.stringify(final)),
+      shardMaxBytes,
+      recordFinalBytes: final,
       statusMedianMs: median(statusMs),
       statusMaxMs: Math.max(...statusMs),
       statusAfterMs: median(after),
@@ -152,7 +179,7 @@ export async function edgeShards(o: EdgeOptions): Promise<{ rows: BenchRow[]; ru
     }
     runs.push(r);
     o.log(
-      `edge: ${shards} shard(s): ${r.rate.toFixed(1)} versions/s; record writes ${r.recordWrites} + ${r.conflicts} × 412, reads ${r.recordReads}; record ${kib(r.recordMaxBytes)} max; status ${r.statusMedianMs.toFixed(0)} ms median; ${r.invocations} invocations, ${r.sweeps} sweeps, ${r.duplicates} duplicate effects`,
+      `edge: ${shards} shard(s): ${r.rate.toFixed(1)} versions/s; record writes ${r.recordWrites} + ${r.conflicts} × 412 (job record ${r.jobWrites} + ${r.jobConflicts} × 412), reads ${r.recordReads}; job record ${kib(r.recordMaxBytes)} max, final ${kib(r.recordFinalBytes)}, shard records ${kib(r.shardMaxBytes)} max; status ${r.statusMedianMs.toFixed(0)} ms median; ${r.invocations} invocations, ${r.sweeps} sweeps, ${r.duplicates} duplicate effects`,
     );
   }
   const one = runs[0];
@@ -164,7 +191,7 @@ export async function edgeShards(o: EdgeOptions): Promise<{ rows: BenchRow[]; ru
       value: `${r.rate.toFixed(1)} versions/s`,
       baseline:
         `${r.shards} × 1 shard = ${(r.shards * one.rate).toFixed(1)}/s; 412: ${r.conflicts} of ${attempts} record writes (${attempts ? ((100 * r.conflicts) / attempts).toFixed(0) : 0} %), ` +
-        `${r.recordWrites ? (r.conflicts / r.recordWrites).toFixed(2) : "n/a"} retries per write; record ${kib(r.recordMaxBytes)}; status ${r.statusMedianMs.toFixed(0)} ms (max ${r.statusMaxMs.toFixed(0)}, after ${r.statusAfterMs.toFixed(0)}); ` +
+        `${r.recordWrites ? (r.conflicts / r.recordWrites).toFixed(2) : "n/a"} retries per write (job record: ${r.jobConflicts} of ${r.jobWrites + r.jobConflicts}); record ${kib(r.recordMaxBytes)}${r.shardMaxBytes ? ` + shard records ≤ ${kib(r.shardMaxBytes)}` : ""}; status ${r.statusMedianMs.toFixed(0)} ms (max ${r.statusMaxMs.toFixed(0)}, after ${r.statusAfterMs.toFixed(0)}); ` +
         `${n(r.duplicates)} repeated ReencryptObject effects, ${r.sweeps} sweeps`,
       ratio: ratio(r.rate, r.shards * one.rate),
     };

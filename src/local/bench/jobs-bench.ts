@@ -54,10 +54,22 @@ export async function durabilityCost(o: { versions: number; rounds: number; log:
   return { name: `durability: ${n(o.versions)} versions, checkpoint every 1 s`, value: `${n(a)} versions/s`, baseline: `${n(b)} versions/s, no checkpoint`, ratio: ratio(a, b) };
 }
 
-/** The job record as stored (ground truth, lease owners included), or undefined before its first write. */
+/**
+ * The job as stored (ground truth, lease owners included), or undefined before its first write:
+ * the job record with `shards` set to every shard record written so far (shards/<jobId>/<n>.json)
+ * and `invocations` to the runs they counted, so that a new run of any shard shows.
+ */
 export function storedRecord(w: RotationWorld, jobId: string): any {
   const v = w.em.state.findVersion("state", `jobs/${jobId}.json`);
-  return v && !v.isDeleteMarker ? JSON.parse(v.content.toString("utf8")) : undefined;
+  if (!v || v.isDeleteMarker) return undefined;
+  const job = JSON.parse(v.content.toString("utf8"));
+  if (job.format === 1) return job;
+  const names = new Set(w.em.state.objectVersions("state", `shards/${jobId}/`).map((x) => x.name).filter((name) => /\/\d+\.json$/.test(name)));
+  const shards = [...names].flatMap((name) => {
+    const s = w.em.state.findVersion("state", name);
+    return s && !s.isDeleteMarker ? [JSON.parse(s.content.toString("utf8"))] : [];
+  });
+  return { ...job, shards, invocations: shards.reduce((a: number, s: any) => a + s.invocations, 0) };
 }
 
 /** Every shard not done runs under a live lease its invocation holds (not a dispatch's placeholder). */

@@ -13,6 +13,8 @@ export interface RotationSetup {
   config?: Record<string, string>;
   latencyMs?: number;
   detachedTimeoutSeconds?: number;
+  /** The function's synchronous timeout (status queries, sweeps, the event); default 30. */
+  timeoutSeconds?: number;
   maxContainers?: number;
   /** Bytes of content per object version (keep small: a million versions live in this process). */
   objectBytes?: number;
@@ -75,7 +77,7 @@ export async function rotationWorld(s: RotationSetup): Promise<RotationWorld> {
     stack = await startLocalStack({
       emulator: em,
       compartmentId: em.seedIds.compartments["apps"] as string,
-      timeoutSeconds: 30,
+      timeoutSeconds: s.timeoutSeconds ?? 30,
       detachedTimeoutSeconds: s.detachedTimeoutSeconds ?? 300,
       ...(s.maxContainers !== undefined ? { maxContainers: s.maxContainers } : {}),
       ...(s.bundlePath !== undefined ? { bundlePath: s.bundlePath } : {}),
