@@ -171,11 +171,12 @@ describe("64 shards at once (issue 21), end to end", () => {
       expect(out.sweeps).toBeGreaterThanOrEqual(1);
       expect(after.filter((v) => !v.current || v.delta === 0)).toEqual([]);
       const buckets = bucketOfShard(out.jobId);
-      const killedBuckets = new Set(killed.filter((id) => id !== FOLD).map((id) => buckets.get(id)));
-      // Only the killed shards' versions may have been re-encrypted twice (what was in flight and
-      // what they did since their last landed checkpoint).
-      expect(after.filter((v) => v.delta > 1 && !killedBuckets.has(v.bucket))).toEqual([]);
       const job = storedRecord(world, out.jobId);
+      // Only the versions of shards that ran again may have been re-encrypted twice (what was in
+      // flight and what they did since their last landed checkpoint): the killed ones, and on a
+      // loaded machine a shard whose lease ran out while it was starved of CPU.
+      const reran = new Set(job.shards.filter((s: { invocations: number }) => s.invocations > 1).map((s: { id: number }) => buckets.get(s.id)));
+      expect(after.filter((v) => v.delta > 1 && !reran.has(v.bucket))).toEqual([]);
       for (const id of killed) expect(job.shards.find((s: { id: number }) => s.id === id)).toMatchObject({ state: "done" });
       for (const id of killed) if (id !== FOLD) expect(job.shards.find((s: { id: number }) => s.id === id).invocations).toBeGreaterThanOrEqual(2);
       expect(job.shards.find((s: { id: number }) => s.id === FOLD).invocations).toBe(1);
