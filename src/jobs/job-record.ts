@@ -184,9 +184,8 @@ const ShardViewSchema = lazySchema(() =>
   }),
 );
 
-export const JobRecordSchema = lazySchema(() =>
-  z.strictObject({
-    format: z.literal(2),
+/** What every format of job record begins with (built inside a lazy schema, on first use). */
+export const recordHeaderShape = () => ({
     jobId: JobIdSchema,
     origin: z.enum(JOB_ORIGINS),
     status: z.enum(["running", "incomplete", "succeeded", "partial", "failed", "dry-run"]),
@@ -194,6 +193,12 @@ export const JobRecordSchema = lazySchema(() =>
     createdAt: z.string(),
     updatedAt: z.string(),
     finishedAt: z.string().optional(),
+});
+
+export const JobRecordSchema = lazySchema(() =>
+  z.strictObject({
+    format: z.literal(2),
+    ...recordHeaderShape(),
     layout: z.enum(["per-unit", "whole"]),
     shardCount: z.number().int().positive().max(MAX_SHARDS),
     done: z.string().max(Math.ceil(MAX_SHARDS / 6) + 4),

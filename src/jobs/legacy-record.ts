@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { lazySchema } from "../contract/lazy-schema.js";
-import { CountsSchema, CursorSchema, failureFields, JOB_ORIGINS, JobIdSchema, JobSpecObjectSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
+import { CountsSchema, CursorSchema, failureFields, JobIdSchema, NameRangeSchema } from "../contract/job-spec-schema.js";
 import { addCounts, zeroCounts, type NameRange } from "../model/job.js";
-import { DoneSet, initialShards, type JobRecord, type ShardRecord } from "./job-record.js";
+import { DoneSet, initialShards, recordHeaderShape, type JobRecord, type ShardRecord } from "./job-record.js";
 
 // Format 1 (releases before issue 21): every shard inside jobs/<jobId>.json. Such a record found in
 // the state bucket is read as format 2 (status, sweep, retry, diagnose see it as before) and
@@ -29,13 +29,7 @@ const ShardV1Schema = lazySchema(() =>
 export const JobRecordV1Schema = lazySchema(() =>
   z.strictObject({
     format: z.literal(1),
-    jobId: JobIdSchema,
-    origin: z.enum(JOB_ORIGINS),
-    status: z.enum(["running", "incomplete", "succeeded", "partial", "failed", "dry-run"]),
-    spec: JobSpecObjectSchema.omit({ id: true }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    finishedAt: z.string().optional(),
+    ...recordHeaderShape(),
     invocations: z.number().int().nonnegative(),
     shards: z.array(ShardV1Schema).min(1).max(100_000),
     counts: CountsSchema,
