@@ -18,6 +18,7 @@ import { startHttpGateway, type HttpGateway } from "./fn/http-gateway.js";
 import { removeSession, writeSession } from "./job/session.js";
 import { InvocationFailedError, startLocalStack, type LocalStack } from "./local-stack.js";
 import { deadlinesFor } from "../runtime/deadline.js";
+import { cloudEvent } from "./cloud-event.js";
 
 /**
  * Added to every emulated request. With REENCRYPT_CONCURRENCY it caps an invocation's throughput
@@ -186,20 +187,12 @@ async function walkthrough(running: Running, gateway: HttpGateway, opts: DemoOpt
   const newVersion = state.rotateKey(financeKey);
   out(`Rotating finance-key: Vault now encrypts with finance-key v${state.key(financeKey)?.versions.length ?? "?"} (${newVersion.id}).`);
   out("Delivering the event OCI Events sends for it (com.oraclecloud.keymanagementservice.createkeyversion.end):");
-  const event = {
-    cloudEventsVersion: "0.1",
-    eventID: randomUUID(),
-    eventType: "com.oraclecloud.keymanagementservice.createkeyversion.end",
-    source: "KeyManagementService",
-    eventTime: new Date().toISOString(),
-    contentType: "application/json",
-    data: {
-      compartmentId,
-      resourceId: financeKey,
-      resourceName: "finance-key",
-      additionalDetails: { keyId: financeKey, vaultId, keyVersionId: newVersion.id },
-    },
-  };
+  const event = cloudEvent("com.oraclecloud.keymanagementservice.createkeyversion.end", "KeyManagementService", {
+    compartmentId,
+    resourceId: financeKey,
+    resourceName: "finance-key",
+    additionalDetails: { keyId: financeKey, vaultId, keyVersionId: newVersion.id },
+  });
   // OCI keeps containers of a busy function warm: start a few, so the status queries below do not
   // wait for a cold start on a machine whose cores the shards keep busy.
   // (A generous deadline: cold starts are slow on a loaded machine, and these calls do nothing.)

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { startEmulator, type Emulator, type RequestRecord, type Seed } from "../emulator/index.js";
 import { startLocalStack, type LocalStack } from "../local-stack.js";
 import { once, sleepUnless, unguarded, type RowScope } from "./row-guard.js";
+import { cloudEvent } from "../cloud-event.js";
 
 // One rotation job run end to end in the emulator: buckets of versions under one key, the key
 // rotated, the event delivered, and the job followed through its status until it ends (sweeping
@@ -129,19 +129,11 @@ export async function runRotation(w: RotationWorld, o: RunRotationOptions = {}):
   const signal = (o.scope ?? unguarded).signal;
   const sleep = (ms: number): Promise<void> => sleepUnless(ms, signal);
   const version = w.em.state.rotateKey(w.keyId);
-  const event = {
-    cloudEventsVersion: "0.1",
-    eventID: randomUUID(),
-    eventType: "com.oraclecloud.keymanagementservice.createkeyversion.end",
-    source: "KeyManagementService",
-    eventTime: new Date().toISOString(),
-    contentType: "application/json",
-    data: {
-      compartmentId: w.em.seedIds.compartments["apps"],
-      resourceId: w.keyId,
-      additionalDetails: { keyId: w.keyId, vaultId: w.em.seedIds.vaults["v"], keyVersionId: version.id },
-    },
-  };
+  const event = cloudEvent("com.oraclecloud.keymanagementservice.createkeyversion.end", "KeyManagementService", {
+    compartmentId: w.em.seedIds.compartments["apps"],
+    resourceId: w.keyId,
+    additionalDetails: { keyId: w.keyId, vaultId: w.em.seedIds.vaults["v"], keyVersionId: version.id },
+  });
   const t0 = Date.now();
   const first = await w.stack.invoke(event, { intent: "cloudevent" });
   const jobId = String(first.data?.jobId ?? "");

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { Emulator } from "../emulator/index.js";
 import type { LocalStack } from "../local-stack.js";
 import { columnOf } from "./wrapping-table.js";
+import { cloudEvent } from "../cloud-event.js";
 
 // The demo's key lifecycle walk (contract §12): a bucket moved to another key is followed by a
 // key-change job, and "may I delete finance-key's old version?" is answered from the function's
@@ -25,15 +25,7 @@ export async function lifecycleSection(stack: LocalStack, em: Emulator, keys: { 
   state.updateBucket("archive", { kmsKeyId: keys.logs });
   out("  An operator moves bucket archive from finance-key to logs-key (oci os bucket update --kms-key-id …); OCI Events");
   out("  sends com.oraclecloud.objectstorage.updatebucket:");
-  const event = {
-    cloudEventsVersion: "0.1",
-    eventID: randomUUID(),
-    eventType: "com.oraclecloud.objectstorage.updatebucket",
-    source: "ObjectStorage",
-    eventTime: new Date().toISOString(),
-    contentType: "application/json",
-    data: { resourceName: "archive", additionalDetails: { bucketName: "archive", namespace: state.namespace } },
-  };
+  const event = cloudEvent("com.oraclecloud.objectstorage.updatebucket", "ObjectStorage", { resourceName: "archive", additionalDetails: { bucketName: "archive", namespace: state.namespace } });
   const answer = await stack.deliverEvent(event);
   const jobId = String(answer.data?.jobId ?? "");
   const job = (await stack.invoke({ job: jobId })).data as { status?: string; origin?: string; counts?: { reencrypted?: number } } | undefined;
