@@ -52,6 +52,11 @@ export interface RunShardDeps {
   listingGiveUp?: { attempts: number; afterMs: number } | undefined;
   /** A unit stopped calling: other shards of it should hear soon (a checkpoint now). */
   onUnitStop?: ((unit: number) => void) | undefined;
+  /**
+   * A unit's streak of identical failures grew by another eighth of the limit: another shard of
+   * it may have stopped it already, which this shard should hear before its own streak ends.
+   */
+  onUnitStreak?: ((unit: number) => void) | undefined;
 }
 
 /** What a checkpoint records: consistent at the instant it is taken. */
@@ -174,10 +179,15 @@ class ShardRunner {
     const rules = await this.outcomes.retentionFor(unit, f);
     if (this.abandoned) return;
     this.outcomes.failed(ref, f, this.outcomes.hintContext(tier, rules), tried);
-    if (tried && !this.spec.dryRun && this.stops.observe(u, f)) {
+    if (!tried || this.spec.dryRun) return;
+    if (this.stops.observe(u, f)) {
       this.deps.onUnitStop?.(u);
       this.deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: this.spec.id, bucket: unit.bucket, status: f.status, code: f.code });
+      return;
     }
+    const limit = this.deps.stopAfterIdentical ?? DEFAULT_STOP_AFTER_IDENTICAL;
+    const n = this.stops.streak(u);
+    if (n > 0 && n % Math.max(1, Math.ceil(limit / 8)) === 0) this.deps.onUnitStreak?.(u);
   }
 
   private async call(id: number, u: number, pos: Position, tier: TierInfo | undefined): Promise<void> {

@@ -32,6 +32,11 @@ export class UnitStops {
     return this.stops.has(unit);
   }
 
+  /** The unit's current streak of identical failures (0: none). */
+  streak(unit: number): number {
+    return this.streaks.get(unit)?.n ?? 0;
+  }
+
   /** A call of `unit` settled: a success (no failure) or a failure after its retries. True when this stopped the unit. */
   observe(unit: number, failure: OciFailure | undefined): boolean {
     if (this.limit <= 0 || this.stops.has(unit)) return false;

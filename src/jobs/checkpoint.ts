@@ -45,6 +45,8 @@ export interface Checkpointer {
   stop(): Promise<void>;
   /** Checkpoints now (or right after the write in progress): news other shards must hear before the next interval. */
   soon(): void;
+  /** Reads now (unless a read is in progress) whether another shard stopped a unit this shard shares. */
+  listen(): void;
   /** How many of this invocation's failures are in the shard record already. */
   mergedFailures(): number;
   /** How many not-attempted versions of each stopped unit this invocation added to the shard record already. */
@@ -149,6 +151,21 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set(snap.stops.map((x) => x.unit)))) d.engine.adoptStop(stop);
   };
 
+  // A shard whose shared unit keeps failing identically asks the job record between checkpoints:
+  // another shard of the unit may have stopped it, and each of this shard's calls until it hears
+  // is one more call the unit should not have made (contract §11).
+  let listening: Promise<void> | undefined;
+  const listen = (): void => {
+    if (stopped || listening || !d.shared()) return;
+    listening = d.jobs
+      .read(d.spec.id)
+      .then((job) => {
+        for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set())) d.engine.adoptStop(stop);
+      })
+      .catch(() => undefined)
+      .finally(() => (listening = undefined));
+  };
+
   const tick = async (): Promise<void> => {
     lowered = d.limiter.takeLowered() || lowered;
     // The snapshot and the report's cut are taken at the same instant: every line of what the
@@ -228,8 +245,10 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       stopped = true;
       clearInterval(timer);
       await writing;
+      await listening;
     },
     soon: checkpoint,
+    listen,
     mergedFailures: () => merged,
     mergedStops: () => stopsMerged,
     recordExists: () => exists,

@@ -134,6 +134,7 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
     governs: governsFor(config.rules),
     stopAfterIdentical: config.stopAfterIdenticalFailures,
     onUnitStop: () => checkpoints?.soon(),
+    onUnitStreak: () => checkpoints?.listen(),
   });
   // Units other shards (or earlier runs) stopped: this run does not call in them either.
   for (const stop of stopsToAdopt(durable?.claimed?.record.stoppedUnits, work, new Set(work.cursor.stopped?.map((s) => s.unit) ?? []))) engine.adoptStop(stop);

@@ -23,6 +23,11 @@ describe("a scope that fails the same way every time stops calling (contract §1
     const stack = await world.start({ timeoutSeconds: 60, config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: "1" } });
     const em = stack.emulator;
     const denied = em.faults.add({ operation: "ReencryptObject", when: (r) => r.path.includes("/b/denied/"), status: 403, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found" });
+    // The bucket's listing pages take 300 ms, so the shard that splits off the bucket's second half
+    // (after 10,000 versions listed ahead) starts after the first shard stopped: it must adopt that
+    // stop and make no call. (Shards of one unit that fail at the same moment each hear the other's
+    // stop at their next checkpoint or within 25 failures of their own: docs/jobs.md.)
+    em.faults.add({ operation: "ListObjectVersions", when: (r) => r.path.includes("/b/denied/"), latencyMs: 300 });
     const { event, fresh } = rotateSeedKey(em, "K");
     const r = await stack.deliverEvent(event);
     expect(r.data.status).toBe("continuing");

@@ -308,6 +308,29 @@ describe("runShard: scopes that stop failing fast (contract §11)", () => {
     expect(never.stops).toEqual([]);
   });
 
+  it("asks for other shards' stops every eighth of the limit of a streak, and adopting one stops its calls at once", async () => {
+    const store = new MemoryStore(names(100));
+    let calls = 0;
+    store.reencryptObject = async () => {
+      calls++;
+      throw new OciCallError({ status: 403, code: "NotAuthorizedOrNotFound", message: "no", opcRequestId: undefined }, "ReencryptObject");
+    };
+    const s = spec([unit({ kind: "prefix", prefix: "", allVersions: false })]);
+    const asked: number[] = [];
+    let running: ReturnType<typeof startShard> | undefined;
+    // Another shard of the unit stopped it: heard at the second question (after 2 × 40 / 8 = 10 failures).
+    const onUnitStreak = (u: number): void => {
+      asked.push(calls);
+      if (asked.length === 2) running?.adoptStop({ unit: u, status: 403, code: "NotAuthorizedOrNotFound", message: "no", n: 40 });
+    };
+    running = startShard(s, wholeJob(s), deps(store, { stopAfterIdentical: 40, concurrency: 1, onUnitStreak }));
+    const run = await running.done;
+    expect(asked).toEqual([5, 10]);
+    expect(calls).toBe(10);
+    expect(run.counts).toMatchObject({ failed: 100, reencrypted: 0 });
+    expect(run.stops[0]).toMatchObject({ unit: 0, n: 40, notAttempted: 90 });
+  });
+
   it("carries streaks and stops in the cursor, so a resumed run goes on counting and stays stopped", async () => {
     const store = new MemoryStore(names(30));
     store.reencryptObject = async () => {

@@ -257,7 +257,7 @@ export class TokenIssuer {
     s: { resId: string; tenancyId: string; compartmentId: string },
     ttlSeconds: number,
   ): Promise<{ token: string; claims: RpstClaims; pem: string }> {
-    const { privateKey, publicKey } = await this.keyPairs.next();
+    const { privateKey, publicKey } = await this.keyPairs.nextSession();
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const jwk = { ...publicKey.export({ format: "jwk" }), kid: randomUUID(), alg: "RS256", use: "sig" };
     const iat = Math.floor(Date.now() / 1000);
