@@ -204,7 +204,7 @@ describe("parallel shards (contract §9), end to end", () => {
 
   it("delays shards the tenancy has no room for (InvokeFunction 429) instead of failing them, and keeps all shards under REENCRYPT_MAX_RPS together", async () => {
     // Room for two containers: the third and fourth shards' invocations meet 429 until a slot frees.
-    current = await start([1500, 1500, 1500, 1500], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "400" }, { maxContainers: 2 });
+    current = await start([750, 750, 750, 750], { REENCRYPT_MAX_PARALLEL: "4", REENCRYPT_MAX_RPS: "400" }, { maxContainers: 2 });
     const { stack, em } = current;
     // Both containers up: while the event's invocation holds one and the first shard the other,
     // the other shards' InvokeFunction finds no room (a container still starting would take them).
@@ -217,7 +217,7 @@ describe("parallel shards (contract §9), end to end", () => {
       if (job.status === "stalled") await stack.invoke({ sweep: true });
     }
     await em.functions.idle();
-    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000, failed: 0 } });
+    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 3000, failed: 0 } });
     expect(em.requests.some((q) => q.operation === "InvokeFunction" && q.status === 429)).toBe(true);
     // REENCRYPT_MAX_RPS is the job's, not each shard's (per shard, two containers would send 800/s).
     // Measured where the calls arrive: a loaded emulator that stalls for δ then takes its backlog at
