@@ -9,50 +9,19 @@
 // the bundle it was made from: V8 itself only compares the source length) means a plain compile,
 // as `node func.cjs` would do; so does a cache V8 rejects (another Node or V8 version or flags).
 
-import { createHash, generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { dirname, join } from "node:path";
-import { Script } from "node:vm";
-
-const MAGIC = Buffer.from("RCC1");
-const HEADER = MAGIC.length + 32;
+import { join } from "node:path";
+import { compileBundle, runBundle, validCache, writeCache } from "./code-cache.js";
 
 const bundlePath = join(__dirname, "func.cjs");
 const cachePath = `${bundlePath}.cache`;
 
-function compile(source: Buffer, cachedData: Buffer | undefined): Script {
-  // The CommonJS wrapper, on the first line so that line numbers in stack traces stay those of the
-  // bundle. The bundle is ASCII (esbuild escapes the rest; the build checks): latin1 is a plain copy.
-  const code = `(function (exports, require, module, __filename, __dirname) { ${source.toString("latin1")}\n})`;
-  return new Script(code, { filename: bundlePath, ...(cachedData ? { cachedData } : {}) });
-}
-
-function run(script: Script): void {
-  const fn = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;
-  const mod = { exports: {} as unknown, filename: bundlePath, id: bundlePath, loaded: false };
-  // This file's own require: the bundle sits in the same directory, so it resolves the same
-  // (./sdk-*.cjs beside it), and node:module's createRequire (with the ESM loader it loads) stays
-  // out of the cold start.
-  fn.call(mod.exports, mod.exports, require, mod, bundlePath, dirname(bundlePath));
-  mod.loaded = true;
-}
-
-function digest(source: Buffer): Buffer {
-  return createHash("sha256").update(source).digest();
-}
-
-function validCache(source: Buffer): Buffer | undefined {
-  let file: Buffer;
-  try {
-    file = readFileSync(cachePath);
-  } catch {
-    return undefined;
-  }
-  if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (!file.subarray(MAGIC.length, HEADER).equals(digest(source))) return undefined;
-  return file.subarray(HEADER);
-}
+// This file's own require runs the bundle: it sits in the same directory, so it resolves the same
+// (./sdk-*.cjs beside it), and node:module's createRequire (with the ESM loader it loads) stays out
+// of the cold start.
+const run = (script: ReturnType<typeof compileBundle>): void => runBundle(script, bundlePath, require);
 
 function line(level: "info" | "error", msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -106,7 +75,7 @@ async function writeCodeCache(): Promise<void> {
       // Never contacted: both invocations answer without calling OCI.
       REENCRYPT_OBJECTSTORAGE_ENDPOINT: "http://127.0.0.1:9",
     });
-    const script = compile(source, undefined);
+    const script = compileBundle(bundlePath, source, undefined);
     run(script);
     for (let i = 0; !existsSync(socketPath); i++) {
       if (i > 2_000) throw new Error("the function did not open its socket");
@@ -122,11 +91,8 @@ async function writeCodeCache(): Promise<void> {
       data: { resourceName: "x", additionalDetails: { namespace: "ns", bucketName: "b" } },
     };
     const statuses = [await post(socketPath, JSON.stringify(ignored)), await post(socketPath, JSON.stringify({ targets: [] }))];
-    const data = script.createCachedData();
-    const tmp = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([MAGIC, digest(source), data]));
-    renameSync(tmp, cachePath);
-    line("info", "code cache written", { file: cachePath, bytes: data.length + HEADER, statuses });
+    const bytes = writeCache(script, source, cachePath);
+    line("info", "code cache written", { file: cachePath, bytes, statuses });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,5 +108,5 @@ if (process.argv[2] === "--write-code-cache") {
   );
 } else {
   const source = readFileSync(bundlePath);
-  run(compile(source, validCache(source)));
+  run(compileBundle(bundlePath, source, validCache(source, cachePath)));
 }

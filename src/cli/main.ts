@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// The operator CLI: `oci-reencrypt <command>`, bundled to dist/cli.cjs (bin "oci-reencrypt").
+// The operator CLI: `oci-reencrypt <command>`, bundled to dist/cli-main.cjs, which dist/cli.cjs
+// (bin "oci-reencrypt", src/cli-loader.ts) runs with V8's code cache.
 import { CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { CliError, ExitCode } from "./cli-error.js";

@@ -68,8 +68,8 @@ describe("durable jobs (contract §8), end to end", () => {
   it(
     "finishes an 8,000-version rotation whose containers are SIGKILLed at random, through sweeps and a redelivery: none left behind, counts exact",
     async () => {
-      // 8,000 versions at 600 a second: about 13 s of calls, over which 7 kills land.
-      current = await start([1000, 1000, 1000, 1000], { REENCRYPT_CONCURRENCY: "16", REENCRYPT_MAX_RPS: "600" }, { timeoutSeconds: 30, detachedTimeoutSeconds: 4 });
+      // 4,000 versions at 300 a second: about 13 s of calls, over which 7 kills land.
+      current = await start([500, 500, 500, 500], { REENCRYPT_CONCURRENCY: "16", REENCRYPT_MAX_RPS: "300" }, { timeoutSeconds: 30, detachedTimeoutSeconds: 4 });
       const { stack, em } = current;
       const { event, versionId } = rotationEvent(em);
       const first = await stack.invoke(event, { intent: "cloudevent" });
@@ -117,13 +117,13 @@ describe("durable jobs (contract §8), end to end", () => {
       // Ground truth: nothing left on the old key version, every version re-encrypted at least once.
       expect(leftBehind(em, 4, versionId)).toEqual([]);
       const all = Array.from({ length: 4 }, (_, i) => em.state.objectVersions(`data-${i}`)).flat();
-      expect(all).toHaveLength(8_000);
+      expect(all).toHaveLength(4_000);
       // The record counts each version once, however often a kill made it run again.
-      expect(job.counts).toMatchObject({ matched: 8_000, reencrypted: 8_000, failed: 0 });
+      expect(job.counts).toMatchObject({ matched: 4_000, reencrypted: 4_000, failed: 0 });
       // Redone after a kill: what was in flight, and what settled since the last checkpoint (at
-      // most one interval at this job's rate: 600 rps over its shards), per kill.
+      // most one interval at this job's rate: 300 rps over its shards), per kill.
       const duplicates = all.reduce((n, v) => n + Math.max(0, v.reencryptCount - 1), 0);
-      const perKill = 16 + 600 * 1.5;
+      const perKill = 16 + 300 * 1.5;
       expect(duplicates).toBeLessThanOrEqual(perKill * kills.length);
       expect(job.invocations).toBeGreaterThan(4);
       expect(redelivered || sweeps > 0).toBe(true);
@@ -134,14 +134,14 @@ describe("durable jobs (contract §8), end to end", () => {
         (em.state.findVersion("state", p.replace("/n/durns/b/state/o/", ""))?.content.toString("utf8") ?? "").trim().split("\n").filter(Boolean),
       );
       const reencrypted = lines.map((l) => JSON.parse(l)).filter((l) => l.outcome === "reencrypted");
-      expect(reencrypted).toHaveLength(8_000);
-      expect(new Set(reencrypted.map((l) => `${l.bucket}/${l.object}@${l.versionId}`)).size).toBe(8_000);
+      expect(reencrypted).toHaveLength(4_000);
+      expect(new Set(reencrypted.map((l) => `${l.bucket}/${l.object}@${l.versionId}`)).size).toBe(4_000);
     },
     200_000,
   );
 
   it("shows a running job's progress, then its end; 404 for an unknown job, through the function and the gateway route", async () => {
-    current = await start([3000], { REENCRYPT_MAX_RPS: "1000" });
+    current = await start([1500], { REENCRYPT_MAX_RPS: "500" });
     const { stack, em } = current;
     const { event } = rotationEvent(em);
     const first = await stack.invoke(event, { intent: "cloudevent" });
@@ -157,13 +157,13 @@ describe("durable jobs (contract §8), end to end", () => {
     expect(running.httpStatus).toBe(200);
     expect(running.data).toMatchObject({ jobId, origin: "rotation", status: "running", shards: { total: 1, running: 1 } });
     expect(running.data.counts.reencrypted).toBeGreaterThan(0);
-    expect(running.data.counts.reencrypted).toBeLessThan(6000);
+    expect(running.data.counts.reencrypted).toBeLessThan(3000);
     expect(running.data.rate).toBeGreaterThan(0);
     // The status never shows what would let a reader act on the job.
     expect(JSON.stringify(running.data)).not.toMatch(/nonce|dispatch:|inv:/);
     await em.functions.idle();
     const done = await status(stack, jobId);
-    expect(done).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000 }, summary: `/n/durns/b/state/o/reports/${jobId}.summary.json` });
+    expect(done).toMatchObject({ status: "succeeded", counts: { reencrypted: 3000 }, summary: `/n/durns/b/state/o/reports/${jobId}.summary.json` });
     expect(done.finishedAt).toBeTruthy();
     const missing = await stack.invoke(null, { gateway: { method: "GET", url: `/reencrypt/jobs/${randomUUID()}` } });
     expect(missing.httpStatus).toBe(404);
@@ -173,7 +173,7 @@ describe("durable jobs (contract §8), end to end", () => {
   });
 
   it("marks a job stalled when its runner dies; two sweeps racing start each shard once; a sweep with nothing to do does nothing", async () => {
-    current = await start([4000], { REENCRYPT_MAX_RPS: "800" });
+    current = await start([2000], { REENCRYPT_MAX_RPS: "400" });
     const { stack, em } = current;
     const { event, versionId } = rotationEvent(em);
     const jobId = (await stack.invoke(event, { intent: "cloudevent" })).data.jobId as string;
@@ -199,7 +199,7 @@ describe("durable jobs (contract §8), end to end", () => {
   });
 
   it("a redelivery while the job runs starts no second runner", async () => {
-    current = await start([3000], { REENCRYPT_MAX_RPS: "1000" });
+    current = await start([1500], { REENCRYPT_MAX_RPS: "500" });
     const { stack, em } = current;
     const { event } = rotationEvent(em);
     const jobId = (await stack.invoke(event, { intent: "cloudevent" })).data.jobId as string;
@@ -209,7 +209,7 @@ describe("durable jobs (contract §8), end to end", () => {
     expect(again.data.message).toMatch(/is running/);
     await em.functions.idle();
     const job = await status(stack, jobId);
-    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 6000 } });
+    expect(job).toMatchObject({ status: "succeeded", counts: { reencrypted: 3000 } });
     // One shard, one chain of invocations: nobody else ran it.
     expect(em.state.objectVersions("data-0").every((v) => v.reencryptCount === 1)).toBe(true);
   });
