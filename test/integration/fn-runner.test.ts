@@ -137,9 +137,11 @@ describe("startFunction lifecycle", () => {
   });
 
   it("gives up after readyTimeoutMs when no socket appears", async () => {
+    // 3 s: the fixture's node must have started and printed its line to stderr by then, even with
+    // the suite keeping both cores busy (300 ms was not always enough).
     await expect(
-      startFunction({ bundlePath: path.join(fixtures, "hang-func.cjs"), env: {}, readyTimeoutMs: 300 }),
-    ).rejects.toThrow(/did not create its socket within 300 ms.*hang-func: forgot to call fdk\.handle/s);
+      startFunction({ bundlePath: path.join(fixtures, "hang-func.cjs"), env: {}, readyTimeoutMs: 3_000 }),
+    ).rejects.toThrow(/did not create its socket within 3000 ms.*hang-func: forgot to call fdk\.handle/s);
   });
 
   it("tells onOutput which process wrote, and kill() SIGKILLs at once", async () => {
