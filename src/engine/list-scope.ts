@@ -16,6 +16,8 @@ export interface Item extends TierInfo {
 export interface RangeRef {
   start: string | undefined;
   end(): string | undefined;
+  /** Told each name as it is handed to the shard, in the same step as the check against end(). */
+  took?: ((name: string) => void) | undefined;
 }
 
 export interface ListOptions {
@@ -63,7 +65,10 @@ export async function* listScope(store: ObjectStore, unit: Unit, after: Position
     for await (const item of source) {
       const e = range.end();
       if (e !== undefined && compareNames(item.name, e) >= 0) break;
-      if (exclude.length === 0 || !exclude.some((p) => item.name.startsWith(p))) yield item;
+      if (exclude.length === 0 || !exclude.some((p) => item.name.startsWith(p))) {
+        o.range?.took?.(item.name);
+        yield item;
+      }
     }
   }
 }

@@ -120,7 +120,9 @@ async function runOnce(input: InvocationInput, rt: Runtime, dl: Deadlines, log: 
 
   // A one-unit shard owns a name range (a whole bucket or prefix is one without ends): a split can narrow it.
   let end = work.range?.end;
-  const range: MutableRange | undefined = work.units[1] - work.units[0] === 1 ? { start: work.range?.start, end: () => end, setEnd: (e) => (end = e) } : undefined;
+  let taken: string | undefined;
+  const range: MutableRange | undefined =
+    work.units[1] - work.units[0] === 1 ? { start: work.range?.start, end: () => end, setEnd: (e) => (end = e), took: (n) => (taken = n), taken: () => taken } : undefined;
   const engine = startShard(spec, work, {
     store,
     materials,

@@ -11,6 +11,9 @@ export interface MutableRange {
   start: string | undefined;
   end(): string | undefined;
   setEnd(end: string | undefined): void;
+  took(name: string): void;
+  /** The last name the engine took (listScope tells it): a cut must lie beyond it. */
+  taken(): string | undefined;
 }
 
 export interface SplitterDeps {
@@ -38,8 +41,8 @@ export interface Splitter {
  * ahead of the engine, names only; once it has passed `every` versions it cuts the shard's range
  * at the next new name and gives everything from there on to a new shard. That shard does the
  * same with its own range, so a bucket of millions of versions spreads over many invocations
- * without knowing its distribution in advance. The engine is far behind the cut (it lists the same
- * names at the pace of its calls).
+ * without knowing its distribution in advance. The engine is usually far behind the cut (it lists
+ * the same names at the pace of its calls); when it is not, there is no split.
  *
  * No version belongs to two shards: the new shard's id is allocated in the job record first (with
  * a note of who allocated it, a "birth"), then the cut is written to this shard's own record under
@@ -78,6 +81,10 @@ export function startSplitter(d: SplitterDeps): Splitter {
     d.range.setEnd(cut);
     const at = cut;
     const restore = (): void => d.range.setEnd(oldEnd);
+    // Unless the engine is there already: one that makes no calls (a stopped scope, a dry run)
+    // lists as fast as the scout, and what it took from the cut on would be the new shard's too.
+    const taken = d.range.taken();
+    if (taken !== undefined && compareNames(taken, cut) >= 0) return restore();
     try {
       // 1. The new shard's id, noted as born of this shard and this runner.
       let id: number | undefined;

@@ -22,12 +22,13 @@ describe("a scope that fails the same way every time stops calling (contract §1
   it("a rotation over a 20,000-version bucket that answers 403 to every call beside one that works: at most N + concurrency calls to it, the other finishes", async () => {
     const stack = await world.start({ timeoutSeconds: 60, config: { REENCRYPT_STATE_BUCKET: "state", REENCRYPT_CHECKPOINT_SECONDS: "1" } });
     const em = stack.emulator;
-    const denied = em.faults.add({ operation: "ReencryptObject", when: (r) => r.path.includes("/b/denied/"), status: 403, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found" });
-    // The bucket's listing pages take 300 ms, so the shard that splits off the bucket's second half
-    // (after 10,000 versions listed ahead) starts after the first shard stopped: it must adopt that
-    // stop and make no call. (Shards of one unit that fail at the same moment each hear the other's
-    // stop at their next checkpoint or within 25 failures of their own: docs/jobs.md.)
-    em.faults.add({ operation: "ListObjectVersions", when: (r) => r.path.includes("/b/denied/"), latencyMs: 300 });
+    // Each 403 takes 50 ms, so the scout that lists ahead cuts the bucket's second half off (after
+    // 10,000 versions) while its first shard is still calling; every invocation starts 2.5 s
+    // after it is sent (InvokeFunction), so the new shard starts after the first one stopped: it
+    // must adopt that stop and make no call. (Shards of one scope failing at the same moment each
+    // hear of the other's stop at their next checkpoint, or within N/8 failures: docs/keys.md.)
+    const denied = em.faults.add({ operation: "ReencryptObject", when: (r) => r.path.includes("/b/denied/"), latencyMs: 50, status: 403, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found" });
+    em.faults.add({ operation: "InvokeFunction", latencyMs: 2_500 });
     const { event, fresh } = rotateSeedKey(em, "K");
     const r = await stack.deliverEvent(event);
     expect(r.data.status).toBe("continuing");
