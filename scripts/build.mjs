@@ -8,11 +8,12 @@
 // reads nor compiles them.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
   SIDE_MODULES,
   SIDE_SDKS,
+  checkAscii,
   checkFunctionBundle,
   checkSideBundle,
   checkSideModules,
@@ -76,11 +77,7 @@ for (const e of entries) {
     metafile: e.metafile ?? false,
   });
   if (result.metafile) checkFunctionBundle(e.out, result.metafile);
-  if (e.ascii) {
-    // The CLI's entry reads the bundle as latin1, as func-loader.cjs does func.cjs.
-    const at = readFileSync(e.out).findIndex((b) => b > 0x7f);
-    if (at >= 0) throw new Error(`${e.out}: byte ${at} is not ASCII; keep esbuild's default charset (dist/cli.cjs reads the bundle as latin1)`);
-  }
+  if (e.ascii) checkAscii(e.out);
 }
 
 // The CLI's code cache, made by the CLI's own entry from the bundle just built.

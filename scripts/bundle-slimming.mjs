@@ -369,15 +369,19 @@ export function checkSideModules(out, modules, metafile) {
   }
 }
 
+/** Throws unless the bundle is ASCII: its loader (func-loader.cjs, cli.cjs: src/code-cache.ts) reads it as latin1. */
+export function checkAscii(out) {
+  const at = readFileSync(out).findIndex((b) => b > 0x7f);
+  if (at >= 0) throw new Error(`${out}: byte ${at} is not ASCII; keep esbuild's default charset (its loader reads the bundle as latin1)`);
+}
+
 /**
  * Throws unless the metafile shows one output file without any of ABSENT (the side SDKs and
  * side modules included), with zod's English locale, and the file is ASCII (func-loader.cjs reads
  * it as latin1).
  */
 export function checkFunctionBundle(out, metafile) {
-  const bytes = readFileSync(out);
-  const at = bytes.findIndex((b) => b > 0x7f);
-  if (at >= 0) throw new Error(`${out}: byte ${at} is not ASCII; keep esbuild's default charset (func-loader.cjs reads the bundle as latin1)`);
+  checkAscii(out);
   const outputs = Object.keys(metafile.outputs).filter((f) => !f.endsWith(".map"));
   if (outputs.length !== 1) throw new Error(`${out}: expected one output file, got ${outputs.join(", ")}`);
   const inputs = Object.keys(metafile.outputs[outputs[0]].inputs);

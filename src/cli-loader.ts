@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The CLI's entry (bin "oci-reencrypt", dist/cli.cjs): runs cli-main.cjs, the CLI bundle beside
 // this file, with V8's code cache (cli-main.cjs.cache) when a valid one is there. Compiling the
-// 2 MB bundle was most of every command's start: 0.30 s against 0.21 s with the cache for
-// `--version` (docs/performance.md). `npm run build` writes the cache by running
+// 2 MB bundle was most of every command's start: `--version` took 0.33 s without the cache and
+// 0.24 s with it (docs/cli.md). `npm run build` writes the cache by running
 // `node dist/cli.cjs --write-code-cache`; without it, or with one made by another Node, the bundle
 // is compiled as `node cli-main.cjs` would (code-cache.ts).
 import { readFileSync } from "node:fs";

@@ -52,10 +52,7 @@ export interface RunShardDeps {
   listingGiveUp?: { attempts: number; afterMs: number } | undefined;
   /** A unit stopped calling: other shards of it should hear soon (a checkpoint now). */
   onUnitStop?: ((unit: number) => void) | undefined;
-  /**
-   * A unit's streak of identical failures grew by another eighth of the limit: another shard of
-   * it may have stopped it already, which this shard should hear before its own streak ends.
-   */
+  /** A unit's streak of identical failures grew by another eighth of the limit (UnitStops.askOthers). */
   onUnitStreak?: ((unit: number) => void) | undefined;
 }
 
@@ -185,9 +182,7 @@ class ShardRunner {
       this.deps.log.warn("a scope stopped calling after identical failures; its other versions are counted failed without a call", { jobId: this.spec.id, bucket: unit.bucket, status: f.status, code: f.code });
       return;
     }
-    const limit = this.deps.stopAfterIdentical ?? DEFAULT_STOP_AFTER_IDENTICAL;
-    const n = this.stops.streak(u);
-    if (n > 0 && n % Math.max(1, Math.ceil(limit / 8)) === 0) this.deps.onUnitStreak?.(u);
+    if (this.stops.askOthers(u)) this.deps.onUnitStreak?.(u);
   }
 
   private async call(id: number, u: number, pos: Position, tier: TierInfo | undefined): Promise<void> {

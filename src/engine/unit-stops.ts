@@ -32,9 +32,14 @@ export class UnitStops {
     return this.stops.has(unit);
   }
 
-  /** The unit's current streak of identical failures (0: none). */
-  streak(unit: number): number {
-    return this.streaks.get(unit)?.n ?? 0;
+  /**
+   * Whether the unit's streak of identical failures just grew by another eighth of the limit:
+   * another shard of the unit may have stopped it, which this shard should hear before its own
+   * streak ends.
+   */
+  askOthers(unit: number): boolean {
+    const n = this.streaks.get(unit)?.n ?? 0;
+    return n > 0 && n % Math.max(1, Math.ceil(this.limit / 8)) === 0;
   }
 
   /** A call of `unit` settled: a success (no failure) or a failure after its retries. True when this stopped the unit. */

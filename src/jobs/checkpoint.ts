@@ -133,7 +133,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   };
 
   /** The job's news: another shard's throttling (adopted once), another shard's stop of this shard's unit. */
-  const news = async (t: number, snap: ShardSnapshot): Promise<void> => {
+  const news = async (t: number): Promise<void> => {
     const ev = await d.jobs.readText(throttleName(d.spec.id));
     if (ev) {
       try {
@@ -146,9 +146,15 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
         // A torn or foreign object says nothing.
       }
     }
+    await hearStops();
+  };
+
+  /** Stops the job record announces for this shard's units (another shard of a shared unit stopped it). */
+  const hearStops = async (): Promise<void> => {
     if (!d.shared()) return;
     const job = await d.jobs.read(d.spec.id);
-    for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set(snap.stops.map((x) => x.unit)))) d.engine.adoptStop(stop);
+    // adoptStop ignores a unit this shard stopped itself or has adopted already.
+    for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set())) d.engine.adoptStop(stop);
   };
 
   // A shard whose shared unit keeps failing identically asks the job record between checkpoints:
@@ -156,12 +162,8 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   // is one more call the unit should not have made (contract §11).
   let listening: Promise<void> | undefined;
   const listen = (): void => {
-    if (stopped || listening || !d.shared()) return;
-    listening = d.jobs
-      .read(d.spec.id)
-      .then((job) => {
-        for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set())) d.engine.adoptStop(stop);
-      })
+    if (stopped || listening) return;
+    listening = hearStops()
       .catch(() => undefined)
       .finally(() => (listening = undefined));
   };
@@ -212,7 +214,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     }
     lowered = false;
     await announce(snap);
-    await news(t, snap);
+    await news(t);
   };
 
   let again = false;

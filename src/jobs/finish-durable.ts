@@ -16,7 +16,7 @@ import { finalStatus } from "./final-status.js";
 import { endJob, finishShard } from "./finish-shard.js";
 import { dispatchDeps, errorText, firstRecords, planNotes, type DurableRun, type InvocationInput } from "./invocation-input.js";
 import { DoneSet, type JobRecord, type RecordStatus, type ShardRecord } from "./job-record.js";
-import { shardView } from "./job-view.js";
+import { countsOf, failuresOf, shardView, stopsOf, type JobView } from "./job-view.js";
 import { leaseMs } from "./leases.js";
 import { newJobRecord } from "./new-records.js";
 import { writeSummary } from "./summary.js";
@@ -135,10 +135,11 @@ export async function finishDurable(
   const lost = (): Step => ({ response: { jobId: spec.id, status: "continuing", counts: shardCounts, failures: run.failures, message: `shard ${work.id} is run by another invocation now` } });
   const answer = (record: JobRecord, shard: ShardRecord | undefined, o: { token?: string; next?: Step["next"] } = {}): Step => {
     // The answer counts the job's done shards and this one (the others' are in the status).
-    const open = shard && shard.state !== "done" ? [shard] : [];
-    const counts = open.reduce((a, s) => addCounts(a, s.counts), record.counts);
-    const stops = open.reduce<StoppedUnits | undefined>((a, s) => (s.stops ? { ...a, ...s.stops } : a), record.stoppedUnits);
-    const failures: FailureRecord[] = [...record.failures, ...open.flatMap((s) => s.failures)];
+    // The job view's own sums: a stopped unit's not-attempted versions add up, the failures stay the first 100.
+    const v: JobView = { record, etag: "", shards: new Map(shard && shard.state !== "done" ? [[shard.id, shard]] : []) };
+    const counts = countsOf(v);
+    const stops = stopsOf(v);
+    const failures = failuresOf(v);
     const status = record.status === "running" ? (o.token ? "incomplete" : "continuing") : record.status;
     const response: JobResponse = { jobId: spec.id, status, counts, failures: withStopFailures(spec, stops, failures), ...planNotes(spec) };
     if (spec.dryRun) response.objects = run.objects;

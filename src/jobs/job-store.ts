@@ -119,6 +119,8 @@ export function createJobStore(store: ObjectStore, state: { namespace: string; b
       const converted = await convert(current);
       if (converted) return converted;
       if (attempt >= MAX_ATTEMPTS) throw new ReencryptError("InternalError", 500, `job ${jobId}: its format-1 record kept changing while it was converted`);
+      // An older runner still checkpointing into the format-1 record: wait as the other writers do.
+      await sleep(backoff(attempt));
     }
   };
   return {
