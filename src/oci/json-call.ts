@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import * as common from "oci-common";
+import { LightHeaders } from "./http/light-headers.js";
 import { toOciFailure, OciCallError } from "./oci-failure.js";
 
 export interface JsonCall {
@@ -31,7 +32,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  */
 export async function jsonCall(http: common.HttpClient, operation: string, call: JsonCall): Promise<JsonAnswer> {
   // As composeRequest builds them: JSON content type, a fresh opc-request-id, a user agent.
-  const headers = new Headers();
+  const headers = new LightHeaders();
   headers.set("content-type", "application/json");
   headers.set("opc-request-id", randomUUID().replace(/-/g, "").toUpperCase());
   headers.set("user-agent", `oci-reencrypt (Node/${process.version})`);

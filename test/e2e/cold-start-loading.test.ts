@@ -131,6 +131,30 @@ describe("the image entry's cold start", () => {
     }
   }, 90_000);
 
+  it("signs and sends Object Storage calls without evaluating Node's fetch (undici): the bundle's Headers is its own", async () => {
+    // oci-common composes every request with `new Headers()`; Node's is undici's, 45–60 ms of CPU
+    // on first use. A preload reports the modules the container has loaded once it has answered.
+    const dir = mkdtempSync(join(tmpdir(), "probe-"));
+    dirs.push(dir);
+    const out = join(dir, "loaded.json");
+    writeFileSync(join(dir, "probe.cjs"), `process.on("SIGTERM", () => { require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)); process.exit(0); });`);
+    em = await startEmulator({ seed: { namespace: "cold", buckets: [{ name: "b", objects: [{ name: "o" }, { name: "p" }] }] } });
+    const rp = await em.issueResourcePrincipal({ compartmentId: em.state.defaultCompartmentId, mode: "files", ttlSeconds: 600 });
+    const fn = await startFunction({ bundlePath: LOADER, env: { ...rp.env, REENCRYPT_OBJECTSTORAGE_ENDPOINT: em.endpoints.objectStorage, NODE_OPTIONS: `--require ${join(dir, "probe.cjs")}` } });
+    try {
+      const r = await fn.invoke({ body: JSON.stringify({ targets: [{ bucket: "b" }], dryRun: true }), deadline: new Date(Date.now() + 60_000) });
+      expect(r.httpStatus, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ status: "dry-run", counts: { matched: 2 } });
+      expect(em.requests.map((q) => q.operation)).toEqual(expect.arrayContaining(["GetNamespace", "GetBucket"]));
+      expect(em.requests.every((q) => q.signatureValid)).toBe(true);
+    } finally {
+      await fn.stop();
+    }
+    const loaded = JSON.parse(readFileSync(out, "utf8")) as string[];
+    expect(loaded).toContain("NativeModule http");
+    expect(loaded.filter((m) => m.includes("undici"))).toEqual([]);
+  }, 90_000);
+
   it("finds a resource principal key that does not parse on first use: an ignored event answers, a request is the configuration error, nothing is called", async () => {
     em = await startEmulator({ seed: { namespace: "cold", buckets: [{ name: "b", objects: [{ name: "o" }] }] } });
     const rp = await em.issueResourcePrincipal({ compartmentId: em.state.defaultCompartmentId, mode: "files", ttlSeconds: 600 });
