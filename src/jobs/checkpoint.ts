@@ -6,7 +6,7 @@ import type { Logger } from "../log.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
 import { throttleName, type JobRecord, type ShardRecord } from "./job-record.js";
-import type { JobStore } from "./job-store.js";
+import type { JobStore, StoredShard } from "./job-store.js";
 import { mergeStops, stopsToAdopt, type StoppedUnits } from "./unit-stop-record.js";
 import type { RunnerRegistry } from "./runners.js";
 
@@ -91,6 +91,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   let stopsMerged = new Map<number, number>();
   let pendingStops = stopsMerged;
   let adoptedAt = 0;
+  // The shard record as this run last wrote it: the next checkpoint writes over it without reading
+  // it again (a write by anyone else since moves its ETag, and then the record is read).
+  let last: StoredShard | undefined;
   // Throttled since the last checkpoint that was written.
   let lowered = false;
   const announced = new Set(Object.keys(d.announced ?? {}).map(Number));
@@ -190,12 +193,14 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       const shard = d.fresh.shard();
       apply(shard, t, snap, parts);
       const created = await d.jobs.createShard(shard);
+      last = created;
       if (created) await d.jobs.create(d.fresh.job());
       exists = true;
       written = created !== undefined;
     }
     if (!written) {
-      const updated = await d.jobs.updateShard(d.spec.id, d.work.id, (s) => apply(s, now(), snap, parts));
+      const updated = await d.jobs.updateShard(d.spec.id, d.work.id, (s) => apply(s, now(), snap, parts), last);
+      last = updated?.written ? { shard: updated.shard, etag: updated.etag } : undefined;
       if (!updated?.written) {
         d.log.warn("shard lease lost: another invocation runs it now; stopping", { jobId: d.spec.id, shard: d.work.id });
         d.engine.abort();

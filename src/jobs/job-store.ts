@@ -34,7 +34,11 @@ export interface JobStore {
   /** undefined when that shard's record exists already. */
   createShard(shard: ShardRecord): Promise<StoredShard | undefined>;
   /** As update, on one shard's own record: only that shard's runners and dispatchers write it. */
-  updateShard(jobId: string, id: number, mutate: (s: ShardRecord) => boolean): Promise<(StoredShard & { written: boolean }) | undefined>;
+  /**
+   * Read, mutate, conditional write, again on a refusal. `known` (the record as this caller last
+   * wrote it) stands in for the first read: its ETag makes the write fail if anyone wrote since.
+   */
+  updateShard(jobId: string, id: number, mutate: (s: ShardRecord) => boolean, known?: StoredShard): Promise<(StoredShard & { written: boolean }) | undefined>;
   /** Every job id with a record. */
   list(): Promise<string[]>;
   readText(name: string): Promise<{ text: string; etag: string } | undefined>;
@@ -148,9 +152,9 @@ export function createJobStore(store: ObjectStore, state: { namespace: string; b
     },
     readShard,
     createShard,
-    async updateShard(jobId, id, mutate) {
+    async updateShard(jobId, id, mutate, known) {
       for (let attempt = 1; ; attempt++) {
-        let current = await readShard(jobId, id);
+        let current = attempt === 1 && known ? known : await readShard(jobId, id);
         // A format-1 job's shards get records when it is converted.
         if (!current && (await read(jobId))?.legacy) {
           await readCurrent(jobId);

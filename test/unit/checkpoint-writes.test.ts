@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunningShard, ShardSnapshot } from "../../src/engine/run-shard.js";
+import { startCheckpoints, type Checkpointer } from "../../src/jobs/checkpoint.js";
+import { shardRecordName, type ShardRecord } from "../../src/jobs/job-record.js";
+import { createJobStore } from "../../src/jobs/job-store.js";
+import { createLogger } from "../../src/log.js";
+import type { Counts, JobSpec } from "../../src/model/job.js";
+import type { RateLimiter } from "../../src/oci/rate-limiter.js";
+import { MemoryStore } from "../helpers/memory-store.js";
+
+// A checkpoint writes its shard's record conditional on the ETag of its own last write, without
+// reading the record again: one request per checkpoint instead of two. Anyone else's write moves
+// the ETag; the refused write then reads the record and finds the lease gone, and the run stops
+// without overwriting what the other writer stored.
+
+const JOB = "job-12345678";
+const NAME = shardRecordName(JOB, 0);
+const zero: Counts = { matched: 0, reencrypted: 0, failed: 0, skipped: 0 };
+const record = (owner: string): ShardRecord => ({
+  format: 2,
+  jobId: JOB,
+  id: 0,
+  units: [0, 1],
+  cursor: { unit: 0, redo: [] },
+  state: "running",
+  lease: { owner, until: Date.now() + 60_000 },
+  counts: zero,
+  invocations: 1,
+  failures: [],
+  reports: [],
+  updatedAt: new Date().toISOString(),
+});
+
+let checkpoints: Checkpointer | undefined;
+afterEach(async () => {
+  await checkpoints?.stop();
+  checkpoints = undefined;
+});
+
+const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe("checkpoints", () => {
+  it("write over their own last write without reading it again, and stop when someone else has written since", async () => {
+    const state = new MemoryStore();
+    await state.putObject("ns", "state", NAME, JSON.stringify(record("me")));
+    const reads = { shard: 0 };
+    const puts: string[] = [];
+    const get = state.getObject.bind(state);
+    state.getObject = async (ns, b, n) => {
+      if (n === NAME) reads.shard++;
+      return get(ns, b, n);
+    };
+    const put = state.putObject.bind(state);
+    state.putObject = async (ns, b, n, body, o) => {
+      const w = await put(ns, b, n, body, o);
+      if (n === NAME) puts.push(w ? "written" : "refused");
+      return w;
+    };
+
+    let reencrypted = 0;
+    let aborted = false;
+    const engine: RunningShard = {
+      snapshot: (): ShardSnapshot => ({ cursor: { unit: 0, redo: [] }, counts: { ...zero, matched: reencrypted, reencrypted }, failures: [], workRequest: undefined, stops: [] }),
+      abort: () => {
+        aborted = true;
+      },
+      adoptStop: () => undefined,
+      done: new Promise(() => undefined),
+    };
+    const limiter = { takeLowered: () => false, rate: () => undefined, adopt: () => undefined, setCeiling: () => undefined } as unknown as RateLimiter;
+    const jobs = createJobStore(state, { namespace: "ns", bucket: "state" }, createLogger("error", {}, () => {}));
+    checkpoints = startCheckpoints({
+      jobs,
+      spec: { id: JOB } as JobSpec,
+      work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
+      owner: "me",
+      intervalMs: 10,
+      leaseMs: 60_000,
+      engine,
+      base: zero,
+      limiter,
+      maxRps: undefined,
+      openShards: 1,
+      announced: undefined,
+      shared: () => false,
+      log: createLogger("error", {}, () => {}),
+    });
+
+    await until(() => {
+      reencrypted++;
+      return puts.length >= 6;
+    });
+    // The first checkpoint read the record (it had not written it yet); none since.
+    expect(reads.shard).toBe(1);
+    expect(puts.every((p) => p === "written")).toBe(true);
+    const stored = JSON.parse((await get("ns", "state", NAME))?.body.toString("utf8") ?? "{}") as ShardRecord;
+    expect(stored.counts.reencrypted).toBeGreaterThan(0);
+    expect(stored.lease?.owner).toBe("me");
+
+    // Another invocation takes the shard over.
+    await put("ns", "state", NAME, JSON.stringify(record("other")));
+    await until(() => aborted);
+    expect(puts).toContain("refused");
+    expect(reads.shard).toBe(2);
+    const after = JSON.parse((await get("ns", "state", NAME))?.body.toString("utf8") ?? "{}") as ShardRecord;
+    expect(after.lease?.owner).toBe("other");
+    expect(after.counts).toEqual(zero);
+  });
+});
