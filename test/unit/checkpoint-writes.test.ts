@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningShard, ShardSnapshot } from "../../src/engine/run-shard.js";
 import { startCheckpoints, type Checkpointer } from "../../src/jobs/checkpoint.js";
-import { shardRecordName, type ShardRecord } from "../../src/jobs/job-record.js";
+import { jobRecordName, shardRecordName, type ShardRecord } from "../../src/jobs/job-record.js";
 import { createJobStore } from "../../src/jobs/job-store.js";
+import { newJobRecord } from "../../src/jobs/new-records.js";
 import { createLogger } from "../../src/log.js";
-import type { Counts, JobSpec } from "../../src/model/job.js";
+import type { Counts, JobSpec, UnitStop } from "../../src/model/job.js";
 import type { RateLimiter } from "../../src/oci/rate-limiter.js";
 import { MemoryStore } from "../helpers/memory-store.js";
 
@@ -36,6 +37,9 @@ afterEach(async () => {
   await checkpoints?.stop();
   checkpoints = undefined;
 });
+
+const quietLimiter = { takeLowered: () => false, rate: () => undefined, adopt: () => undefined, setCeiling: () => undefined } as unknown as RateLimiter;
+const silent = createLogger("error", {}, () => {});
 
 const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
   const end = Date.now() + ms;
@@ -73,8 +77,8 @@ describe("checkpoints", () => {
       adoptStop: () => undefined,
       done: new Promise(() => undefined),
     };
-    const limiter = { takeLowered: () => false, rate: () => undefined, adopt: () => undefined, setCeiling: () => undefined } as unknown as RateLimiter;
-    const jobs = createJobStore(state, { namespace: "ns", bucket: "state" }, createLogger("error", {}, () => {}));
+    const limiter = quietLimiter;
+    const jobs = createJobStore(state, { namespace: "ns", bucket: "state" }, silent);
     checkpoints = startCheckpoints({
       jobs,
       spec: { id: JOB } as JobSpec,
@@ -89,7 +93,7 @@ describe("checkpoints", () => {
       openShards: 1,
       announced: undefined,
       shared: () => false,
-      log: createLogger("error", {}, () => {}),
+      log: silent,
     });
 
     await until(() => {
@@ -111,5 +115,58 @@ describe("checkpoints", () => {
     const after = JSON.parse((await get("ns", "state", NAME))?.body.toString("utf8") ?? "{}") as ShardRecord;
     expect(after.lease?.owner).toBe("other");
     expect(after.counts).toEqual(zero);
+  });
+
+  it("listen: a shard of a shared unit reads the job record between checkpoints and adopts another shard's stop of it, once per call in flight", async () => {
+    const state = new MemoryStore();
+    const unit = { namespace: "ns", bucket: "b", scope: { kind: "prefix" as const, prefix: "", allVersions: true }, key: { type: "bucket" as const } };
+    const spec = { id: JOB, origin: "rotation", units: [unit, { ...unit, bucket: "c" }], dryRun: false } as unknown as JobSpec;
+    const job = newJobRecord(spec, { layout: "per-unit", now: Date.now() });
+    job.stoppedUnits = { "1": { status: 403, code: "NotAuthorizedOrNotFound", message: "no", hint: "grant it", n: 50, notAttempted: 0 } };
+    await state.putObject("ns", "state", jobRecordName(JOB), JSON.stringify(job));
+    let jobReads = 0;
+    const get = state.getObject.bind(state);
+    state.getObject = async (ns, b, n) => {
+      if (n === jobRecordName(JOB)) jobReads++;
+      return get(ns, b, n);
+    };
+    const adopted: UnitStop[] = [];
+    const engine: RunningShard = {
+      snapshot: (): ShardSnapshot => ({ cursor: { unit: 1, redo: [] }, counts: zero, failures: [], workRequest: undefined, stops: [] }),
+      abort: () => undefined,
+      adoptStop: (stop) => adopted.push(stop),
+      done: new Promise(() => undefined),
+    };
+    let shared = false;
+    checkpoints = startCheckpoints({
+      jobs: createJobStore(state, { namespace: "ns", bucket: "state" }, silent),
+      spec,
+      work: { id: 1, units: [1, 2], range: { start: "m" }, cursor: { unit: 1, redo: [] } },
+      owner: "me",
+      // No checkpoint during the test: only listen() reads.
+      intervalMs: 60_000,
+      leaseMs: 180_000,
+      engine,
+      base: zero,
+      limiter: quietLimiter,
+      maxRps: undefined,
+      openShards: 2,
+      announced: undefined,
+      shared: () => shared,
+      log: silent,
+    });
+
+    // A unit this shard runs alone has no one else to hear from.
+    checkpoints.listen();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(jobReads).toBe(0);
+
+    shared = true;
+    checkpoints.listen();
+    checkpoints.listen();
+    await until(() => adopted.length > 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(jobReads).toBe(1);
+    expect(adopted).toEqual([{ unit: 1, status: 403, code: "NotAuthorizedOrNotFound", message: "no", n: 50 }]);
   });
 });
