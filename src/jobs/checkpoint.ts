@@ -28,7 +28,11 @@ export interface CheckpointDeps {
   onCheckpoint?: ((counts: Counts) => void) | undefined;
   /** Every running shard of the deployment (runners.ts): the ceiling is maxRps / the live ones. */
   runners?: RunnerRegistry | undefined;
-  /** The job's shards holding a slot when this run began: the least the live runners are counted as. */
+  /**
+   * The job's shards holding a slot when this run began: the least the live runners are counted as
+   * for one lease, while dispatched shards may not have registered yet; past it the registry alone
+   * counts, so the last shards of a job take the share the finished ones left.
+   */
   openShards: number;
   /** Units the job record announced stopped when this run began. */
   announced: StoppedUnits | undefined;
@@ -97,6 +101,9 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
   // Throttled since the last checkpoint that was written.
   let lowered = false;
   const announced = new Set(Object.keys(d.announced ?? {}).map(Number));
+  // Every shard that held a slot at this run's start has claimed and written its runner entry
+  // within a lease of it, or is not running.
+  const floorUntil = now() + d.leaseMs;
 
   const apply = (s: ShardRecord, t: number, snap: ShardSnapshot, parts: readonly string[]): boolean => {
     if (s.state !== "running" || s.lease?.owner !== d.owner) return false;
@@ -185,9 +192,10 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
         })
       : undefined;
     // The job's own shards holding a slot (dispatched ones included) count even before they
-    // register as runners: the share never errs high while shards start.
-    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / Math.max(1, live ?? 1, d.openShards));
+    // register as runners, so the share never errs high while shards start; a lease later the
+    // registry's count is the truth (without a count, the floor stays), and a job's tail speeds up.
     const t = now();
+    if (d.maxRps !== undefined) d.limiter.setCeiling(d.maxRps / Math.max(1, live ?? 1, live === undefined || t < floorUntil ? d.openShards : 1));
     let written = false;
     if (!exists && d.fresh) {
       const shard = d.fresh.shard();

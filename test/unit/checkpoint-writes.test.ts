@@ -169,4 +169,50 @@ describe("checkpoints", () => {
     expect(jobReads).toBe(1);
     expect(adopted).toEqual([{ unit: 1, status: 403, code: "NotAuthorizedOrNotFound", message: "no", n: 50 }]);
   });
+
+  it("shares REENCRYPT_MAX_RPS among at least the shards open at the claim for one lease, then among the live runners alone", async () => {
+    const state = new MemoryStore();
+    await state.putObject("ns", "state", NAME, JSON.stringify(record("me")));
+    let clock = 1_000_000;
+    const ceilings: number[] = [];
+    const limiter = { ...quietLimiter, setCeiling: (c: number) => ceilings.push(c) } as unknown as RateLimiter;
+    let live: number | "fail" = 1;
+    const engine: RunningShard = {
+      snapshot: (): ShardSnapshot => ({ cursor: { unit: 0, redo: [] }, counts: zero, failures: [], workRequest: undefined, stops: [] }),
+      abort: () => undefined,
+      adoptStop: () => undefined,
+      done: new Promise(() => undefined),
+    };
+    checkpoints = startCheckpoints({
+      jobs: createJobStore(state, { namespace: "ns", bucket: "state" }, silent),
+      spec: { id: JOB } as JobSpec,
+      work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
+      owner: "me",
+      intervalMs: 10,
+      leaseMs: 30_000,
+      engine,
+      base: zero,
+      limiter,
+      maxRps: 100,
+      runners: { heartbeat: async () => (live === "fail" ? Promise.reject(new Error("down")) : live), stop: async () => undefined },
+      openShards: 4,
+      announced: undefined,
+      shared: () => false,
+      log: silent,
+      now: () => clock,
+    });
+    // Within the lease: 4 shards held slots at the claim, only this one has registered yet.
+    await until(() => ceilings.length >= 2);
+    expect(ceilings.at(-1)).toBe(25);
+    // A lease later the other three have finished: the registry's one live runner takes it all.
+    clock += 30_000;
+    const seen = ceilings.length;
+    await until(() => ceilings.length >= seen + 2);
+    expect(ceilings.at(-1)).toBe(100);
+    live = 5;
+    await until(() => ceilings.at(-1) === 20);
+    // A registry that cannot count leaves the floor in place.
+    live = "fail";
+    await until(() => ceilings.at(-1) === 25);
+  });
 });
