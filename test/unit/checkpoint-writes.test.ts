@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningShard, ShardSnapshot } from "../../src/engine/run-shard.js";
-import { startCheckpoints, type Checkpointer } from "../../src/jobs/checkpoint.js";
+import { startCheckpoints, type CheckpointDeps, type Checkpointer } from "../../src/jobs/checkpoint.js";
 import { jobRecordName, shardRecordName, type ShardRecord } from "../../src/jobs/job-record.js";
 import { createJobStore } from "../../src/jobs/job-store.js";
 import { newJobRecord } from "../../src/jobs/new-records.js";
@@ -41,6 +41,44 @@ afterEach(async () => {
 const quietLimiter = { takeLowered: () => false, rate: () => undefined, adopt: () => undefined, setCeiling: () => undefined } as unknown as RateLimiter;
 const silent = createLogger("error", {}, () => {});
 
+/** An engine that only answers snapshots (its counts from `counts`) and notes what it is told. */
+function fakeEngine(counts: () => Counts = () => zero): RunningShard & { aborted: boolean; adopted: UnitStop[] } {
+  const e = {
+    aborted: false,
+    adopted: [] as UnitStop[],
+    snapshot: (): ShardSnapshot => ({ cursor: { unit: 0, redo: [] }, counts: counts(), failures: [], workRequest: undefined, stops: [] }),
+    abort: () => {
+      e.aborted = true;
+    },
+    adoptStop: (stop: UnitStop) => {
+      e.adopted.push(stop);
+    },
+    done: new Promise<never>(() => undefined),
+  };
+  return e;
+}
+
+/** Shard 0 of JOB, run by "me", checkpointing every 10 ms into `state`; `o` overrides any of it. */
+function checkpointsOn(state: MemoryStore, engine: RunningShard, o: Partial<CheckpointDeps> = {}): Checkpointer {
+  return startCheckpoints({
+    jobs: createJobStore(state, { namespace: "ns", bucket: "state" }, silent),
+    spec: { id: JOB } as JobSpec,
+    work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
+    owner: "me",
+    intervalMs: 10,
+    leaseMs: 60_000,
+    engine,
+    base: zero,
+    limiter: quietLimiter,
+    maxRps: undefined,
+    openShards: 1,
+    announced: undefined,
+    shared: () => false,
+    log: silent,
+    ...o,
+  });
+}
+
 const until = async (what: () => boolean, ms = 5_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!what()) {
@@ -68,33 +106,8 @@ describe("checkpoints", () => {
     };
 
     let reencrypted = 0;
-    let aborted = false;
-    const engine: RunningShard = {
-      snapshot: (): ShardSnapshot => ({ cursor: { unit: 0, redo: [] }, counts: { ...zero, matched: reencrypted, reencrypted }, failures: [], workRequest: undefined, stops: [] }),
-      abort: () => {
-        aborted = true;
-      },
-      adoptStop: () => undefined,
-      done: new Promise(() => undefined),
-    };
-    const limiter = quietLimiter;
-    const jobs = createJobStore(state, { namespace: "ns", bucket: "state" }, silent);
-    checkpoints = startCheckpoints({
-      jobs,
-      spec: { id: JOB } as JobSpec,
-      work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
-      owner: "me",
-      intervalMs: 10,
-      leaseMs: 60_000,
-      engine,
-      base: zero,
-      limiter,
-      maxRps: undefined,
-      openShards: 1,
-      announced: undefined,
-      shared: () => false,
-      log: silent,
-    });
+    const engine = fakeEngine(() => ({ ...zero, matched: reencrypted, reencrypted }));
+    checkpoints = checkpointsOn(state, engine);
 
     await until(() => {
       reencrypted++;
@@ -109,7 +122,7 @@ describe("checkpoints", () => {
 
     // Another invocation takes the shard over.
     await put("ns", "state", NAME, JSON.stringify(record("other")));
-    await until(() => aborted);
+    await until(() => engine.aborted);
     expect(puts).toContain("refused");
     expect(reads.shard).toBe(2);
     const after = JSON.parse((await get("ns", "state", NAME))?.body.toString("utf8") ?? "{}") as ShardRecord;
@@ -130,30 +143,16 @@ describe("checkpoints", () => {
       if (n === jobRecordName(JOB)) jobReads++;
       return get(ns, b, n);
     };
-    const adopted: UnitStop[] = [];
-    const engine: RunningShard = {
-      snapshot: (): ShardSnapshot => ({ cursor: { unit: 1, redo: [] }, counts: zero, failures: [], workRequest: undefined, stops: [] }),
-      abort: () => undefined,
-      adoptStop: (stop) => adopted.push(stop),
-      done: new Promise(() => undefined),
-    };
+    const engine = fakeEngine();
     let shared = false;
-    checkpoints = startCheckpoints({
-      jobs: createJobStore(state, { namespace: "ns", bucket: "state" }, silent),
+    checkpoints = checkpointsOn(state, engine, {
       spec,
       work: { id: 1, units: [1, 2], range: { start: "m" }, cursor: { unit: 1, redo: [] } },
-      owner: "me",
       // No checkpoint during the test: only listen() reads.
       intervalMs: 60_000,
       leaseMs: 180_000,
-      engine,
-      base: zero,
-      limiter: quietLimiter,
-      maxRps: undefined,
       openShards: 2,
-      announced: undefined,
       shared: () => shared,
-      log: silent,
     });
 
     // A unit this shard runs alone has no one else to hear from.
@@ -164,10 +163,10 @@ describe("checkpoints", () => {
     shared = true;
     checkpoints.listen();
     checkpoints.listen();
-    await until(() => adopted.length > 0);
+    await until(() => engine.adopted.length > 0);
     await new Promise((r) => setTimeout(r, 50));
     expect(jobReads).toBe(1);
-    expect(adopted).toEqual([{ unit: 1, status: 403, code: "NotAuthorizedOrNotFound", message: "no", n: 50 }]);
+    expect(engine.adopted).toEqual([{ unit: 1, status: 403, code: "NotAuthorizedOrNotFound", message: "no", n: 50 }]);
   });
 
   it("shares REENCRYPT_MAX_RPS among at least the shards open at the claim for one lease, then among the live runners alone", async () => {
@@ -177,28 +176,12 @@ describe("checkpoints", () => {
     const ceilings: number[] = [];
     const limiter = { ...quietLimiter, setCeiling: (c: number) => ceilings.push(c) } as unknown as RateLimiter;
     let live: number | "fail" = 1;
-    const engine: RunningShard = {
-      snapshot: (): ShardSnapshot => ({ cursor: { unit: 0, redo: [] }, counts: zero, failures: [], workRequest: undefined, stops: [] }),
-      abort: () => undefined,
-      adoptStop: () => undefined,
-      done: new Promise(() => undefined),
-    };
-    checkpoints = startCheckpoints({
-      jobs: createJobStore(state, { namespace: "ns", bucket: "state" }, silent),
-      spec: { id: JOB } as JobSpec,
-      work: { id: 0, units: [0, 1], cursor: { unit: 0, redo: [] } },
-      owner: "me",
-      intervalMs: 10,
+    checkpoints = checkpointsOn(state, fakeEngine(), {
       leaseMs: 30_000,
-      engine,
-      base: zero,
       limiter,
       maxRps: 100,
       runners: { heartbeat: async () => (live === "fail" ? Promise.reject(new Error("down")) : live), stop: async () => undefined },
       openShards: 4,
-      announced: undefined,
-      shared: () => false,
-      log: silent,
       now: () => clock,
     });
     // Within the lease: 4 shards held slots at the claim, only this one has registered yet.
