@@ -1,5 +1,6 @@
 import type { RequestRecord } from "../emulator/index.js";
 import { storedRecord } from "./jobs-bench.js";
+import { busyShare, machineTicks } from "./proc.js";
 import { failedRow, type RowScope } from "./row-guard.js";
 import { rotationWorld, runRotation } from "./rotation-run.js";
 import { median, n } from "./setup.js";
@@ -50,8 +51,11 @@ export interface EdgeRun {
   duplicates: number;
   invocations: number;
   sweeps: number;
+  /** The machine's CPU busy over the run (0–1 of all cores; undefined without /proc): near 1, this machine, not the design, set the pace. */
+  machineBusy: number | undefined;
 }
 
+const busy = (share: number | undefined): string => (share === undefined ? "n/a" : `${Math.round(share * 100)} %`);
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /**
@@ -105,6 +109,7 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
   let shardMaxBytes = 0;
   let jobId = "";
   try {
+    const ticks = machineTicks();
     const out = await runRotation(world, {
       pollMs: 1_000,
       scope: o.scope,
@@ -119,6 +124,7 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
         if (jobId) for (const v of world.em.state.objectVersions("state", `shards/${jobId}/`)) shardMaxBytes = Math.max(shardMaxBytes, world.em.state.findVersion("state", v.name, v.versionId)?.content.length ?? 0);
       },
     });
+    const machineBusy = busyShare(ticks, machineTicks());
     if (out.status !== "succeeded" || out.leftBehind !== 0) throw new Error(`${shards} shards: the rotation ended ${out.status} with ${out.leftBehind} versions left behind`);
     const after: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -150,6 +156,7 @@ async function edgeRun(shards: number, o: EdgeOptions): Promise<EdgeRun> {
       duplicates: out.duplicates,
       invocations: out.invocations,
       sweeps: out.sweeps,
+      machineBusy,
     };
   } finally {
     await world.close();
@@ -179,7 +186,7 @@ export async function edgeShards(o: EdgeOptions): Promise<{ rows: BenchRow[]; ru
     }
     runs.push(r);
     o.log(
-      `edge: ${shards} shard(s): ${r.rate.toFixed(1)} versions/s; record writes ${r.recordWrites} + ${r.conflicts} × 412 (job record ${r.jobWrites} + ${r.jobConflicts} × 412), reads ${r.recordReads}; job record ${kib(r.recordMaxBytes)} max, final ${kib(r.recordFinalBytes)}, shard records ${kib(r.shardMaxBytes)} max; status ${r.statusMedianMs.toFixed(0)} ms median; ${r.invocations} invocations, ${r.sweeps} sweeps, ${r.duplicates} duplicate effects`,
+      `edge: ${shards} shard(s): ${r.rate.toFixed(1)} versions/s; record writes ${r.recordWrites} + ${r.conflicts} × 412 (job record ${r.jobWrites} + ${r.jobConflicts} × 412), reads ${r.recordReads}; job record ${kib(r.recordMaxBytes)} max, final ${kib(r.recordFinalBytes)}, shard records ${kib(r.shardMaxBytes)} max; status ${r.statusMedianMs.toFixed(0)} ms median; ${r.invocations} invocations, ${r.sweeps} sweeps, ${r.duplicates} duplicate effects; machine CPU ${busy(r.machineBusy)} busy`,
     );
   }
   const one = runs[0];
@@ -192,7 +199,7 @@ export async function edgeShards(o: EdgeOptions): Promise<{ rows: BenchRow[]; ru
       baseline:
         `${r.shards} × 1 shard = ${(r.shards * one.rate).toFixed(1)}/s; 412: ${r.conflicts} of ${attempts} record writes (${attempts ? ((100 * r.conflicts) / attempts).toFixed(0) : 0} %), ` +
         `${r.recordWrites ? (r.conflicts / r.recordWrites).toFixed(2) : "n/a"} retries per write (job record: ${r.jobConflicts} of ${r.jobWrites + r.jobConflicts}); record ${kib(r.recordMaxBytes)}${r.shardMaxBytes ? ` + shard records ≤ ${kib(r.shardMaxBytes)}` : ""}; status ${r.statusMedianMs.toFixed(0)} ms (max ${r.statusMaxMs.toFixed(0)}, after ${r.statusAfterMs.toFixed(0)}); ` +
-        `${n(r.duplicates)} repeated ReencryptObject effects, ${r.sweeps} sweeps`,
+        `${n(r.duplicates)} repeated ReencryptObject effects, ${r.sweeps} sweeps; machine CPU ${busy(r.machineBusy)} busy`,
       ratio: ratio(r.rate, r.shards * one.rate),
     };
   });

@@ -22,3 +22,21 @@ export function procCpuMs(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** The whole machine's CPU ticks so far (/proc/stat): busy (all but idle and iowait) and total, over every core. */
+export function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const first = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const t = first.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = t.reduce((a, b) => a + b, 0);
+    return { busy: total - (t[3] ?? 0) - (t[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of the machine's CPU (0–1, all cores) busy between two machineTicks() readings. */
+export function busyShare(from: ReturnType<typeof machineTicks>, to: ReturnType<typeof machineTicks>): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return (to.busy - from.busy) / (to.total - from.total);
+}
