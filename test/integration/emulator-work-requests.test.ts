@@ -49,6 +49,9 @@ async function waitFinished(id: string): Promise<models.WorkRequest> {
 describe("ReencryptBucket", () => {
   it("re-wraps every version under the key's newest version in a work request, updating ground truth as ReencryptObject does", async () => {
     const { name, key, newVersion, oldVersion } = rotatedBucket(50);
+    // 100 versions over 2 s: the first GetWorkRequest sees it unfinished even on a loaded machine
+    // (at the default 2,000 per second it was done in 50 ms, before a slow first read).
+    em.state.setWorkRequestRate(50);
     em.requests.length = 0;
     const res = await os.reencryptBucket({ namespaceName: ns, bucketName: name });
     expect(res.opcWorkRequestId).toMatch(/^ocid1\.objectstorageworkrequest\./);
