@@ -8,7 +8,7 @@ import { finalStatus } from "../jobs/final-status.js";
 import { withStopFailures } from "../jobs/unit-stop-record.js";
 import { governsFor } from "../keys/governing-key.js";
 import type { KeyRule } from "../contract/rules.js";
-import { addCounts, type Counts, type Cursor, type JobSpec, type ShardWork } from "../model/job.js";
+import { addCounts, zeroCounts, type Counts, type Cursor, type JobSpec, type ShardWork } from "../model/job.js";
 import { resolveKeyMaterials, type InlineKeys } from "../keys/resolve-keys.js";
 import type { SecretReader } from "../oci/secret-reader.js";
 import type { Logger } from "../log.js";
@@ -294,7 +294,7 @@ export async function runLocalJob(job: LocalJob, o: LocalRunOptions): Promise<Lo
       base = addCounts(base, run.counts);
       baseFailures = [...baseFailures, ...run.failures].slice(0, MAX_FAILURES);
       work = { ...work, cursor: run.cursor };
-      last = { cursor: run.cursor, counts: { matched: 0, reencrypted: 0, failed: 0, skipped: 0 }, failures: [], workRequest: run.workRequest, stops: [] };
+      last = { cursor: run.cursor, counts: zeroCounts(), failures: [], workRequest: run.workRequest, stops: [] };
       running = startShard(spec, work, deps);
       outage = undefined;
     }

@@ -1,7 +1,6 @@
 import type { ReportSink } from "../engine/report-writer.js";
 import type { RunningShard, ShardSnapshot } from "../engine/run-shard.js";
-import type { FailureRecord } from "../model/failure.js";
-import { MAX_FAILURES } from "../engine/run-shard.js";
+import { mergeFailures } from "./failure-list.js";
 import type { Logger } from "../log.js";
 import type { RateLimiter } from "../oci/rate-limiter.js";
 import { addCounts, type Counts, type JobSpec, type ShardWork } from "../model/job.js";
@@ -56,14 +55,6 @@ export interface Checkpointer {
   /** How many not-attempted versions of each stopped unit this invocation added to the shard record already. */
   mergedStops(): ReadonlyMap<number, number>;
   recordExists(): boolean;
-}
-
-/** Appends failures to a record's first 100. */
-export function mergeFailures(into: FailureRecord[], more: readonly FailureRecord[]): void {
-  for (const f of more) {
-    if (into.length >= MAX_FAILURES) return;
-    into.push(f);
-  }
 }
 
 /** A throttled shard's rate, for the job's other shards to adopt once (throttleName). */
@@ -125,11 +116,14 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
     return true;
   };
 
-  /** Units this run stopped that the job record does not announce yet: announced, so the unit's other shards stop too. */
-  const announce = async (snap: ShardSnapshot): Promise<void> => {
+  /**
+   * Units this run stopped that the job record does not announce yet: announced, so the unit's
+   * other shards stop too. The job record as it stands after, when it was read.
+   */
+  const announce = async (snap: ShardSnapshot): Promise<JobRecord | undefined> => {
     const fresh = snap.stops.filter((t) => !announced.has(t.unit));
-    if (fresh.length === 0) return;
-    await d.jobs.update(d.spec.id, (r) => {
+    if (fresh.length === 0) return undefined;
+    const stored = await d.jobs.update(d.spec.id, (r) => {
       r.stoppedUnits ??= {};
       let changed = false;
       for (const t of fresh) {
@@ -140,10 +134,11 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       return changed;
     });
     for (const t of fresh) announced.add(t.unit);
+    return stored?.record;
   };
 
-  /** The job's news: another shard's throttling (adopted once), another shard's stop of this shard's unit. */
-  const news = async (t: number): Promise<void> => {
+  /** The job's news: another shard's throttling (adopted once), another shard's stop of this shard's unit (from `job` when just read). */
+  const news = async (t: number, job: JobRecord | undefined): Promise<void> => {
     const ev = await d.jobs.readText(throttleName(d.spec.id));
     if (ev) {
       try {
@@ -156,15 +151,15 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
         // A torn or foreign object says nothing.
       }
     }
-    await hearStops();
+    await hearStops(job);
   };
 
   /** Stops the job record announces for this shard's units (another shard of a shared unit stopped it). */
-  const hearStops = async (): Promise<void> => {
+  const hearStops = async (known?: JobRecord): Promise<void> => {
     if (!d.shared()) return;
-    const job = await d.jobs.read(d.spec.id);
+    const job = known ?? (await d.jobs.read(d.spec.id))?.record;
     // adoptStop ignores a unit this shard stopped itself or has adopted already.
-    for (const stop of stopsToAdopt(job?.record.stoppedUnits, d.work, new Set())) d.engine.adoptStop(stop);
+    for (const stop of stopsToAdopt(job?.stoppedUnits, d.work, new Set())) d.engine.adoptStop(stop);
   };
 
   // A shard whose shared unit keeps failing identically asks the job record between checkpoints:
@@ -226,8 +221,7 @@ export function startCheckpoints(d: CheckpointDeps): Checkpointer {
       await d.jobs.writeText(throttleName(d.spec.id), JSON.stringify({ rps: mine, at: t, shard: d.work.id } satisfies ThrottleEvent));
     }
     lowered = false;
-    await announce(snap);
-    await news(t);
+    await news(t, await announce(snap));
   };
 
   let again = false;

@@ -2,6 +2,7 @@ import type { Config } from "../config.js";
 import { newNonce, referenceToken } from "../contract/resume-token.js";
 import type { Logger } from "../log.js";
 import type { SelfInvoker } from "../oci/self-invoker.js";
+import { zeroCounts } from "../model/job.js";
 import { awaitsCaller, DoneSet, initialShard, initialShards, isLive, type Birth, type JobRecord, type Lease, type ShardRecord } from "./job-record.js";
 import type { JobStore } from "./job-store.js";
 import { loadView, type JobView } from "./job-view.js";
@@ -134,7 +135,7 @@ export function childOf(jobId: string, parent: ShardRecord): ShardRecord {
     range: c.range,
     cursor: { unit: parent.units[0], redo: [] },
     state: "pending",
-    counts: { matched: 0, reencrypted: 0, failed: 0, skipped: 0 },
+    counts: zeroCounts(),
     invocations: 0,
     failures: [],
     reports: [],

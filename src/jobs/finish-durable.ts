@@ -9,7 +9,7 @@ import { addCounts, zeroCounts, type Counts } from "../model/job.js";
 import { reportJobEnd } from "../ops/job-ops.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { mergeFailures } from "./checkpoint.js";
+import { mergeFailures } from "./failure-list.js";
 import { recordCoverage } from "./coverage-record.js";
 import { dispatchLease, giveBack } from "./dispatch.js";
 import { finalStatus } from "./final-status.js";

@@ -5,7 +5,7 @@ import type { SelfInvoker } from "../oci/self-invoker.js";
 import { reportJobEnd } from "../ops/job-ops.js";
 import type { Deadlines } from "../runtime/deadline.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { mergeFailures } from "./checkpoint.js";
+import { mergeFailures } from "./failure-list.js";
 import { recordCoverage } from "./coverage-record.js";
 import { childOf, giveBack, openSlots, startShards, takeShard } from "./dispatch.js";
 import { finalStatus } from "./final-status.js";

@@ -4,7 +4,7 @@ import { CountsSchema, CursorSchema, failureFields, JOB_ORIGINS, JobIdSchema, Jo
 import type { WorkRequestProgress } from "../engine/run-shard.js";
 import type { FailureRecord } from "../model/failure.js";
 import type { StoppedUnits } from "./unit-stop-record.js";
-import type { Counts, Cursor, JobOrigin, JobSpec, NameRange } from "../model/job.js";
+import { zeroCounts, type Counts, type Cursor, type JobOrigin, type JobSpec, type NameRange } from "../model/job.js";
 
 // The durable job (contract §8), format 2: one small record per shard plus one job record, so
 // that no write contends with every shard (issue 21; docs/jobs.md "Records").
@@ -248,7 +248,7 @@ export const initialShards = (r: Pick<JobRecord, "layout" | "spec">): number => 
 /** Shard `id` of the job's layout, before anything ran it: what a missing record of an initial shard stands for. */
 export function initialShard(r: Pick<JobRecord, "jobId" | "layout" | "spec">, id: number, now: number): ShardRecord {
   const units: [number, number] = r.layout === "whole" ? [0, r.spec.units.length] : [id, id + 1];
-  return { format: 2, jobId: r.jobId, id, units, cursor: { unit: units[0], redo: [] }, state: "pending", counts: { matched: 0, reencrypted: 0, failed: 0, skipped: 0 }, invocations: 0, failures: [], reports: [], updatedAt: new Date(now).toISOString() };
+  return { format: 2, jobId: r.jobId, id, units, cursor: { unit: units[0], redo: [] }, state: "pending", counts: zeroCounts(), invocations: 0, failures: [], reports: [], updatedAt: new Date(now).toISOString() };
 }
 
 /** The done bitmap of a job record, decoded once per use. */

@@ -1,9 +1,9 @@
 import { addCounts, type Counts } from "../model/job.js";
 import type { FailureRecord } from "../model/failure.js";
-import { MAX_FAILURES } from "../engine/shard-outcomes.js";
 import { awaitsCaller, DoneSet, isLive, isStalled, type JobRecord, type ShardRecord, type ShardView } from "./job-record.js";
 import type { JobStore, StoredRecord } from "./job-store.js";
 import { addStops, withStopFailures, type StoppedUnits } from "./unit-stop-record.js";
+import { mergeFailures } from "./failure-list.js";
 
 // What a job is now, from its job record and the records of the shards that hold a slot (open)
 // or were given back (parked): at most REENCRYPT_MAX_PARALLEL of them plus the few parked, never
@@ -127,7 +127,7 @@ export function stopsOf(v: JobView): StoppedUnits | undefined {
 
 export function failuresOf(v: JobView): FailureRecord[] {
   const out = [...v.record.failures];
-  for (const s of openShards(v)) for (const f of s.failures) if (out.length < MAX_FAILURES) out.push(f);
+  for (const s of openShards(v)) mergeFailures(out, s.failures);
   return out;
 }
 

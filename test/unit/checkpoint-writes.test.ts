@@ -198,4 +198,39 @@ describe("checkpoints", () => {
     live = "fail";
     await until(() => ceilings.at(-1) === 25);
   });
+
+  it("a checkpoint that announces a stop of a shared unit hears the other shards' stops from the record it just wrote: one read of the job record, not two", async () => {
+    const state = new MemoryStore();
+    const unit = { namespace: "ns", bucket: "b", scope: { kind: "prefix" as const, prefix: "", allVersions: true }, key: { type: "bucket" as const } };
+    const spec = { id: JOB, origin: "rotation", units: [unit, { ...unit, bucket: "c" }], dryRun: false } as unknown as JobSpec;
+    await state.putObject("ns", "state", jobRecordName(JOB), JSON.stringify(newJobRecord(spec, { layout: "per-unit", now: Date.now() })));
+    await state.putObject("ns", "state", shardRecordName(JOB, 1), JSON.stringify({ ...record("me"), id: 1, units: [1, 2], range: { start: "m" }, cursor: { unit: 1, redo: [] } }));
+    const jobRecord = { reads: 0, writes: 0 };
+    const get = state.getObject.bind(state);
+    state.getObject = async (ns, b, n) => {
+      if (n === jobRecordName(JOB)) jobRecord.reads++;
+      return get(ns, b, n);
+    };
+    const put = state.putObject.bind(state);
+    state.putObject = async (ns, b, n, body, o) => {
+      if (n === jobRecordName(JOB)) jobRecord.writes++;
+      return put(ns, b, n, body, o);
+    };
+    const stop = { unit: 1, status: 403, code: "NotAuthorizedOrNotFound", message: "no", hint: "grant it", n: 50, notAttempted: 3 };
+    const engine = fakeEngine();
+    engine.snapshot = () => ({ cursor: { unit: 1, redo: [] }, counts: zero, failures: [], workRequest: undefined, stops: [stop] });
+    checkpoints = checkpointsOn(state, engine, {
+      spec,
+      work: { id: 1, units: [1, 2], range: { start: "m" }, cursor: { unit: 1, redo: [] } },
+      intervalMs: 60_000,
+      openShards: 2,
+      shared: () => true,
+    });
+    checkpoints.soon();
+    await checkpoints.stop();
+    checkpoints = undefined;
+    expect(jobRecord).toEqual({ reads: 1, writes: 1 });
+    const stored = JSON.parse((await get("ns", "state", jobRecordName(JOB)))?.body.toString("utf8") ?? "{}") as { stoppedUnits?: Record<string, unknown> };
+    expect(stored.stoppedUnits?.["1"]).toMatchObject({ status: 403, code: "NotAuthorizedOrNotFound", n: 50 });
+  });
 });
