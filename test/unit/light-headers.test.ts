@@ -60,6 +60,8 @@ describe("LightHeaders, against Node's Headers", () => {
     expect([...new LightHeaders(new LightHeaders(pairs))]).toEqual([...new NodeHeaders(new NodeHeaders(pairs))]);
     expect(() => new LightHeaders([["a", "1", "2"] as unknown as [string, string]])).toThrow(TypeError);
     expect(() => new NodeHeaders([["a", "1", "2"] as unknown as [string, string]])).toThrow(TypeError);
+    expect(() => new LightHeaders(null as never)).toThrow(TypeError);
+    expect(() => new NodeHeaders(null)).toThrow(TypeError);
   });
 
   it("agrees over random sequences of operations", () => {

@@ -30,7 +30,8 @@ export class LightHeaders {
   private readonly map = new Map<string, string[]>();
 
   constructor(init?: Init) {
-    if (init === undefined || init === null) return;
+    // null is refused (a TypeError reading it), as Node's Headers refuses it.
+    if (init === undefined) return;
     if (typeof (init as Iterable<unknown>)[Symbol.iterator] === "function") {
       for (const pair of init as Iterable<readonly [string, string]>) {
         if (pair.length !== 2) throw new TypeError("Headers constructor: expected name/value pair to be length 2.");
